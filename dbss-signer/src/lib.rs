@@ -1,0 +1,1 @@
+//! SDK-HMAC-SHA256 request signing (placeholder; see the signer issue).
