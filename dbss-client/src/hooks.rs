@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt;
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderValue, USER_AGENT};
 
@@ -24,19 +25,29 @@ pub struct Inner {
 
 impl Inner {
     /// Hooks that authenticate with `credentials`, reading the time from `clock`.
-    pub fn new(credentials: Credentials, clock: Arc<dyn Clock>, user_agent: HeaderValue) -> Self {
+    /// `project_id` is sent as `X-Project-Id` on signed requests; `http` fetches IAM tokens.
+    pub fn new(
+        credentials: Credentials,
+        clock: Arc<dyn Clock>,
+        user_agent: HeaderValue,
+        project_id: Option<String>,
+        http: reqwest::Client,
+    ) -> Self {
         Self {
-            auth: Arc::new(Auth::new(credentials, clock)),
+            auth: Arc::new(Auth::new(credentials, clock, project_id, http)),
             user_agent,
         }
     }
 
     /// Hooks that send requests unauthenticated, for tests against a server that does not check.
     pub fn anonymous() -> Self {
+        crate::client::install_crypto_provider();
         Self::new(
             Credentials::Anonymous,
             Arc::new(SystemClock),
             HeaderValue::from_static(crate::DEFAULT_USER_AGENT),
+            None,
+            reqwest::Client::new(),
         )
     }
 }
@@ -62,5 +73,70 @@ impl ClientHooks<Inner> for Client {
             .apply(request)
             .await
             .map_err(|e| progenitor_client::Error::Custom(e.to_string()))
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client.execute(request).await?;
+        crate::execute::record_response(&response);
+        let limit = body_limit(info, response.status().is_success());
+        Ok(cap_body(response, limit))
+    }
+}
+
+/// The most of an error body that is read: enough for any DBSS error, small enough that a
+/// proxy answering with megabytes of garbage cannot grow memory.
+pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// The most of a successful JSON body that is read.
+pub(crate) const JSON_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// How much of a response body the generated decoder may read; `None` for the report download,
+/// which is streamed to its destination and never buffered.
+fn body_limit(info: &OperationInfo, ok: bool) -> Option<usize> {
+    match (ok, info.operation_id) {
+        (true, "download_audit_report") => None,
+        (true, _) => Some(JSON_BODY_LIMIT),
+        (false, _) => Some(ERROR_BODY_LIMIT),
+    }
+}
+
+/// Cuts the body off after `limit` bytes. The generated code reads bodies whole, so the cap has
+/// to be applied to the body itself, before it gets there.
+fn cap_body(response: reqwest::Response, limit: Option<usize>) -> reqwest::Response {
+    let Some(limit) = limit else {
+        return response;
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len as usize <= limit)
+    {
+        return response;
+    }
+    let mut builder = http::Response::builder()
+        .status(response.status())
+        .version(response.version());
+    if let Some(headers) = builder.headers_mut() {
+        *headers = response.headers().clone();
+        headers.remove(reqwest::header::CONTENT_LENGTH);
+    }
+    let capped = response.bytes_stream().scan(limit, |remaining, chunk| {
+        let item = if *remaining == 0 {
+            None
+        } else {
+            Some(chunk.map(|mut bytes| {
+                bytes.truncate(*remaining);
+                *remaining -= bytes.len();
+                bytes
+            }))
+        };
+        std::future::ready(item)
+    });
+    match builder.body(reqwest::Body::wrap_stream(capped)) {
+        Ok(capped) => reqwest::Response::from(capped),
+        // Unreachable: status, version and headers came from a valid response.
+        Err(_) => reqwest::Response::from(http::Response::new(reqwest::Body::from(""))),
     }
 }

@@ -1,14 +1,44 @@
 //! Rust SDK for the Huawei Cloud DBSS audit-report API.
+//!
+//! [`DbssClient`] is the entry point: configure it with [`DbssClient::builder`] or
+//! [`DbssClient::from_env`], then call an operation, e.g. [`DbssClient::create_report`].
+//! Input is checked before anything is sent; failures are one [`Error`] type that names the
+//! field and rule, or carries the service's code, message and request id; retries never repeat
+//! a create-report that may have reached the server unless asked to.
+//!
+//! Layout: `generated.rs` is the progenitor client (never edited; see [`raw`]); everything else
+//! is handwritten: `hooks` (what every request passes through), `auth` (credentials and
+//! signing), `config`, `error`, `retry`, `execute` (attempts, timeouts, tracing), `ops`
+//! (one wrapper per operation).
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports)]
 mod generated;
 
 pub mod auth;
+mod client;
 pub mod clock;
+pub mod config;
+mod error;
+mod execute;
 mod hooks;
+mod ops;
+mod report_time;
+mod retry;
+mod validate;
 
+pub use auth::{Credentials, CredentialsError};
+pub use client::{DbssClient, DbssClientBuilder, EnvLookup, install_crypto_provider};
+pub use config::{ConfigError, REGIONS, Timeouts};
+pub use error::{EXCERPT_LEN, Error, Result, ServiceError, TimeoutPhase};
 pub use hooks::Inner;
+pub use ops::create_report::{CreateReport, CreateReportOutput};
+pub use report_time::{DateInput, ReportDate, ReportTime, TimeInput};
+pub use retry::{Idempotency, Jitter, RetryPolicy};
+pub use validate::{Rule, ValidationError};
+
+/// The shared request and response types (the `dbss-types` crate).
+pub use dbss_types as types;
 
 /// The user agent sent when the caller adds no application suffix.
 pub const DEFAULT_USER_AGENT: &str = concat!("dbss-rs/", env!("CARGO_PKG_VERSION"));

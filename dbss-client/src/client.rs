@@ -1,0 +1,300 @@
+//! [`DbssClient`]: configuration and construction.
+
+use std::fmt;
+use std::sync::Arc;
+
+use reqwest::header::HeaderValue;
+
+use crate::auth::Credentials;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, ConfigError, Timeouts};
+use crate::error::Error;
+use crate::hooks::Inner;
+use crate::raw;
+use crate::retry::RetryPolicy;
+use crate::validate;
+
+/// Looks up an environment variable. Injected so that tests need not touch the process
+/// environment.
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+fn process_env() -> EnvLookup {
+    Arc::new(|name| std::env::var(name).ok())
+}
+
+/// A DBSS client: one project, one endpoint, one set of credentials. Cheap to clone; clones
+/// share connections and the IAM token cache.
+///
+/// ```
+/// use dbss_client::{Credentials, DbssClient};
+///
+/// let client = DbssClient::builder()
+///     .region("cn-north-4")
+///     .project_id("0123456789abcdef0123456789abcdef")
+///     .credentials(Credentials::ak_sk("AKEXAMPLE", "secret-key"))
+///     .build()?;
+/// assert_eq!(client.endpoint(), "https://dbss.cn-north-4.myhuaweicloud.com");
+/// # Ok::<(), dbss_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct DbssClient {
+    pub(crate) raw: raw::Client,
+    pub(crate) project_id: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for DbssClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `raw` holds the credentials; its Debug is redacted, but the endpoint is what matters.
+        f.debug_struct("DbssClient")
+            .field("endpoint", &self.endpoint())
+            .field("project_id", &self.project_id)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbssClient {
+    /// Starts configuring a client.
+    pub fn builder() -> DbssClientBuilder {
+        DbssClientBuilder::default()
+    }
+
+    /// A client configured from the environment alone:
+    /// `DBSS_ENDPOINT` (a base URL) or `DBSS_REGION` (else `HUAWEICLOUD_SDK_REGION`), and the
+    /// credential chain (explicit → environment → profile file) for credentials and project id.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::builder().from_env_vars().build()
+    }
+
+    /// The base URL requests go to.
+    pub fn endpoint(&self) -> &str {
+        use progenitor_client::ClientInfo;
+        self.raw.baseurl()
+    }
+
+    /// The project every request is made in.
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
+    /// The default retry policy of this client.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The time limits of this client.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// The generated client underneath, for what the wrappers do not cover. Requests made
+    /// through it are authenticated too, but not validated, retried or timed out.
+    pub fn raw(&self) -> &raw::Client {
+        &self.raw
+    }
+}
+
+/// Configures a [`DbssClient`]. Every setting has a default except where requests go (a region
+/// or an endpoint) and, unless the credential sources provide one, the project id.
+#[must_use]
+pub struct DbssClientBuilder {
+    region: Option<String>,
+    endpoint: Option<String>,
+    allow_insecure_http: bool,
+    project_id: Option<String>,
+    credentials: Option<Credentials>,
+    user_agent_suffix: Option<String>,
+    http_client: Option<reqwest::Client>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    env: EnvLookup,
+}
+
+impl Default for DbssClientBuilder {
+    fn default() -> Self {
+        Self {
+            region: None,
+            endpoint: None,
+            allow_insecure_http: false,
+            project_id: None,
+            credentials: None,
+            user_agent_suffix: None,
+            http_client: None,
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            clock: Arc::new(SystemClock),
+            env: process_env(),
+        }
+    }
+}
+
+impl fmt::Debug for DbssClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbssClientBuilder")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("project_id", &self.project_id)
+            .field("credentials", &self.credentials)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DbssClientBuilder {
+    /// The region, e.g. `cn-north-4`: requests go to `https://dbss.{region}.myhuaweicloud.com`,
+    /// or to `HUAWEICLOUD_SDK_REGION_DBSS_<REGION>` when that variable is set.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The base URL requests go to; wins over the region. `http://` is accepted for loopback
+    /// hosts only, unless [`allow_insecure_http`](Self::allow_insecure_http).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Allows plain `http://` to a host that is not loopback (credentials travel unencrypted).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The project id (32 to 64 characters). Default: the one the credential sources provide.
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// The credentials. Default: the chain (environment, then profile file).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Appended to the user agent `dbss-rs/<version>`, e.g. `my-app/1.2`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// A ready `reqwest::Client` (proxies, custom CA, ...). Its own timeouts and TLS settings
+    /// apply; the connect timeout of [`timeouts`](Self::timeouts) does not.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Time limits.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The default retry policy; each call can override it.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The clock used for signing and token expiry (tests fix it).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Where environment variables are read from (tests inject a map).
+    pub fn env(mut self, env: EnvLookup) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// Reads `DBSS_ENDPOINT`, `DBSS_REGION` / `HUAWEICLOUD_SDK_REGION` and
+    /// `HUAWEICLOUD_SDK_PROJECT_ID` from the environment, for settings not already given.
+    pub fn from_env_vars(mut self) -> Self {
+        let get = |name: &str| (self.env)(name).filter(|v| !v.trim().is_empty());
+        if self.endpoint.is_none() {
+            self.endpoint = get("DBSS_ENDPOINT");
+        }
+        if self.region.is_none() {
+            self.region = get("DBSS_REGION").or_else(|| get("HUAWEICLOUD_SDK_REGION"));
+        }
+        self
+    }
+
+    /// Checks the configuration and builds the client. Nothing is sent.
+    pub fn build(self) -> Result<DbssClient, Error> {
+        let base_url = match (&self.endpoint, &self.region) {
+            (Some(endpoint), _) => config::check_endpoint(endpoint, self.allow_insecure_http)?,
+            (None, Some(region)) => {
+                let endpoint = config::region_endpoint(region, &*self.env)?;
+                config::check_endpoint(&endpoint, self.allow_insecure_http)?
+            }
+            (None, None) => return Err(ConfigError::NoEndpoint.into()),
+        };
+
+        let (credentials, chain_project_id) = match self.credentials {
+            Some(credentials) => (credentials, None),
+            None => crate::auth::resolve_chain(&*self.env)?,
+        };
+        let project_id = self
+            .project_id
+            .or(chain_project_id)
+            .or_else(|| (self.env)("HUAWEICLOUD_SDK_PROJECT_ID"))
+            .ok_or(ConfigError::NoProjectId)?;
+        validate::project_or_instance_id("project_id", &project_id)?;
+
+        let user_agent = match &self.user_agent_suffix {
+            Some(suffix) => {
+                HeaderValue::from_str(&format!("{} {suffix}", crate::DEFAULT_USER_AGENT))
+                    .map_err(|_| ConfigError::InvalidUserAgent)?
+            }
+            None => HeaderValue::from_static(crate::DEFAULT_USER_AGENT),
+        };
+
+        let http = match self.http_client {
+            Some(client) => client,
+            None => build_http_client(&self.timeouts)?,
+        };
+        let inner = Inner::new(
+            credentials,
+            self.clock.clone(),
+            user_agent,
+            Some(project_id.clone()),
+            http.clone(),
+        );
+        Ok(DbssClient {
+            raw: raw::Client::new_with_client(&base_url, http, inner),
+            project_id,
+            retry: self.retry,
+            timeouts: self.timeouts,
+            clock: self.clock,
+        })
+    }
+}
+
+/// The HTTP client the SDK builds when none is given: rustls with the ring provider (no OpenSSL,
+/// no C build), the connect timeout, and no overall timeout (attempts are timed by the executor,
+/// which knows which phase ran out).
+pub(crate) fn build_http_client(timeouts: &Timeouts) -> Result<reqwest::Client, ConfigError> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .build()
+        .map_err(|e| ConfigError::HttpClient(e.to_string()))
+}
+
+/// Installs ring as the process-wide rustls provider unless the application installed one.
+pub fn install_crypto_provider() {
+    // Err means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,286 @@
+//! Runs one operation: attempts, per-attempt and whole-operation timeouts, error mapping,
+//! retries and the tracing span. Every wrapper in `ops/` goes through [`DbssClient::execute`].
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use dbss_types::DbssError;
+use progenitor_client::ResponseValue;
+use tracing::Instrument;
+
+use crate::client::DbssClient;
+use crate::error::{EXCERPT_LEN, Error, ServiceError, TimeoutPhase};
+use crate::retry::{Idempotency, RetryPolicy, parse_retry_after};
+use crate::validate::{Rule, ValidationError};
+
+/// What the hooks saw of the response of the current attempt. The generated decoders drop the
+/// status and headers of a body they cannot decode; this keeps them for the error.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ResponseMeta {
+    pub(crate) status: Option<u16>,
+    pub(crate) request_id: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+tokio::task_local! {
+    static RESPONSE_META: RefCell<Option<ResponseMeta>>;
+}
+
+/// Called by the exec hook with each response, before its body is read.
+pub(crate) fn record_response(response: &reqwest::Response) {
+    let headers = response.headers();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let meta = ResponseMeta {
+        status: Some(response.status().as_u16()),
+        request_id: header("x-request-id"),
+        retry_after: header("retry-after")
+            .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
+    };
+    // Outside `execute` (the raw client used directly) there is no slot, and nothing to do.
+    let _ = RESPONSE_META.try_with(|slot| *slot.borrow_mut() = Some(meta));
+}
+
+/// A successful response: the decoded body and what identifies the exchange.
+#[derive(Clone, Debug)]
+pub(crate) struct Success<T> {
+    pub(crate) value: T,
+    pub(crate) request_id: Option<String>,
+}
+
+/// Describes an operation to the executor.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Operation {
+    pub(crate) name: &'static str,
+    pub(crate) idempotency: Idempotency,
+}
+
+impl DbssClient {
+    /// Runs `attempt` until it succeeds or the policy says stop. `attempt` must build a new
+    /// request each time through the generated client (`self.raw`), so that the pre hook signs
+    /// each attempt afresh.
+    pub(crate) async fn execute<T, F, Fut>(
+        &self,
+        op: Operation,
+        policy: &RetryPolicy,
+        mut attempt: F,
+    ) -> Result<Success<T>, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
+    {
+        let span = tracing::info_span!(
+            "dbss.operation",
+            operation = op.name,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let attempts = async {
+            let mut number = 0u32;
+            loop {
+                number += 1;
+                tracing::Span::current().record("attempt", number);
+                let (result, meta) = self.attempt_once(&mut attempt).await;
+                let current = tracing::Span::current();
+                if let Some(meta) = &meta {
+                    if let Some(status) = meta.status {
+                        current.record("status", status);
+                    }
+                    if let Some(id) = &meta.request_id {
+                        current.record("request_id", id.as_str());
+                    }
+                }
+                let error = match result {
+                    Ok(success) => return Ok(success),
+                    Err(error) => error,
+                };
+                if number >= policy.max_attempts() || !policy.should_retry(&error, op.idempotency) {
+                    return Err(error);
+                }
+                let retry_after = meta.and_then(|m| m.retry_after);
+                let delay = policy.delay(number, retry_after);
+                if let Some(budget) = policy.budget() {
+                    if started.elapsed() + delay > budget {
+                        tracing::debug!(?delay, ?budget, "retry budget exhausted");
+                        return Err(error);
+                    }
+                }
+                tracing::debug!(attempt = number, ?delay, error = %error, "retrying");
+                tokio::time::sleep(delay).await;
+            }
+        };
+        let result = async {
+            match self.timeouts.operation {
+                Some(deadline) => tokio::time::timeout(deadline, attempts)
+                    .await
+                    .unwrap_or(Err(Error::Timeout {
+                        phase: TimeoutPhase::Operation,
+                        after: deadline,
+                    })),
+                None => attempts.await,
+            }
+        }
+        .instrument(span.clone())
+        .await;
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(_) => tracing::debug!(parent: &span, "succeeded"),
+            Err(e) => tracing::debug!(parent: &span, error = %e, "failed"),
+        }
+        result
+    }
+
+    async fn attempt_once<T, F, Fut>(
+        &self,
+        attempt: &mut F,
+    ) -> (Result<Success<T>, Error>, Option<ResponseMeta>)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
+    {
+        // Credentials are made ready here, not in the hook, so that failures keep their type.
+        if let Err(e) = self.raw.inner.auth.prepare().await {
+            return (Err(Error::Credentials(e)), None);
+        }
+        let exchange = RESPONSE_META.scope(RefCell::new(None), async {
+            let result = attempt().await;
+            let meta = RESPONSE_META.with(|slot| slot.borrow_mut().take());
+            (result, meta)
+        });
+        let limit = self.timeouts.attempt;
+        let Ok((result, meta)) = tokio::time::timeout(limit, exchange).await else {
+            return (
+                Err(Error::Timeout {
+                    phase: TimeoutPhase::Attempt,
+                    after: limit,
+                }),
+                None,
+            );
+        };
+        let meta_ref = meta.clone().unwrap_or_default();
+        let result = match result {
+            Ok(value) => Ok(Success {
+                request_id: meta_ref.request_id.clone(),
+                value: value.into_inner(),
+            }),
+            Err(e) => Err(self.map_error(e, &meta_ref).await),
+        };
+        (result, meta)
+    }
+
+    async fn map_error(
+        &self,
+        error: progenitor_client::Error<DbssError>,
+        meta: &ResponseMeta,
+    ) -> Error {
+        use progenitor_client::Error as E;
+        match error {
+            E::InvalidRequest(message) => {
+                ValidationError::new("request", Rule::Rejected { message }).into()
+            }
+            // The pre hook fails only when a request cannot be authenticated as built (a header
+            // value the signer refuses); credential problems were surfaced by `prepare` above.
+            E::Custom(message) => {
+                ValidationError::new("request headers", Rule::Rejected { message }).into()
+            }
+            E::CommunicationError(e) | E::InvalidUpgrade(e) => self.transport_error(&e, false),
+            E::ResponseBodyError(e) => self.transport_error(&e, true),
+            E::ErrorResponse(rv) => {
+                let status = rv.status().as_u16();
+                service_error(status, rv.into_inner(), meta).into()
+            }
+            E::InvalidResponsePayload(body, e) => Error::Decode {
+                status: meta.status,
+                message: e.to_string(),
+                excerpt: excerpt(&body),
+                request_id: meta.request_id.clone(),
+            },
+            E::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let body = match response.bytes().await {
+                    Ok(body) => body,
+                    Err(e) => return self.transport_error(&e, true),
+                };
+                match serde_json::from_slice::<DbssError>(&body) {
+                    Ok(parsed)
+                        if !response_is_success(status)
+                            && (parsed.error_code.is_some() || parsed.error_msg.is_some()) =>
+                    {
+                        service_error(status, parsed, meta).into()
+                    }
+                    _ => Error::Decode {
+                        status: Some(status),
+                        message: format!("HTTP {status} is not a documented response"),
+                        excerpt: excerpt(&body),
+                        request_id: meta.request_id.clone(),
+                    },
+                }
+            }
+        }
+    }
+
+    fn transport_error(&self, e: &reqwest::Error, body_phase: bool) -> Error {
+        if e.is_timeout() && e.is_connect() {
+            return Error::Timeout {
+                phase: TimeoutPhase::Connect,
+                after: self.timeouts.connect,
+            };
+        }
+        if e.is_timeout() {
+            return Error::Timeout {
+                phase: TimeoutPhase::Attempt,
+                after: self.timeouts.attempt,
+            };
+        }
+        Error::Connection {
+            // A connect error means the request never left; anything later may have arrived.
+            request_sent: body_phase || !e.is_connect(),
+            message: error_chain(e),
+        }
+    }
+}
+
+fn response_is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+fn service_error(status: u16, body: DbssError, meta: &ResponseMeta) -> ServiceError {
+    ServiceError {
+        status,
+        error_code: body.error_code,
+        error_msg: body.error_msg,
+        details: body.details,
+        encoded_authorization_message: body.encoded_authorization_message,
+        request_id: meta.request_id.clone(),
+        retry_after: meta.retry_after,
+    }
+}
+
+/// The first bytes of a body, as text, for an error message.
+fn excerpt(body: &[u8]) -> String {
+    let end = body.len().min(EXCERPT_LEN);
+    String::from_utf8_lossy(&body[..end]).into_owned()
+}
+
+/// The error and its sources on one line ("error sending request: connection refused").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,3 @@
+//! One module per operation: the ergonomic wrapper around its generated builder.
+
+pub mod create_report;
