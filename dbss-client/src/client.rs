@@ -42,7 +42,6 @@ pub struct DbssClient {
     pub(crate) project_id: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
-    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for DbssClient {
@@ -277,7 +276,6 @@ impl DbssClientBuilder {
             project_id,
             retry: self.retry,
             timeouts: self.timeouts,
-            clock: self.clock,
         })
     }
 }

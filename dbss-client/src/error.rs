@@ -66,6 +66,12 @@ pub enum Error {
         /// What the HTTP stack said.
         message: String,
     },
+    /// Writing a download to its destination failed.
+    #[error("{message}")]
+    Io {
+        /// What failed, with the path.
+        message: String,
+    },
     /// A response arrived that could not be decoded (an HTML page from a proxy, truncated JSON,
     /// an empty body...).
     #[error(
@@ -217,6 +223,7 @@ impl Error {
             Error::Validation(_)
             | Error::Config(_)
             | Error::Credentials(_)
+            | Error::Io { .. }
             | Error::OperationFailed { .. } => false,
         }
     }
@@ -227,7 +234,10 @@ impl Error {
             Error::Validation(_) | Error::Config(_) | Error::Credentials(_) => false,
             Error::Timeout { phase, .. } => *phase != TimeoutPhase::Connect,
             Error::Connection { request_sent, .. } => *request_sent,
-            Error::Service(_) | Error::OperationFailed { .. } | Error::Decode { .. } => true,
+            Error::Service(_)
+            | Error::OperationFailed { .. }
+            | Error::Decode { .. }
+            | Error::Io { .. } => true,
         }
     }
 }

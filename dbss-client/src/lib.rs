@@ -26,6 +26,7 @@ mod ops;
 mod report_time;
 mod retry;
 mod validate;
+mod wait;
 
 pub use auth::{Credentials, CredentialsError};
 pub use client::{DbssClient, DbssClientBuilder, EnvLookup, install_crypto_provider};
@@ -33,9 +34,15 @@ pub use config::{ConfigError, REGIONS, Timeouts};
 pub use error::{EXCERPT_LEN, Error, Result, ServiceError, TimeoutPhase};
 pub use hooks::Inner;
 pub use ops::create_report::{CreateReport, CreateReportOutput};
+pub use ops::delete::{DeleteReport, DeleteReportOutput};
+pub use ops::download::{DownloadOutput, DownloadReport, ProgressFn};
+pub use ops::instances::{InstancePage, ListInstances, MAX_INSTANCE_LIMIT};
+pub use ops::reports::{ListReports, MAX_PAGE_SIZE, ReportPage};
+pub use ops::templates::ListTemplates;
 pub use report_time::{DateInput, ReportDate, ReportTime, TimeInput};
 pub use retry::{Idempotency, Jitter, RetryPolicy};
 pub use validate::{Rule, ValidationError};
+pub use wait::{CreatedReport, WaitForReport, WaitProgressFn};
 
 /// The shared request and response types (the `dbss-types` crate).
 pub use dbss_types as types;

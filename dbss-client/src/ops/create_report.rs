@@ -113,6 +113,14 @@ impl<'a> CreateReport<'a> {
         self
     }
 
+    pub(crate) fn client(&self) -> &'a DbssClient {
+        self.client
+    }
+
+    pub(crate) fn instance_id(&self) -> &str {
+        &self.instance_id
+    }
+
     /// Checks every field and returns the body that would be sent.
     pub fn request(&self) -> Result<CreateReportRequest, ValidationError> {
         validate::project_or_instance_id("instance_id", &self.instance_id)?;

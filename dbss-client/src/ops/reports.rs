@@ -1,0 +1,174 @@
+//! ListAuditReports: reports and their progress, one page or all of them as a stream.
+
+use std::num::NonZeroU32;
+
+use dbss_types::{ListAuditReportsRequest, ReportBean};
+use futures::Stream;
+
+use crate::client::DbssClient;
+use crate::error::Error;
+use crate::execute::Operation;
+use crate::retry::{Idempotency, RetryPolicy};
+use crate::validate::{self, Rule, ValidationError};
+
+// A POST, but a read: repeating it has no effect, so it is retried like a GET.
+const OPERATION: Operation = Operation {
+    name: "list_audit_reports",
+    idempotency: Idempotency::Idempotent,
+};
+
+/// The largest page the client asks for (see `openapi/dbss.json`).
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+impl DbssClient {
+    /// Lists the reports of an audit instance.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn demo(client: dbss_client::DbssClient) -> Result<(), dbss_client::Error> {
+    /// let reports: Vec<_> = client
+    ///     .list_reports("3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7")
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn list_reports(&self, instance_id: impl Into<String>) -> ListReports<'_> {
+        ListReports {
+            client: self,
+            instance_id: instance_id.into(),
+            name: None,
+            page: 1,
+            page_size: 50,
+            retry: None,
+        }
+    }
+}
+
+/// A list-reports request.
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListReports<'a> {
+    client: &'a DbssClient,
+    instance_id: String,
+    name: Option<String>,
+    page: u32,
+    page_size: u32,
+    retry: Option<RetryPolicy>,
+}
+
+/// One page of reports.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ReportPage {
+    /// The reports of this page.
+    pub reports: Vec<ReportBean>,
+    /// The number of reports in all pages, as the service counts them.
+    pub total: Option<i64>,
+}
+
+impl<'a> ListReports<'a> {
+    /// Only reports with this name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The page to fetch with [`send`](Self::send), from 1. Default 1.
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = page;
+        self
+    }
+
+    /// Reports per page, 1 to [`MAX_PAGE_SIZE`]. Default 50.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size;
+        self
+    }
+
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    fn check(&self) -> Result<(NonZeroU32, NonZeroU32), ValidationError> {
+        validate::project_or_instance_id("instance_id", &self.instance_id)?;
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
+            return Err(ValidationError::new(
+                "size",
+                Rule::Range {
+                    min: 1,
+                    max: MAX_PAGE_SIZE.into(),
+                    actual: self.page_size.into(),
+                },
+            ));
+        }
+        let page = NonZeroU32::new(self.page).ok_or(ValidationError::new(
+            "page",
+            Rule::Range {
+                min: 1,
+                max: u32::MAX.into(),
+                actual: 0,
+            },
+        ))?;
+        let size = NonZeroU32::new(self.page_size).unwrap_or(NonZeroU32::MIN);
+        Ok((page, size))
+    }
+
+    /// Fetches one page.
+    pub async fn send(&self) -> Result<ReportPage, Error> {
+        let (page, size) = self.check()?;
+        let client = self.client;
+        let policy = self.retry.as_ref().unwrap_or(&client.retry);
+        let body = ListAuditReportsRequest {
+            name: self.name.clone(),
+            page,
+            size,
+        };
+        let response = client
+            .execute(OPERATION, policy, || {
+                client
+                    .raw
+                    .list_audit_reports()
+                    .project_id(client.project_id.as_str())
+                    .instance_id(self.instance_id.as_str())
+                    .body(body.clone())
+                    .send()
+            })
+            .await?;
+        Ok(ReportPage {
+            reports: response
+                .value
+                .reports
+                .into_iter()
+                .filter_map(|r| r.report)
+                .collect(),
+            total: response.value.total,
+        })
+    }
+
+    /// Every report of every page from the current one on, fetched page by page as the stream
+    /// is read. Ends after a short page, or after the page that reaches `total`.
+    pub fn stream(self) -> impl Stream<Item = Result<ReportBean, Error>> + 'a {
+        use futures::TryStreamExt;
+        futures::stream::try_unfold(Some(self), |state| async move {
+            let Some(mut request) = state else {
+                return Ok::<_, Error>(None);
+            };
+            let page = request.send().await?;
+            let fetched = i64::from(request.page) * i64::from(request.page_size);
+            let full = page.reports.len() == request.page_size as usize;
+            let more = full && page.total.is_none_or(|total| fetched < total);
+            let next = more.then(|| {
+                request.page = request.page.saturating_add(1);
+                request
+            });
+            Ok(Some((
+                futures::stream::iter(page.reports.into_iter().map(Ok)),
+                next,
+            )))
+        })
+        .try_flatten()
+    }
+}
