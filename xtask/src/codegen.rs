@@ -222,3 +222,62 @@ fn render(tokens: TokenStream) -> Result<String, String> {
         syn::parse2(tokens).map_err(|e| format!("generated code is not valid Rust: {e}"))?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        std::fs::read_to_string(root.join(SPEC_PATH)).expect("the document is readable")
+    }
+
+    #[test]
+    fn output_is_identical_from_run_to_run() {
+        let a = generate_all(&spec()).expect("generates");
+        let b = generate_all(&spec()).expect("generates");
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.contents, y.contents, "{} differs between runs", x.path);
+        }
+    }
+
+    #[test]
+    fn a_changed_description_changes_the_generated_types() {
+        let original = generate_all(&spec()).expect("generates");
+        let changed_spec = spec().replacen("\"Start time\"", "\"Start time (changed)\"", 1);
+        assert_ne!(
+            changed_spec,
+            spec(),
+            "the test edits a description that exists"
+        );
+        let changed = generate_all(&changed_spec).expect("generates");
+        let differs: Vec<&str> = original
+            .iter()
+            .zip(&changed)
+            .filter(|(a, b)| a.contents != b.contents)
+            .map(|(a, _)| a.path)
+            .collect();
+        assert!(
+            differs.contains(&"dbss-types/src/generated.rs"),
+            "{differs:?}"
+        );
+    }
+
+    #[test]
+    fn every_open_enum_is_a_string_enum_of_the_document() {
+        let spec: OpenAPI = serde_json::from_str(&spec()).expect("parses");
+        let values = open_enum_values(&spec).expect("all open enums exist");
+        assert_eq!(values.len(), OPEN_ENUMS.len());
+    }
+
+    #[test]
+    fn generated_files_carry_the_header() {
+        for output in generate_all(&spec()).expect("generates") {
+            assert!(
+                output.contents.starts_with("// @generated"),
+                "{}",
+                output.path
+            );
+        }
+    }
+}
