@@ -4,7 +4,8 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
+use crate::path_encoding::encode_path;
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {

@@ -23,6 +23,7 @@ mod error;
 mod execute;
 mod hooks;
 mod ops;
+mod path_encoding;
 mod report_time;
 mod retry;
 mod validate;

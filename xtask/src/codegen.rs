@@ -214,7 +214,22 @@ fn client_file(spec: &OpenAPI) -> Result<String, String> {
     let tokens = Generator::new(&settings)
         .generate_tokens(spec)
         .map_err(|e| format!("progenitor (client pass): {e}"))?;
-    render(tokens)
+    use_official_path_encoding(render(tokens)?)
+}
+
+/// progenitor's `encode_path` leaves `\`, `+`, `:`, `@`, `!`, `$`, `&`, `'`, `(`, `)`, `*`, `,`,
+/// `;`, `=`, `|`, `^`, `[` and `]` unencoded (and a `\` then turns into a `/` when the URL is
+/// parsed). The official SDK encodes every byte except `A-Za-z0-9-._~`, so the generated client
+/// is pointed at our encoder, `dbss-client/src/path_encoding.rs`, which does the same.
+fn use_official_path_encoding(code: String) -> Result<String, String> {
+    const FROM: &str =
+        "use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};";
+    const TO: &str = "use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};\n\
+        use crate::path_encoding::encode_path;";
+    if !code.contains(FROM) {
+        return Err("progenitor's imports changed: update use_official_path_encoding".into());
+    }
+    Ok(code.replacen(FROM, TO, 1))
 }
 
 fn render(tokens: TokenStream) -> Result<String, String> {
