@@ -245,6 +245,11 @@ impl DbssClientBuilder {
             Some(credentials) => (credentials, None),
             None => crate::auth::resolve_chain(&*self.env)?,
         };
+        // Password credentials obtain tokens from the IAM endpoint of the same region.
+        let credentials = match crate::auth::iam_endpoint(self.region.as_deref(), &*self.env) {
+            Some(iam) => credentials.with_default_iam_endpoint(iam),
+            None => credentials,
+        };
         let project_id = self
             .project_id
             .or(chain_project_id)

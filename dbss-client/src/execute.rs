@@ -107,11 +107,11 @@ impl DbssClient {
                 }
                 let retry_after = meta.and_then(|m| m.retry_after);
                 let delay = policy.delay(number, retry_after);
-                if let Some(budget) = policy.budget() {
-                    if started.elapsed() + delay > budget {
-                        tracing::debug!(?delay, ?budget, "retry budget exhausted");
-                        return Err(error);
-                    }
+                if let Some(budget) = policy.budget()
+                    && started.elapsed() + delay > budget
+                {
+                    tracing::debug!(?delay, ?budget, "retry budget exhausted");
+                    return Err(error);
                 }
                 tracing::debug!(attempt = number, ?delay, error = %error, "retrying");
                 tokio::time::sleep(delay).await;

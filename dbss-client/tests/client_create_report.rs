@@ -85,7 +85,12 @@ async fn jiff_times_and_dates_are_written_in_the_api_format() {
 async fn every_validation_rule_refuses_before_sending() {
     let server = ScriptServer::start(vec![]).await;
     let c = client(&server.url);
-    let cases: Vec<(dbss_client::CreateReport<'_>, &str, fn(&Rule) -> bool)> = vec![
+    type Case<'a> = (
+        dbss_client::CreateReport<'a>,
+        &'static str,
+        fn(&Rule) -> bool,
+    );
+    let cases: Vec<Case<'_>> = vec![
         (
             c.create_report("short")
                 .template(TEMPLATE)

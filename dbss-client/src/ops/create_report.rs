@@ -148,10 +148,10 @@ impl<'a> CreateReport<'a> {
             .as_ref()
             .map(|d| d.resolve("end_date"))
             .transpose()?;
-        if let (Some(s), Some(e)) = (start_date, end_date) {
-            if s > e {
-                return Err(ValidationError::new("end_date", Rule::StartNotBeforeEnd));
-            }
+        if let (Some(s), Some(e)) = (start_date, end_date)
+            && s > e
+        {
+            return Err(ValidationError::new("end_date", Rule::StartNotBeforeEnd));
         }
         let databases = validate::database_ids(&self.databases)?;
         Ok(CreateReportRequest {

@@ -142,7 +142,7 @@ impl<'a> DownloadReport<'a> {
         validate::report_id(&self.report_id)?;
         let client = self.client;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
-        let locale = self.locale.clone();
+        let locale = self.locale;
         let response = client
             .execute(OPERATION, policy, || {
                 let request = client
@@ -152,7 +152,7 @@ impl<'a> DownloadReport<'a> {
                     .instance_id(self.instance_id.as_str())
                     .id(self.report_id.as_str());
                 let request = match &locale {
-                    Some(l) => request.local(l.clone()),
+                    Some(l) => request.local(*l),
                     None => request,
                 };
                 request.send()
