@@ -1,0 +1,281 @@
+//! The command line: every command, flag and help text (clap derive).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::exit::ExitClass;
+
+/// The `dbss` command line: global flags and a command.
+#[derive(Debug, Parser)]
+#[command(name = "dbss", version, propagate_version = true, about = ABOUT, long_about = LONG_ABOUT)]
+pub struct Cli {
+    /// Flags every command takes.
+    #[command(flatten, next_help_heading = "Global options")]
+    pub global: GlobalArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const ABOUT: &str = "Command line for the Huawei Cloud DBSS audit-report API";
+
+const LONG_ABOUT: &str = "\
+Command line for the Huawei Cloud DBSS audit-report API: instances, report templates, and reports \
+(create, wait, list, download, delete).
+
+Credentials come from the SDK's chain: HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK \
+(+ HUAWEICLOUD_SDK_SECURITY_TOKEN), or DBSS_AUTH_TOKEN (an IAM token), else the [basic] section \
+of ~/.huaweicloud/credentials (or of HUAWEICLOUD_SDK_CREDENTIALS_FILE). The project id comes from \
+HUAWEICLOUD_SDK_PROJECT_ID or that file; the endpoint from DBSS_ENDPOINT, or the region from \
+DBSS_REGION / HUAWEICLOUD_SDK_REGION. Flags override the environment.
+
+Try it without an account: `dbss demo` runs the whole workflow against an embedded mock server.";
+
+/// Flags every command takes (they may come before or after the command).
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Region, e.g. cn-north-4: requests go to dbss.REGION.myhuaweicloud.com over HTTPS
+    /// (env DBSS_REGION or HUAWEICLOUD_SDK_REGION).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Base URL of the service; wins over --region (env DBSS_ENDPOINT).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Project id, 32 to 64 characters (env HUAWEICLOUD_SDK_PROJECT_ID).
+    #[arg(long, global = true, value_name = "ID")]
+    pub project_id: Option<String>,
+
+    /// Audit instance id (32 to 64 characters); `dbss instances list` shows them.
+    #[arg(long, global = true, env = "DBSS_INSTANCE_ID", value_name = "ID")]
+    pub instance: Option<String>,
+
+    /// Output format: aligned columns, or one JSON document on stdout.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Time limit of one HTTP attempt, e.g. 30s or 2m (default 60s; connecting at most 10s).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Debug logs on stderr (RUST_LOG, when set, chooses the filter instead).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON document for programs.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit instances of the project (where --instance comes from).
+    #[command(subcommand)]
+    Instances(InstancesCommand),
+
+    /// Report templates of an instance.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+
+    /// Create, list, download and delete reports of an instance.
+    #[command(subcommand)]
+    Reports(ReportsCommand),
+
+    /// Print a shell completion script (see the README for where to put it).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Run the whole workflow against an embedded mock DBSS on 127.0.0.1: no account needed.
+    ///
+    /// Starts the mock, lists the templates, creates a report with AK/SK signing, waits for it
+    /// with a progress bar, downloads it and prints where it is. The requests go through the
+    /// same client code as every other command; only the endpoint and credentials are the
+    /// mock's. --region, --endpoint, --project-id and --instance are ignored.
+    Demo(DemoArgs),
+}
+
+/// `dbss instances ...`
+#[derive(Debug, Subcommand)]
+pub enum InstancesCommand {
+    /// List every audit instance (all pages).
+    List,
+}
+
+/// `dbss templates ...`
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List the report templates of --instance.
+    List,
+}
+
+/// `dbss reports ...`
+#[derive(Debug, Subcommand)]
+pub enum ReportsCommand {
+    /// Generate a report now from a template, for a time window.
+    ///
+    /// DBSS returns no report id: without --wait this prints that the request was accepted.
+    /// With --wait the new report is found, its progress followed until 100 %, and it is
+    /// printed (and saved with --download).
+    Create(CreateArgs),
+
+    /// List the reports of --instance with their progress (all pages).
+    List(ListArgs),
+
+    /// Save a report file (pdf or zip), written to a temporary file and renamed when complete.
+    Download(DownloadArgs),
+
+    /// Delete a report.
+    Delete(DeleteArgs),
+}
+
+/// `dbss reports create`
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Template id (`dbss templates list`).
+    #[arg(long, value_name = "ID")]
+    pub template: String,
+
+    /// Start of the audited window, "YYYY-MM-DD HH:MM:SS".
+    #[arg(long, value_name = "TIME")]
+    pub from: String,
+
+    /// End of the audited window, "YYYY-MM-DD HH:MM:SS" (after --from).
+    #[arg(long, value_name = "TIME")]
+    pub to: String,
+
+    /// Only this database (repeat for several); default: all databases.
+    #[arg(long = "db", value_name = "ID")]
+    pub databases: Vec<String>,
+
+    /// Wait until the report is finished, and print it.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits for the report in all.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_positive_duration)]
+    pub wait_timeout: Duration,
+
+    /// Save the finished report to FILE (implies --wait).
+    #[arg(long, value_name = "FILE")]
+    pub download: Option<PathBuf>,
+}
+
+/// `dbss reports list`
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only reports with this name.
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Reports fetched per request (1 to 100); every page is listed.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub page_size: u32,
+}
+
+/// `dbss reports download`
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Report id (`dbss reports list`).
+    pub id: String,
+
+    /// Where to save the file.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Language of the report.
+    #[arg(long, value_enum, default_value_t = Locale::EnUs)]
+    pub locale: Locale,
+}
+
+/// The language of a downloaded report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Locale {
+    /// English.
+    #[value(name = "en-us")]
+    EnUs,
+    /// Simplified Chinese.
+    #[value(name = "zh-cn")]
+    ZhCn,
+}
+
+impl From<Locale> for dbss_client::types::ReportLocale {
+    fn from(locale: Locale) -> Self {
+        match locale {
+            Locale::EnUs => Self::EnUs,
+            Locale::ZhCn => Self::ZhCn,
+        }
+    }
+}
+
+/// `dbss reports delete`
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Report id (`dbss reports list`).
+    pub id: String,
+}
+
+/// `dbss demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder the report is saved in, as dbss-demo-report-ID.pdf (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+
+    /// How long the mock takes to build the report.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = humantime::parse_duration)]
+    pub report_duration: Duration,
+}
+
+/// A duration such as `30s`, `1m 30s` or `500ms`; zero is refused (every request would time out).
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(duration)
+}
+
+/// The clap command, with the exit-code table appended to `--help`.
+pub fn command() -> clap::Command {
+    Cli::command().after_long_help(ExitClass::help_table())
+}
+
+/// Parses the process arguments; prints help, version or a usage error and exits as clap does
+/// (0 for help and version, 2 for usage errors).
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn durations_are_humane_and_positive() {
+        assert_eq!(
+            parse_positive_duration("1m 30s"),
+            Ok(Duration::from_secs(90))
+        );
+        assert!(parse_positive_duration("0s").is_err());
+        assert!(parse_positive_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,35 @@
+//! `dbss instances list`.
+
+use futures::TryStreamExt;
+
+use crate::args::InstancesCommand;
+use crate::commands::Context;
+use crate::exit::Failure;
+use crate::output::{Table, cell};
+
+/// Runs `dbss instances ...`.
+pub async fn run(context: &Context, command: InstancesCommand) -> Result<(), Failure> {
+    match command {
+        InstancesCommand::List => list(context).await,
+    }
+}
+
+async fn list(context: &Context) -> Result<(), Failure> {
+    let client = context.client()?;
+    let instances: Vec<_> = client.list_instances().stream().try_collect().await?;
+    if context.printer.is_json() {
+        return Ok(context.printer.json(&instances)?);
+    }
+    let mut table = Table::new(&["ID", "NAME", "STATUS", "REGION", "SPECIFICATION", "CREATED"]);
+    for i in &instances {
+        table.row(vec![
+            cell(i.id.as_ref()),
+            cell(i.name.as_ref()),
+            cell(i.status.as_ref()),
+            cell(i.region.as_ref()),
+            cell(i.specification.as_ref()),
+            cell(i.created.as_ref()),
+        ]);
+    }
+    Ok(context.printer.table(&table, "no audit instances")?)
+}

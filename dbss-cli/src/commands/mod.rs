@@ -1,0 +1,101 @@
+//! One module per command group; each turns parsed arguments into client calls and output.
+
+use std::sync::Arc;
+
+use dbss_client::{Credentials, DbssClient, Timeouts};
+
+use crate::args::{Cli, Command, GlobalArgs};
+use crate::exit::Failure;
+use crate::output::Printer;
+
+pub mod completions;
+pub mod instances;
+pub mod reports;
+pub mod templates;
+
+/// What every command needs: the global flags and the printer.
+#[derive(Debug)]
+pub struct Context {
+    /// The global flags.
+    pub global: GlobalArgs,
+    /// Where results go.
+    pub printer: Printer,
+}
+
+impl Context {
+    /// A client configured from the flags, then the environment and the credential chain.
+    pub fn client(&self) -> Result<DbssClient, Failure> {
+        Ok(build_client(&self.global, None)?)
+    }
+
+    /// The audit instance of the command: `--instance` or `DBSS_INSTANCE_ID`.
+    pub fn instance(&self) -> Result<&str, Failure> {
+        self.global
+            .instance
+            .as_deref()
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| {
+                Failure::Usage(
+                    "no audit instance: pass --instance ID or set DBSS_INSTANCE_ID \
+                     (`dbss instances list` shows the instances)"
+                        .into(),
+                )
+            })
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let context = Context {
+        printer: Printer::new(cli.global.output),
+        global: cli.global,
+    };
+    match cli.command {
+        Command::Instances(command) => instances::run(&context, command).await,
+        Command::Templates(command) => templates::run(&context, command).await,
+        Command::Reports(command) => reports::run(&context, command).await,
+        Command::Completions { shell } => completions::run(shell),
+        Command::Demo(args) => crate::demo::run(&context, args).await,
+    }
+}
+
+/// Builds the client every command uses, the demo included: the flags first, then the
+/// environment (`DBSS_ENDPOINT`, `DBSS_REGION`, `HUAWEICLOUD_SDK_REGION`), then the SDK's
+/// credential chain unless `credentials` are given.
+pub fn build_client(
+    global: &GlobalArgs,
+    credentials: Option<Credentials>,
+) -> Result<DbssClient, dbss_client::Error> {
+    let mut builder =
+        DbssClient::builder().user_agent_suffix(concat!("dbss-cli/", env!("CARGO_PKG_VERSION")));
+    if let Some(endpoint) = &global.endpoint {
+        builder = builder.endpoint(endpoint);
+    }
+    if let Some(region) = &global.region {
+        builder = builder.region(region);
+        if global.endpoint.is_none() {
+            // The SDK lets an endpoint win over a region. A --region flag must still beat a
+            // DBSS_ENDPOINT left in the environment, so the client does not see that variable.
+            builder = builder.env(Arc::new(|name: &str| {
+                (name != "DBSS_ENDPOINT")
+                    .then(|| std::env::var(name).ok())
+                    .flatten()
+            }));
+        }
+    }
+    if let Some(project_id) = &global.project_id {
+        builder = builder.project_id(project_id);
+    }
+    if let Some(credentials) = credentials {
+        builder = builder.credentials(credentials);
+    }
+    if let Some(timeout) = global.timeout {
+        let defaults = Timeouts::default();
+        builder = builder.timeouts(
+            defaults
+                .with_attempt(timeout)
+                .with_connect(defaults.connect.min(timeout)),
+        );
+    }
+    builder.from_env_vars().build()
+}

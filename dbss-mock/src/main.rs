@@ -1,0 +1,133 @@
+//! `dbss-mock`: runs the embedded DBSS server on loopback until killed.
+//!
+//! The first stdout line is `listening on http://127.0.0.1:PORT` (so a script or test can read
+//! the URL of `--port 0`), then the seeded ids and credentials as `key=value` lines. Request logs
+//! go to stderr (`RUST_LOG` overrides the `info` default).
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use dbss_mock::{
+    DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, FaultRule, MockServer,
+    parse_duration, parse_size,
+};
+
+/// An embedded Huawei Cloud DBSS audit-report server for demos and tests (loopback only).
+#[derive(Debug, Parser)]
+#[command(name = "dbss-mock", version, about, long_about = None)]
+struct Args {
+    /// Port on 127.0.0.1; 0 picks a free one (printed on the first line).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+
+    /// Project id served (32 to 64 characters).
+    #[arg(long, default_value = DEFAULT_PROJECT_ID)]
+    project_id: String,
+
+    /// Access key id accepted for AK/SK signing.
+    #[arg(long, default_value = DEFAULT_AK)]
+    ak: String,
+
+    /// Secret key of --ak.
+    #[arg(long, default_value = DEFAULT_SK)]
+    sk: String,
+
+    /// IAM token accepted in X-Auth-Token.
+    #[arg(long, default_value = DEFAULT_TOKEN)]
+    token: String,
+
+    /// Accept every request without credentials.
+    #[arg(long)]
+    no_auth: bool,
+
+    /// How long a created report takes from 0 to 100 % (e.g. 500ms, 2s, 1m).
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    report_duration: Duration,
+
+    /// Size of downloaded report files (e.g. 4096, 64KiB, 1GiB); streamed, never in memory.
+    #[arg(long, default_value = "64KiB", value_parser = parse_size)]
+    report_size: u64,
+
+    /// Number of audit instances to seed.
+    #[arg(long, default_value_t = 2)]
+    instances: usize,
+
+    /// Start without the two seeded finished reports.
+    #[arg(long)]
+    no_seed_reports: bool,
+
+    /// Seed for reproducible report ids.
+    #[arg(long)]
+    seed: Option<u64>,
+
+    /// Inject a fault: KIND[=ARG][,times=N|always][,op=OPERATION][,retry-after=VALUE].
+    /// KIND: status=CODE, delay=DURATION, hang, stall-body, close-mid-body,
+    /// reset[=headers|request|processed], truncated-json, garbage[=SIZE[@STATUS]],
+    /// html[=STATUS], empty-200, unknown-result. Repeatable; rules apply in order.
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<FaultRule>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut builder = MockServer::builder()
+        .port(args.port)
+        .project_id(&args.project_id)
+        .access_key(&args.ak, &args.sk)
+        .token(&args.token)
+        .report_duration(args.report_duration)
+        .report_size(args.report_size)
+        .instances(args.instances)
+        .seed_reports(!args.no_seed_reports);
+    if args.no_auth {
+        builder = builder.without_auth();
+    }
+    if let Some(seed) = args.seed {
+        builder = builder.seed(seed);
+    }
+    for rule in args.faults {
+        builder = builder.fault(rule);
+    }
+    let mock = match builder.start().await {
+        Ok(mock) => mock,
+        Err(error) => {
+            eprintln!("dbss-mock: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut out = std::io::stdout().lock();
+    let printed = writeln!(out, "listening on {}", mock.base_url())
+        .and_then(|()| writeln!(out, "project_id={}", mock.project_id()))
+        .and_then(|()| writeln!(out, "instance_id={}", mock.instance_id()))
+        .and_then(|()| writeln!(out, "template_id={}", mock.template_id()))
+        .and_then(|()| writeln!(out, "ak={}", mock.ak()))
+        // The mock's own test credentials, printed so that a script can use them; they open
+        // nothing but this process.
+        .and_then(|()| writeln!(out, "sk={}", mock.sk()))
+        .and_then(|()| writeln!(out, "token={}", mock.token()))
+        .and_then(|()| writeln!(out, "auth={}", if args.no_auth { "off" } else { "on" }))
+        .and_then(|()| out.flush());
+    drop(out);
+    if let Err(error) = printed {
+        eprintln!("dbss-mock: cannot write to stdout: {error}");
+        return ExitCode::FAILURE;
+    }
+
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        eprintln!("dbss-mock: cannot wait for Ctrl-C ({error}); serving until killed");
+        std::future::pending::<()>().await;
+    }
+    mock.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,309 @@
+//! The six routes and their handlers. By the time a handler runs, the request is counted,
+//! authenticated and validated against the OpenAPI document (see `pipeline.rs`); handlers check
+//! what only the state can tell (does the instance, template or report exist?) and answer.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, post};
+use axum::{Extension, Json, Router, middleware};
+use dbss_types::{
+    CreateReportRequest, CreateReportResponse, DeleteAuditReportResponse, DeleteStatus,
+    ListAuditInstancesResponse, ListAuditReportTemplatesResponse, ListAuditReportsRequest,
+    ListAuditReportsResponse, ReportInfo, ReportResult, ReportType, TemplateInfo,
+};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::body::Generated;
+use crate::codes;
+use crate::content::{ReportContent, ReportPage};
+use crate::error::ApiError;
+use crate::ops::Operation;
+use crate::pipeline::{self, Validated};
+use crate::server::App;
+use crate::state::{Instance, Report, State as World, format_time, parse_time};
+
+/// The router: one route per operation, each behind the per-operation pipeline, and a 404 in
+/// the gateway's words for everything else.
+pub(crate) fn router(app: Arc<App>) -> Router {
+    let route = |op: Operation, method_router: MethodRouter<Arc<App>>| {
+        method_router.route_layer(middleware::from_fn_with_state(
+            (app.clone(), op),
+            pipeline::pipeline,
+        ))
+    };
+    Router::new()
+        .route(
+            Operation::CreateReport.path_template(),
+            route(Operation::CreateReport, post(create_report)),
+        )
+        .route(
+            Operation::ListAuditReportTemplates.path_template(),
+            route(Operation::ListAuditReportTemplates, get(list_templates)),
+        )
+        .route(
+            Operation::ListAuditReports.path_template(),
+            route(Operation::ListAuditReports, post(list_reports)),
+        )
+        .route(
+            Operation::DownloadAuditReport.path_template(),
+            route(Operation::DownloadAuditReport, get(download_report)),
+        )
+        .route(
+            Operation::DeleteAuditReport.path_template(),
+            route(Operation::DeleteAuditReport, delete(delete_report)),
+        )
+        .route(
+            Operation::ListAuditInstances.path_template(),
+            route(Operation::ListAuditInstances, get(list_instances)),
+        )
+        // The gateway routes on method and path together: a known path with the wrong method
+        // is as unknown as an unknown path.
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            pipeline::request_id,
+        ))
+        .with_state(app)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        codes::API_NOT_FOUND,
+        "The API does not exist or has not been published in the environment",
+    )
+}
+
+fn instance<'a>(world: &'a World, id: &str) -> Result<&'a Instance, ApiError> {
+    world.instance(id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            codes::INSTANCE_NOT_FOUND,
+            format!("The audit instance {id} does not exist"),
+        )
+    })
+}
+
+fn report_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        codes::REPORT_NOT_FOUND,
+        format!("The report {id} does not exist"),
+    )
+}
+
+async fn create_report(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+) -> Result<Json<CreateReportResponse>, ApiError> {
+    let req: CreateReportRequest = v.body()?;
+    let time = |field: &str, value: &str| {
+        parse_time(value).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "{field} must be a date-time formatted as yyyy-MM-dd HH:mm:ss, e.g. 2025-08-20 16:00:00"
+            ))
+        })
+    };
+    let start = time("start_time", &req.start_time)?;
+    let end = time("end_time", &req.end_time)?;
+    if end <= start {
+        return Err(ApiError::invalid("end_time must be later than start_time"));
+    }
+    // An empty string means "all databases" (the templates say so with db_ids ""); a list must
+    // not have empty entries.
+    let db_ids = req.db_ids.filter(|ids| !ids.is_empty());
+    if db_ids
+        .as_deref()
+        .is_some_and(|ids| ids.split(',').any(|id| id.trim().is_empty()))
+    {
+        return Err(ApiError::invalid(
+            "db_ids must be database ids separated by commas, without empty entries",
+        ));
+    }
+
+    let instance_id = v.path("instance_id");
+    let now = app.clock.now();
+    let mut world = app.world();
+    let template_name = {
+        let instance = instance(&world, instance_id)?;
+        let template = instance.template(&req.template_id).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::TEMPLATE_NOT_FOUND,
+                format!("The report template {} does not exist", req.template_id),
+            )
+        })?;
+        template.name.clone().unwrap_or_default()
+    };
+    let report = Report {
+        id: app.ids.report_id(),
+        instance_id: instance_id.to_owned(),
+        template_id: req.template_id,
+        name: template_name,
+        db_ids,
+        start_time: req.start_time,
+        end_time: req.end_time,
+        report_type: ReportType::AuditReportRealTime,
+        created: now,
+        duration: app.report_duration(),
+    };
+    tracing::info!(report_id = %report.id, "report created");
+    world.reports.push(report);
+    // As the real API: no report id in the answer.
+    Ok(Json(CreateReportResponse {
+        result: Some(ReportResult::Success),
+    }))
+}
+
+async fn list_templates(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+) -> Result<Json<ListAuditReportTemplatesResponse>, ApiError> {
+    let world = app.world();
+    let instance = instance(&world, v.path("instance_id"))?;
+    Ok(Json(ListAuditReportTemplatesResponse {
+        os_type: Some("linux".into()),
+        templates: instance
+            .templates
+            .iter()
+            .map(|t| TemplateInfo {
+                template: Some(t.clone()),
+            })
+            .collect(),
+    }))
+}
+
+async fn list_reports(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+) -> Result<Json<ListAuditReportsResponse>, ApiError> {
+    let req: ListAuditReportsRequest = v.body()?;
+    let now = app.clock.now();
+    let world = app.world();
+    let instance_id = instance(&world, v.path("instance_id"))?.id();
+    let name = req.name.as_deref().unwrap_or_default();
+    let matching: Vec<&Report> = world
+        .reports_of(instance_id)
+        .filter(|r| r.name.contains(name))
+        .collect();
+    let size = req.size.get() as usize;
+    let skip = (req.page.get() as usize - 1).saturating_mul(size);
+    Ok(Json(ListAuditReportsResponse {
+        total: Some(matching.len() as i64),
+        reports: matching
+            .into_iter()
+            .skip(skip)
+            .take(size)
+            .map(|r| ReportInfo {
+                report: Some(r.bean(now)),
+            })
+            .collect(),
+    }))
+}
+
+async fn download_report(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+) -> Result<Response, ApiError> {
+    let id = v.path("id");
+    let locale = v.query("local").unwrap_or("en-us");
+    let now = app.clock.now();
+    let content = {
+        let world = app.world();
+        let instance_id = instance(&world, v.path("instance_id"))?.id();
+        let report = world
+            .reports_of(instance_id)
+            .find(|r| r.id == id)
+            .ok_or_else(|| report_not_found(id))?;
+        if !report.is_finished(now) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                codes::REPORT_NOT_READY,
+                format!(
+                    "The report {id} is not finished ({} %); download it when percentum is 100",
+                    report.percentum(now)
+                ),
+            ));
+        }
+        report_content(report, locale, app.report_size())
+    };
+    let len = content.len();
+    let mut response = Generated::body(content, len).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    // The id passed validation (16–64 characters) but is client-controlled: only a header-safe
+    // value goes into the header.
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}.pdf\"",
+        id.replace(['"', '\\'], "_")
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// The file of a finished report.
+pub(crate) fn report_content(report: &Report, locale: &str, size: u64) -> ReportContent {
+    let finish_time = format_time(report.created + report.duration);
+    ReportContent::new(
+        &ReportPage {
+            id: &report.id,
+            name: &report.name,
+            template_id: &report.template_id,
+            start_time: &report.start_time,
+            end_time: &report.end_time,
+            finish_time: &finish_time,
+            locale,
+        },
+        size,
+    )
+}
+
+async fn delete_report(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+) -> Result<Json<DeleteAuditReportResponse>, ApiError> {
+    let id = v.path("id");
+    let mut world = app.world();
+    let instance_id = instance(&world, v.path("instance_id"))?.id().to_owned();
+    let index = world
+        .reports
+        .iter()
+        .position(|r| r.instance_id == instance_id && r.id == id)
+        .ok_or_else(|| report_not_found(id))?;
+    world.reports.remove(index);
+    Ok(Json(DeleteAuditReportResponse {
+        status: Some(DeleteStatus::Success),
+    }))
+}
+
+async fn list_instances(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+) -> Result<Json<ListAuditInstancesResponse>, ApiError> {
+    // The patterns in the document guarantee digits; the parse can still only fail loudly.
+    let number = |name: &str, default: usize| -> Result<usize, ApiError> {
+        v.query(name)
+            .map_or(Ok(default), str::parse)
+            .map_err(|_| ApiError::invalid(format!("{name} must be a non-negative integer")))
+    };
+    let offset = number("offset", 0)?;
+    let limit = number("limit", 100)?;
+    let world = app.world();
+    Ok(Json(ListAuditInstancesResponse {
+        total: Some(world.instances.len() as i64),
+        instances: world
+            .instances
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|i| i.bean.clone())
+            .collect(),
+    }))
+}

@@ -1,0 +1,646 @@
+//! The server: its shared state, the builder, the handle tests hold, and the connection layer.
+//!
+//! Connections are served with hyper directly rather than `axum::serve`, because a connection
+//! reset (a [`Fault::Reset`](crate::Fault::Reset)) needs the socket: each connection's IO is
+//! wrapped so that, when a fault asks for it, the connection task drops the connection with
+//! `SO_LINGER` set to zero, which makes the kernel send an RST instead of a FIN. Everything
+//! above the connection is the axum router of `routes.rs`.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use dbss_types::{ReportBean, ReportLocale};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
+
+use crate::auth::{AccessKey, Auth};
+use crate::clock::{Clock, SystemClock};
+use crate::content::ReportContent;
+use crate::error::Error;
+use crate::faults::{FaultQueue, FaultRule};
+use crate::ops::Operation;
+use crate::state::{DOC_TEMPLATE_ID, IdGen, State};
+use crate::validate::{self, Schemas};
+
+/// The project id the mock serves unless told otherwise.
+pub const DEFAULT_PROJECT_ID: &str = "0f4e1c2b3a5d46e7b8c9d0e1f2a3b4c5";
+/// The access key id the mock accepts unless told otherwise.
+pub const DEFAULT_AK: &str = "DBSSMOCKAKEXAMPLE001";
+/// The secret key of [`DEFAULT_AK`]. A public test value: it opens nothing but a mock.
+pub const DEFAULT_SK: &str = "dbssMockSecretKeyExample0000000000000001";
+/// The IAM token the mock accepts unless told otherwise.
+pub const DEFAULT_TOKEN: &str = "MIIdbss-mock-iam-token-example";
+
+/// Requests received, per operation and in total.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    per_op: [AtomicU64; Operation::ALL.len()],
+    any: AtomicU64,
+}
+
+impl Counters {
+    pub fn record(&self, op: Operation) {
+        self.per_op[op.index()].fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn record_any(&self) {
+        self.any.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn reset(&self) {
+        for c in &self.per_op {
+            c.store(0, Ordering::SeqCst);
+        }
+        self.any.store(0, Ordering::SeqCst);
+    }
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub project_id: String,
+    pub auth: Auth,
+    pub clock: Arc<dyn Clock>,
+    pub counters: Counters,
+    pub faults: FaultQueue,
+    pub ids: IdGen,
+    pub schemas: &'static Schemas,
+    report_duration_nanos: AtomicU64,
+    report_size: AtomicU64,
+    world: Mutex<State>,
+}
+
+impl App {
+    /// The world, locked. Handlers hold it only for synchronous work.
+    pub fn world(&self) -> MutexGuard<'_, State> {
+        // A handler that panicked mid-change is a bug in the mock; keep serving.
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn report_duration(&self) -> Duration {
+        Duration::from_nanos(self.report_duration_nanos.load(Ordering::Relaxed))
+    }
+
+    pub fn report_size(&self) -> u64 {
+        self.report_size.load(Ordering::Relaxed)
+    }
+}
+
+/// Lets a request's fault reset the connection it arrived on (a request extension).
+#[derive(Debug, Clone)]
+pub(crate) struct ConnControl {
+    requested: Arc<AtomicBool>,
+    wake: Arc<Notify>,
+}
+
+impl ConnControl {
+    fn new() -> Self {
+        Self {
+            requested: Arc::new(AtomicBool::new(false)),
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Resets the connection: the connection task drops it with `SO_LINGER` 0.
+    pub fn reset(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+}
+
+/// A TCP stream that, when dropped after a reset was requested, aborts with an RST.
+struct ResettableStream {
+    inner: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for ResettableStream {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::SeqCst) {
+            // With a zero linger time, close() discards unsent data and sends an RST.
+            let _ = socket2::SockRef::from(&self.inner).set_linger(Some(Duration::ZERO));
+        }
+    }
+}
+
+impl AsyncRead for ResettableStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ResettableStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Accepts connections until shutdown, then drops every open connection.
+async fn accept_loop(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    tracing::debug!(%peer, "connection accepted");
+                    connections.spawn(serve_connection(stream, router.clone(), shutdown.clone()));
+                }
+                Err(error) => {
+                    // E.g. too many open files: back off briefly instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+            // A send or the sender's drop both mean "stop".
+            _ = shutdown.changed() => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.shutdown().await;
+}
+
+async fn serve_connection(stream: TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+    let control = ConnControl::new();
+    let io = TokioIo::new(ResettableStream {
+        inner: stream,
+        reset: control.requested.clone(),
+    });
+    let request_control = control.clone();
+    let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
+        req.extensions_mut().insert(request_control.clone());
+        router.clone().oneshot(req.map(Body::new))
+    });
+    let connection = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+    tokio::select! {
+        result = connection => {
+            if let Err(error) = result {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        }
+        () = control.wake.notified() => tracing::debug!("connection reset (fault)"),
+        _ = shutdown.changed() => {}
+    }
+}
+
+/// Configures and starts a [`MockServer`]. Get one from [`MockServer::builder`].
+#[derive(Debug)]
+pub struct MockServerBuilder {
+    port: u16,
+    project_id: String,
+    token: String,
+    extra_tokens: Vec<String>,
+    key: AccessKey,
+    extra_keys: Vec<AccessKey>,
+    auth_enabled: bool,
+    max_clock_skew: Duration,
+    report_duration: Duration,
+    report_size: u64,
+    instances: usize,
+    seed_reports: bool,
+    seed: Option<u64>,
+    clock: Arc<dyn Clock>,
+    faults: Vec<FaultRule>,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            project_id: DEFAULT_PROJECT_ID.into(),
+            token: DEFAULT_TOKEN.into(),
+            extra_tokens: Vec::new(),
+            key: AccessKey {
+                ak: DEFAULT_AK.into(),
+                sk: DEFAULT_SK.into(),
+                security_token: None,
+            },
+            extra_keys: Vec::new(),
+            auth_enabled: true,
+            max_clock_skew: dbss_signer::DEFAULT_MAX_CLOCK_SKEW,
+            report_duration: Duration::from_secs(2),
+            report_size: 64 * 1024,
+            instances: 2,
+            seed_reports: true,
+            seed: None,
+            clock: Arc::new(SystemClock),
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// The port on 127.0.0.1 (default 0: any free port; read it back from
+    /// [`MockServer::base_url`]). The mock only ever listens on loopback.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The project id (32 to 64 characters, as the API requires). Requests for another project
+    /// get a 403.
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = project_id.into();
+        self
+    }
+
+    /// The IAM token [`MockServer::token`] returns and `X-Auth-Token` may carry (replaces
+    /// [`DEFAULT_TOKEN`]).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// Another IAM token to accept.
+    pub fn add_token(mut self, token: impl Into<String>) -> Self {
+        self.extra_tokens.push(token.into());
+        self
+    }
+
+    /// The access key pair [`MockServer::ak`] and [`MockServer::sk`] return (replaces
+    /// [`DEFAULT_AK`]/[`DEFAULT_SK`]).
+    pub fn access_key(mut self, ak: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.key = AccessKey {
+            ak: ak.into(),
+            sk: sk.into(),
+            security_token: None,
+        };
+        self
+    }
+
+    /// Another access key pair to accept.
+    pub fn add_access_key(mut self, ak: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.extra_keys.push(AccessKey {
+            ak: ak.into(),
+            sk: sk.into(),
+            security_token: None,
+        });
+        self
+    }
+
+    /// Temporary credentials to accept: requests signed with `ak` must also carry
+    /// `X-Security-Token: security_token`.
+    pub fn add_temporary_access_key(
+        mut self,
+        ak: impl Into<String>,
+        sk: impl Into<String>,
+        security_token: impl Into<String>,
+    ) -> Self {
+        self.extra_keys.push(AccessKey {
+            ak: ak.into(),
+            sk: sk.into(),
+            security_token: Some(security_token.into()),
+        });
+        self
+    }
+
+    /// Accepts every request without credentials (for tests that are not about
+    /// authentication).
+    pub fn without_auth(mut self) -> Self {
+        self.auth_enabled = false;
+        self
+    }
+
+    /// How far `X-Sdk-Date` may be from the mock's clock (default 15 minutes, as the gateway).
+    pub fn max_clock_skew(mut self, skew: Duration) -> Self {
+        self.max_clock_skew = skew;
+        self
+    }
+
+    /// How long a created report takes to go from 0 to 100 % (default 2 s; zero makes reports
+    /// finish at once).
+    pub fn report_duration(mut self, duration: Duration) -> Self {
+        self.report_duration = duration;
+        self
+    }
+
+    /// The size of every downloaded report file in bytes (default 64 KiB). Any size works,
+    /// e.g. 1 GiB: files are generated while they are sent, never held in memory.
+    pub fn report_size(mut self, bytes: u64) -> Self {
+        self.report_size = bytes;
+        self
+    }
+
+    /// How many audit instances to seed (default 2, at least 1). The first has the id of the
+    /// OpenAPI document's example.
+    pub fn instances(mut self, count: usize) -> Self {
+        self.instances = count;
+        self
+    }
+
+    /// Whether to seed two finished reports on the first instance (default true).
+    pub fn seed_reports(mut self, yes: bool) -> Self {
+        self.seed_reports = yes;
+        self
+    }
+
+    /// Seeds the id generator, making report ids reproducible (default: from the time).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The clock for report progress and signature expiry (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// A fault to inject from the first request on (more can be added on the running server).
+    pub fn fault(mut self, rule: impl Into<FaultRule>) -> Self {
+        self.faults.push(rule.into());
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<MockServer, Error> {
+        let project_len = self.project_id.chars().count();
+        if !(32..=64).contains(&project_len) {
+            return Err(Error::Config(format!(
+                "project_id must be 32 to 64 characters long, not {project_len}"
+            )));
+        }
+        if self.key.ak.is_empty() || self.key.sk.is_empty() {
+            return Err(Error::Config(
+                "the access key and secret key must not be empty".into(),
+            ));
+        }
+        let schemas = validate::schemas()?;
+        let seed = self.seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+                ^ u64::from(std::process::id()).rotate_left(32)
+        });
+
+        let mut tokens = vec![self.token.clone()];
+        tokens.extend(self.extra_tokens);
+        let mut keys = vec![self.key.clone()];
+        keys.extend(self.extra_keys);
+        let faults = FaultQueue::default();
+        for rule in self.faults {
+            faults.push(rule);
+        }
+        let app = Arc::new(App {
+            project_id: self.project_id,
+            auth: Auth {
+                enabled: self.auth_enabled,
+                tokens,
+                keys,
+                max_skew: self.max_clock_skew,
+            },
+            clock: self.clock,
+            counters: Counters::default(),
+            faults,
+            ids: IdGen::new(seed),
+            schemas,
+            report_duration_nanos: AtomicU64::new(duration_nanos(self.report_duration)),
+            report_size: AtomicU64::new(self.report_size),
+            world: Mutex::new(State::seeded(self.instances, self.seed_reports)),
+        });
+
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| Error::Bind { addr, source })?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(
+            listener,
+            crate::routes::router(app.clone()),
+            shutdown_rx,
+        ));
+        tracing::info!(%addr, "dbss-mock listening");
+        Ok(MockServer {
+            app,
+            addr,
+            token: self.token,
+            key: self.key,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+fn duration_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// A running mock DBSS server on 127.0.0.1. Dropping it stops it (open connections are
+/// dropped); [`shutdown`](Self::shutdown) also waits until it has stopped.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), dbss_mock::Error> {
+/// use dbss_mock::{Fault, MockServer, Operation};
+///
+/// let mock = MockServer::builder().start().await?;
+/// let url = format!(
+///     "{}/v2/{}/audit/instances",
+///     mock.base_url(),
+///     mock.project_id()
+/// );
+/// // ... send requests with X-Auth-Token: mock.token(), or signed with mock.ak()/mock.sk() ...
+/// mock.inject(Fault::status(503).times(2).only(Operation::CreateReport));
+/// assert_eq!(mock.requests(Operation::CreateReport), 0);
+/// # let _ = url;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct MockServer {
+    app: Arc<App>,
+    addr: SocketAddr,
+    token: String,
+    key: AccessKey,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// A builder with the defaults: any free port, [`DEFAULT_PROJECT_ID`], the default
+    /// credentials, authentication on, reports that take 2 s and weigh 64 KiB, 2 instances,
+    /// 2 seeded reports.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// Starts a mock with the defaults.
+    pub async fn start() -> Result<MockServer, Error> {
+        Self::builder().start().await
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash: the endpoint to point a client at.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address the mock listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The project id the mock serves.
+    pub fn project_id(&self) -> &str {
+        &self.app.project_id
+    }
+
+    /// The id of the first seeded audit instance (32 characters).
+    pub fn instance_id(&self) -> &str {
+        crate::state::FIRST_INSTANCE_ID
+    }
+
+    /// The ids of all audit instances, in listing order.
+    pub fn instance_ids(&self) -> Vec<String> {
+        self.app
+            .world()
+            .instances
+            .iter()
+            .map(|i| i.id().to_owned())
+            .collect()
+    }
+
+    /// The id of a seeded template every instance has: the API reference's example
+    /// `t8g7LJgBTpKZyZbbeTgS`.
+    pub fn template_id(&self) -> &str {
+        DOC_TEMPLATE_ID
+    }
+
+    /// The access key id of the seeded credentials.
+    pub fn ak(&self) -> &str {
+        &self.key.ak
+    }
+
+    /// The secret key of the seeded credentials.
+    pub fn sk(&self) -> &str {
+        &self.key.sk
+    }
+
+    /// The seeded IAM token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// How many requests of `operation` reached the server, whatever became of them (rejected,
+    /// faulted, hung or reset included). Requests to unknown paths count for no operation.
+    pub fn requests(&self, operation: Operation) -> u64 {
+        self.app.counters.per_op[operation.index()].load(Ordering::SeqCst)
+    }
+
+    /// How many requests reached the server, including those to unknown paths.
+    pub fn total_requests(&self) -> u64 {
+        self.app.counters.any.load(Ordering::SeqCst)
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_counters(&self) {
+        self.app.counters.reset();
+    }
+
+    /// Adds a fault rule (see [`Fault`](crate::Fault)). Rules apply in the order they were
+    /// added; each request uses at most one.
+    pub fn inject(&self, rule: impl Into<FaultRule>) {
+        let rule = rule.into();
+        tracing::info!(%rule, "fault added");
+        self.app.faults.push(rule);
+    }
+
+    /// Removes every pending fault rule.
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
+    /// The fault rules not yet used up.
+    pub fn pending_faults(&self) -> Vec<FaultRule> {
+        self.app.faults.pending()
+    }
+
+    /// Every report of every instance as ListAuditReports would show it now, newest first.
+    pub fn reports(&self) -> Vec<ReportBean> {
+        let now = self.app.clock.now();
+        self.app
+            .world()
+            .reports
+            .iter()
+            .rev()
+            .map(|r| r.bean(now))
+            .collect()
+    }
+
+    /// The file DownloadAuditReport sends for report `id` in `locale` (at the current report
+    /// size), to compare with what a client saved. `None` if there is no such report.
+    pub fn report_content(&self, id: &str, locale: ReportLocale) -> Option<ReportContent> {
+        let world = self.app.world();
+        let report = world.reports.iter().find(|r| r.id == id)?;
+        Some(crate::routes::report_content(
+            report,
+            &locale.to_string(),
+            self.app.report_size(),
+        ))
+    }
+
+    /// Changes how long reports created from now on take.
+    pub fn set_report_duration(&self, duration: Duration) {
+        self.app
+            .report_duration_nanos
+            .store(duration_nanos(duration), Ordering::Relaxed);
+    }
+
+    /// Changes the size of downloaded report files.
+    pub fn set_report_size(&self, bytes: u64) {
+        self.app.report_size.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Stops accepting, drops every open connection, and waits until the server has stopped.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}

@@ -1,0 +1,472 @@
+//! Request validation against `openapi/dbss.json`.
+//!
+//! The document is embedded at build time and compiled once per process: for each operation,
+//! one JSON Schema validator per path and query parameter (from its `parameters`, following
+//! `#/components/parameters/...`) and one for the JSON request body. Nothing about the API's
+//! shape is restated here, so a change to the document changes what the mock accepts.
+//!
+//! A violation becomes a 400 with [`codes::INVALID_PARAMETER`](crate::codes::INVALID_PARAMETER)
+//! whose `error_msg` names the field and the rule (`template_id is required`,
+//! `project_id must be at least 32 characters long`, `size must be <= 100`); when there are
+//! several, `details` lists each one.
+
+mod convert;
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use percent_encoding::percent_decode_str;
+use serde_json::{Value, json};
+
+use crate::codes;
+use crate::error::ApiError;
+use crate::ops::Operation;
+
+/// The OpenAPI document the mock serves, as written in the repository.
+pub(crate) const DOCUMENT: &str = include_str!("../../../openapi/dbss.json");
+
+/// The parsed document.
+#[cfg(test)]
+pub(crate) fn document() -> Value {
+    serde_json::from_str(DOCUMENT).expect("the embedded OpenAPI document is JSON")
+}
+
+/// Where a parameter is carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum In {
+    Path,
+    Query,
+}
+
+struct Param {
+    name: String,
+    location: In,
+    required: bool,
+    validator: Validator,
+}
+
+/// The compiled constraints of one operation.
+pub(crate) struct OperationSchemas {
+    params: Vec<Param>,
+    body: Option<Validator>,
+    body_required: bool,
+}
+
+/// The compiled constraints of all operations, indexed by [`Operation::index`].
+pub(crate) struct Schemas {
+    ops: Vec<OperationSchemas>,
+}
+
+impl std::fmt::Debug for Schemas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schemas").finish_non_exhaustive()
+    }
+}
+
+static SCHEMAS: LazyLock<Result<Schemas, String>> = LazyLock::new(compile_document);
+
+/// The compiled schemas (compiled on first use, shared by every server of the process).
+pub(crate) fn schemas() -> Result<&'static Schemas, crate::Error> {
+    SCHEMAS
+        .as_ref()
+        .map_err(|e| crate::Error::Schema(e.clone()))
+}
+
+impl Schemas {
+    pub(crate) fn operation(&self, op: Operation) -> &OperationSchemas {
+        &self.ops[op.index()]
+    }
+}
+
+fn compile_document() -> Result<Schemas, String> {
+    let doc: Value =
+        serde_json::from_str(DOCUMENT).map_err(|e| format!("the document is not JSON: {e}"))?;
+    let defs = Value::Object(convert::defs(&doc)?);
+    let compile = |schema: &Value, at: &str| -> Result<Validator, String> {
+        let root = json!({
+            "$schema": convert::DIALECT,
+            "$defs": defs,
+            "allOf": [convert::convert_schema(schema).map_err(|e| format!("{at}{e}"))?],
+        });
+        jsonschema::draft202012::options()
+            .should_validate_formats(false)
+            .build(&root)
+            .map_err(|e| format!("{at}: {e}"))
+    };
+
+    let mut ops = Vec::with_capacity(Operation::ALL.len());
+    for op in Operation::ALL {
+        let path_item = doc
+            .get("paths")
+            .and_then(|p| p.get(op.path_template()))
+            .ok_or_else(|| format!("no path {} in the document", op.path_template()))?;
+        let method = op.method().as_str().to_ascii_lowercase();
+        let operation = path_item
+            .get(&method)
+            .ok_or_else(|| format!("no {method} {} in the document", op.path_template()))?;
+
+        let mut params = Vec::new();
+        let declared = path_item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .chain(operation.get("parameters").and_then(Value::as_array))
+            .flatten();
+        for param in declared {
+            let param = resolve_parameter(&doc, param)?;
+            let name = param
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{op}: a parameter without a name"))?;
+            let location = match param.get("in").and_then(Value::as_str) {
+                Some("path") => In::Path,
+                Some("query") => In::Query,
+                // Headers (X-Auth-Token) are the authentication layer's business.
+                _ => continue,
+            };
+            let schema = param
+                .get("schema")
+                .ok_or_else(|| format!("{op}: parameter {name} has no schema"))?;
+            params.push(Param {
+                name: name.to_owned(),
+                location,
+                required: param.get("required").and_then(Value::as_bool) == Some(true)
+                    || location == In::Path,
+                validator: compile(schema, &format!("{op}: parameter {name}: "))?,
+            });
+        }
+
+        let (body, body_required) = match operation.get("requestBody") {
+            Some(request_body) => {
+                let schema = request_body
+                    .pointer("/content/application~1json/schema")
+                    .ok_or_else(|| {
+                        format!("{op}: requestBody without an application/json schema")
+                    })?;
+                (
+                    Some(compile(schema, &format!("{op}: request body: "))?),
+                    request_body.get("required").and_then(Value::as_bool) == Some(true),
+                )
+            }
+            None => (None, false),
+        };
+        ops.push(OperationSchemas {
+            params,
+            body,
+            body_required,
+        });
+    }
+    Ok(Schemas { ops })
+}
+
+/// Follows `{"$ref": "#/components/parameters/NAME"}`.
+fn resolve_parameter<'a>(doc: &'a Value, param: &'a Value) -> Result<&'a Value, String> {
+    match param.get("$ref").and_then(Value::as_str) {
+        None => Ok(param),
+        Some(reference) => {
+            let name = reference
+                .strip_prefix("#/components/parameters/")
+                .ok_or_else(|| format!("unsupported parameter reference {reference:?}"))?;
+            doc.pointer(&format!("/components/parameters/{name}"))
+                .ok_or_else(|| format!("dangling parameter reference {reference:?}"))
+        }
+    }
+}
+
+/// Splits a raw query into percent-decoded pairs, reading it the way the signer does: `&`
+/// separates pairs, the first `=` separates key and value, and `+` is a plus sign.
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+fn decode(s: &str) -> String {
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+impl OperationSchemas {
+    /// Checks the path parameters (decoded, by name) and the query pairs. A query parameter
+    /// given twice is refused: which value the service would use is not documented.
+    pub(crate) fn check_params(
+        &self,
+        path: &[(String, String)],
+        query: &[(String, String)],
+    ) -> Result<(), ApiError> {
+        let mut violations = Vec::new();
+        for param in &self.params {
+            let source = match param.location {
+                In::Path => path,
+                In::Query => query,
+            };
+            let mut values = source.iter().filter(|(k, _)| *k == param.name);
+            let value = match (values.next(), values.next()) {
+                (Some(_), Some(_)) => {
+                    violations.push(format!("{} must not be given more than once", param.name));
+                    continue;
+                }
+                (Some((_, value)), None) => value,
+                (None, _) => {
+                    if param.required {
+                        violations.push(format!("{} is required", param.name));
+                    }
+                    continue;
+                }
+            };
+            let instance = Value::String(value.clone());
+            violations.extend(
+                param
+                    .validator
+                    .iter_errors(&instance)
+                    .map(|error| describe(&param.name, &error)),
+            );
+        }
+        into_result(violations)
+    }
+
+    /// Parses and checks a JSON request body. Returns the parsed body (`Value::Null` when the
+    /// operation takes none).
+    pub(crate) fn check_body(&self, body: &[u8]) -> Result<Value, ApiError> {
+        let Some(validator) = &self.body else {
+            return Ok(Value::Null);
+        };
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return if self.body_required {
+                Err(ApiError::invalid("request body is required"))
+            } else {
+                Ok(Value::Null)
+            };
+        }
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::invalid(format!("request body is not valid JSON: {e}")))?;
+        let violations = validator
+            .iter_errors(&value)
+            .map(|error| {
+                let at = error.instance_path().as_str();
+                let field = if at.is_empty() {
+                    Cow::Borrowed("request body")
+                } else {
+                    Cow::Owned(at.trim_start_matches('/').replace('/', "."))
+                };
+                describe(&field, &error)
+            })
+            .collect();
+        into_result(violations)?;
+        Ok(value)
+    }
+}
+
+fn into_result(mut violations: Vec<String>) -> Result<(), ApiError> {
+    // Schema keywords can report the same thing twice (allOf + $ref); keep each message once.
+    violations.dedup();
+    let Some(first) = violations.first() else {
+        return Ok(());
+    };
+    let mut error = ApiError::invalid(first.clone());
+    if violations.len() > 1 {
+        error.details = violations
+            .into_iter()
+            .map(|msg| (codes::INVALID_PARAMETER.to_owned(), msg))
+            .collect();
+    }
+    Err(error)
+}
+
+/// `<field> <rule>`, e.g. `size must be <= 100`. For `required` the field is the missing
+/// property (under `field` unless that is the body itself).
+fn describe(field: &str, error: &ValidationError<'_>) -> String {
+    match error.kind() {
+        ValidationErrorKind::Required { property } => {
+            let property = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_owned);
+            if field == "request body" {
+                format!("{property} is required")
+            } else {
+                format!("{field}.{property} is required")
+            }
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            format!("{field} must be of type {expected}")
+        }
+        ValidationErrorKind::MinLength { limit } => {
+            format!("{field} must be at least {limit} characters long")
+        }
+        ValidationErrorKind::MaxLength { limit } => {
+            format!("{field} must be at most {limit} characters long")
+        }
+        ValidationErrorKind::Minimum { limit } => format!("{field} must be >= {limit}"),
+        ValidationErrorKind::Maximum { limit } => format!("{field} must be <= {limit}"),
+        ValidationErrorKind::ExclusiveMinimum { limit } => format!("{field} must be > {limit}"),
+        ValidationErrorKind::ExclusiveMaximum { limit } => format!("{field} must be < {limit}"),
+        ValidationErrorKind::Enum { options } => format!("{field} must be one of {options}"),
+        ValidationErrorKind::Pattern { pattern } => {
+            format!("{field} must match the pattern {pattern}")
+        }
+        // Anything else: the library's wording, with the request's value masked (it may be
+        // long, and it is the client's own input anyway).
+        _ => format!("{field}: {}", error.masked_with(field)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    const P: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn the_document_compiles() {
+        let schemas = schemas().unwrap();
+        assert_eq!(schemas.ops.len(), Operation::ALL.len());
+        // CreateReport: project_id + instance_id (X-Auth-Token is a header), a required body.
+        let create = schemas.operation(Operation::CreateReport);
+        assert_eq!(create.params.len(), 2);
+        assert!(create.body.is_some() && create.body_required);
+        assert!(
+            schemas
+                .operation(Operation::ListAuditInstances)
+                .body
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn path_and_query_rules_come_from_the_document() {
+        let download = schemas().unwrap().operation(Operation::DownloadAuditReport);
+        let path = pairs(&[
+            ("project_id", P),
+            ("instance_id", P),
+            ("id", "Hx9QLJgBTpKZyZbbhTgS"),
+        ]);
+        download.check_params(&path, &[]).unwrap();
+        download
+            .check_params(&path, &pairs(&[("local", "zh-cn")]))
+            .unwrap();
+        let e = download
+            .check_params(&path, &pairs(&[("local", "fr-fr")]))
+            .unwrap_err();
+        assert_eq!(e.msg, r#"local must be one of ["en-us","zh-cn"]"#);
+        let short = pairs(&[("project_id", "short"), ("instance_id", P), ("id", "x")]);
+        let e = download.check_params(&short, &[]).unwrap_err();
+        assert_eq!(e.msg, "project_id must be at least 32 characters long");
+        assert_eq!(e.details.len(), 2, "{:?}", e.details);
+        assert_eq!(e.details[1].1, "id must be at least 16 characters long");
+
+        let instances = schemas().unwrap().operation(Operation::ListAuditInstances);
+        let path = pairs(&[("project_id", P)]);
+        instances
+            .check_params(&path, &pairs(&[("offset", "0"), ("limit", "1000")]))
+            .unwrap();
+        for bad in ["0", "1001", "-1", "ten"] {
+            let e = instances
+                .check_params(&path, &pairs(&[("limit", bad)]))
+                .unwrap_err();
+            assert!(
+                e.msg.starts_with("limit must match the pattern"),
+                "{}",
+                e.msg
+            );
+        }
+        let e = instances
+            .check_params(&path, &pairs(&[("limit", "1"), ("limit", "2")]))
+            .unwrap_err();
+        assert_eq!(e.msg, "limit must not be given more than once");
+    }
+
+    #[test]
+    fn bodies_are_checked_against_the_component_schemas() {
+        let create = schemas().unwrap().operation(Operation::CreateReport);
+        let ok = br#"{"template_id":"t8g7LJgBTpKZyZbbeTgS","start_time":"2025-08-20 16:00:00","end_time":"2025-08-21 07:03:31","db_ids":null}"#;
+        create.check_body(ok).unwrap();
+        let e = create
+            .check_body(br#"{"start_time":"a","end_time":"b"}"#)
+            .unwrap_err();
+        assert_eq!(e.msg, "template_id is required");
+        assert_eq!(e.code, codes::INVALID_PARAMETER);
+        let e = create
+            .check_body(br#"{"template_id":1,"start_time":"a","end_time":"b"}"#)
+            .unwrap_err();
+        assert_eq!(e.msg, "template_id must be of type string");
+        // nullable: true is honoured for db_ids only.
+        let e = create
+            .check_body(br#"{"template_id":null,"start_time":"a","end_time":"b"}"#)
+            .unwrap_err();
+        assert_eq!(e.msg, "template_id must be of type string");
+        assert_eq!(
+            create.check_body(b"").unwrap_err().msg,
+            "request body is required"
+        );
+        assert!(
+            create
+                .check_body(b"{nope")
+                .unwrap_err()
+                .msg
+                .starts_with("request body is not valid JSON")
+        );
+        assert_eq!(
+            create.check_body(b"[]").unwrap_err().msg,
+            "request body must be of type object"
+        );
+
+        let list = schemas().unwrap().operation(Operation::ListAuditReports);
+        list.check_body(br#"{"page":1,"size":100}"#).unwrap();
+        assert_eq!(
+            list.check_body(br#"{"page":0,"size":10}"#).unwrap_err().msg,
+            "page must be >= 1"
+        );
+        assert_eq!(
+            list.check_body(br#"{"page":1,"size":101}"#)
+                .unwrap_err()
+                .msg,
+            "size must be <= 100"
+        );
+        assert_eq!(
+            list.check_body(br#"{"page":1}"#).unwrap_err().msg,
+            "size is required"
+        );
+        // int32 bounds come from `format: int32`.
+        assert_eq!(
+            list.check_body(br#"{"page":4294967296,"size":1}"#)
+                .unwrap_err()
+                .msg,
+            "page must be <= 2147483647"
+        );
+    }
+
+    #[test]
+    fn queries_are_decoded_like_the_signer_reads_them() {
+        assert_eq!(
+            parse_query("limit=10&offset=0&&a%20b=c+d&flag"),
+            pairs(&[
+                ("limit", "10"),
+                ("offset", "0"),
+                ("a b", "c+d"),
+                ("flag", "")
+            ])
+        );
+    }
+}
