@@ -21,6 +21,7 @@ pub(crate) struct ResponseMeta {
     pub(crate) status: Option<u16>,
     pub(crate) request_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
+    pub(crate) content_length: Option<u64>,
 }
 
 tokio::task_local! {
@@ -41,6 +42,7 @@ pub(crate) fn record_response(response: &reqwest::Response) {
         request_id: header("x-request-id"),
         retry_after: header("retry-after")
             .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
+        content_length: response.content_length(),
     };
     // Outside `execute` (the raw client used directly) there is no slot, and nothing to do.
     let _ = RESPONSE_META.try_with(|slot| *slot.borrow_mut() = Some(meta));
@@ -51,6 +53,8 @@ pub(crate) fn record_response(response: &reqwest::Response) {
 pub(crate) struct Success<T> {
     pub(crate) value: T,
     pub(crate) request_id: Option<String>,
+    /// The announced body size (used for download progress).
+    pub(crate) content_length: Option<u64>,
 }
 
 /// Describes an operation to the executor.
@@ -169,6 +173,7 @@ impl DbssClient {
         let result = match result {
             Ok(value) => Ok(Success {
                 request_id: meta_ref.request_id.clone(),
+                content_length: meta_ref.content_length,
                 value: value.into_inner(),
             }),
             Err(e) => Err(self.map_error(e, &meta_ref).await),

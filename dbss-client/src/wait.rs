@@ -21,7 +21,7 @@ use tokio::time::Instant;
 use crate::client::DbssClient;
 use crate::error::{Error, TimeoutPhase};
 use crate::ops::create_report::{CreateReport, CreateReportOutput};
-use crate::ops::download::DownloadOutput;
+use crate::ops::download::{DownloadOutput, ProgressFn};
 
 /// Called with the report's progress, 0 to 100, each time it is polled.
 pub type WaitProgressFn<'a> = Box<dyn FnMut(u8) + Send + 'a>;
@@ -47,6 +47,7 @@ pub struct WaitForReport<'a> {
     max_poll: Duration,
     progress: Option<WaitProgressFn<'a>>,
     download_to: Option<PathBuf>,
+    download_progress: Option<ProgressFn<'a>>,
 }
 
 impl fmt::Debug for WaitForReport<'_> {
@@ -89,6 +90,7 @@ impl<'a> CreateReport<'a> {
             max_poll: Duration::from_secs(15),
             progress: None,
             download_to: None,
+            download_progress: None,
         }
     }
 }
@@ -117,6 +119,12 @@ impl<'a> WaitForReport<'a> {
     /// Downloads the finished report to this file.
     pub fn download_to(mut self, path: impl Into<PathBuf>) -> Self {
         self.download_to = Some(path.into());
+        self
+    }
+
+    /// Reports download progress (bytes written, total when announced).
+    pub fn on_download_progress(mut self, f: impl FnMut(u64, Option<u64>) + Send + 'a) -> Self {
+        self.download_progress = Some(Box::new(f));
         self
     }
 
@@ -179,12 +187,13 @@ impl<'a> WaitForReport<'a> {
         };
 
         let download = match (&self.download_to, &report.id) {
-            (Some(path), Some(id)) => Some(
-                client
-                    .download_report(&instance_id, id)
-                    .to_file(path)
-                    .await?,
-            ),
+            (Some(path), Some(id)) => {
+                let mut download = client.download_report(&instance_id, id);
+                if let Some(progress) = self.download_progress.take() {
+                    download = download.on_progress(progress);
+                }
+                Some(download.to_file(path).await?)
+            }
             _ => None,
         };
         Ok(CreatedReport {

@@ -67,6 +67,7 @@
 mod auth;
 mod body;
 mod clock;
+mod conn;
 mod content;
 mod error;
 mod faults;

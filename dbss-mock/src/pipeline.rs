@@ -31,11 +31,12 @@ use serde_json::{Value, json};
 
 use crate::body::{Break, Broken, Generated};
 use crate::codes;
+use crate::conn::ConnControl;
 use crate::content::Garbage;
 use crate::error::ApiError;
 use crate::faults::{Fault, ResetPoint};
 use crate::ops::Operation;
-use crate::server::{App, ConnControl};
+use crate::server::App;
 use crate::validate::parse_query;
 
 /// The largest request body the mock reads (the API's bodies are a few hundred bytes).

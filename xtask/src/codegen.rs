@@ -60,8 +60,11 @@ pub fn generate_all(spec_text: &str) -> Result<Vec<Output>, String> {
     ])
 }
 
+/// An open enum: its name, its description and its values in document order.
+type OpenEnum = (&'static str, String, Vec<String>);
+
 /// The values of each open enum, in document order.
-fn open_enum_values(spec: &OpenAPI) -> Result<Vec<(&'static str, String, Vec<String>)>, String> {
+fn open_enum_values(spec: &OpenAPI) -> Result<Vec<OpenEnum>, String> {
     let schemas = spec
         .components
         .as_ref()
@@ -99,10 +102,7 @@ fn settings() -> GenerationSettings {
     settings
 }
 
-fn types_file(
-    spec: &OpenAPI,
-    open_enums: &[(&'static str, String, Vec<String>)],
-) -> Result<String, String> {
+fn types_file(spec: &OpenAPI, open_enums: &[OpenEnum]) -> Result<String, String> {
     let mut settings = settings();
     for (name, _, _) in open_enums {
         settings.with_replacement(

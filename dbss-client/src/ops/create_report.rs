@@ -170,7 +170,9 @@ impl<'a> CreateReport<'a> {
         let body = self.request()?;
         let client = self.client;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
-        let Success { value, request_id } = client
+        let Success {
+            value, request_id, ..
+        } = client
             .execute(OPERATION, policy, || {
                 client
                     .raw

@@ -158,7 +158,7 @@ impl<'a> DownloadReport<'a> {
                 request.send()
             })
             .await?;
-        let total = None::<u64>;
+        let total = response.content_length;
         let mut stream = response.value.into_inner();
         let mut written = 0u64;
         // A body that stalls is cut off after the attempt timeout without a byte.
