@@ -276,6 +276,7 @@ impl DbssClientBuilder {
             Some(project_id.clone()),
             http.clone(),
         );
+        inner.auth.check()?;
         Ok(DbssClient {
             raw: raw::Client::new_with_client(&base_url, http, inner),
             project_id,

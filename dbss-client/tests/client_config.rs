@@ -153,3 +153,16 @@ fn debug_shows_no_secret() {
     let text = format!("{c:?} {:?}", c.raw());
     assert!(!text.contains("SK-SUPER-SECRET-VALUE"), "{text}");
 }
+
+#[test]
+fn unusable_credentials_are_refused_when_the_client_is_built() {
+    let e = DbssClient::builder()
+        .env(env(&[]))
+        .endpoint("http://127.0.0.1:9")
+        .project_id(PROJECT)
+        .credentials(Credentials::token("token\r\nInjected: header"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::Credentials(_)), "{e:?}");
+    assert!(!e.to_string().contains("Injected"), "the token stays out of the message: {e}");
+}

@@ -116,14 +116,12 @@ impl Auth {
         Self { method, clock }
     }
 
-    /// Makes the credentials ready to use: obtains or renews the IAM token of password
-    /// credentials when needed. Called by the handwritten layer before each attempt so that
-    /// failures are typed; [`apply`](Self::apply) renews by itself too, for users of the raw
-    /// client.
-    pub(crate) async fn prepare(&self) -> Result<(), CredentialsError> {
+    /// Checks what can be checked without the network, once, when the client is built: header
+    /// values the signer or HTTP would refuse (a CR/LF in a token, an AK the signer rejects...).
+    /// Failures are typed here, rather than surfacing from the hook as text on every request.
+    pub(crate) fn check(&self) -> Result<(), CredentialsError> {
         match &self.method {
-            Method::Anonymous => Ok(()),
-            // Catch what `apply` would refuse (through the hook, only as text) here, typed.
+            Method::Anonymous | Method::Password(_) => Ok(()),
             Method::Token(c) => {
                 use secrecy::ExposeSecret;
                 sign::header_value("X-Auth-Token", c.token.expose_secret()).map(|_| ())
@@ -132,6 +130,16 @@ impl Auth {
                 credentials,
                 project_id,
             } => sign::check_credentials(credentials, project_id.as_deref()),
+        }
+    }
+
+    /// Makes the credentials ready to use: obtains or renews the IAM token of password
+    /// credentials when needed. Called by the handwritten layer before each attempt so that
+    /// failures are typed; [`apply`](Self::apply) renews by itself too, for users of the raw
+    /// client. Static credentials were checked once by [`check`](Self::check).
+    pub(crate) async fn prepare(&self) -> Result<(), CredentialsError> {
+        match &self.method {
+            Method::Anonymous | Method::Token(_) | Method::AkSk { .. } => Ok(()),
             Method::Password(cache) => cache.token().await.map(|_| ()),
         }
     }

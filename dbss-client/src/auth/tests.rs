@@ -207,27 +207,12 @@ async fn signer_refusals_are_typed() {
     );
 }
 
-/// `prepare` reports what `apply` would refuse, typed, before any request is built.
+/// `check` reports what `apply` would refuse, typed, when the client is built.
 #[tokio::test]
-async fn prepare_checks_credentials_typed() {
-    assert!(
-        auth(Credentials::ak_sk(AK, SK), clock())
-            .prepare()
-            .await
-            .is_ok()
-    );
-    assert!(
-        auth(Credentials::Anonymous, clock())
-            .prepare()
-            .await
-            .is_ok()
-    );
-    assert!(
-        auth(Credentials::token("t"), clock())
-            .prepare()
-            .await
-            .is_ok()
-    );
+async fn static_credentials_are_checked_typed() {
+    assert!(auth(Credentials::ak_sk(AK, SK), clock()).check().is_ok());
+    assert!(auth(Credentials::Anonymous, clock()).check().is_ok());
+    assert!(auth(Credentials::token("t"), clock()).check().is_ok());
     for (creds, expected) in [
         (Credentials::ak_sk("", SK), "access key id is empty"),
         (Credentials::ak_sk(AK, ""), "secret key is empty"),
@@ -241,7 +226,7 @@ async fn prepare_checks_credentials_typed() {
         ),
         (Credentials::token("t\nx"), "X-Auth-Token"),
     ] {
-        let e = auth(creds, clock()).prepare().await.unwrap_err();
+        let e = auth(creds, clock()).check().unwrap_err();
         assert!(e.to_string().contains(expected), "{e}");
     }
     let e = Auth::new(
@@ -250,8 +235,7 @@ async fn prepare_checks_credentials_typed() {
         Some("p\n".to_owned()),
         http(),
     )
-    .prepare()
-    .await
+    .check()
     .unwrap_err();
     assert!(
         matches!(&e, CredentialsError::InvalidHeaderValue { name } if name == "X-Project-Id"),
