@@ -181,8 +181,16 @@ pub struct ListArgs {
     pub name: Option<String>,
 
     /// Reports fetched per request (1 to 100); every page is listed.
-    #[arg(long, value_name = "N", default_value_t = 100)]
-    pub page_size: u32,
+    // Bad-input fix: a signed number, so that `--page-size -1` is refused by the client's check
+    // like 0 and 101 (exit 3, "invalid size: must be between 1 and 100"), not by clap as an
+    // unknown flag `-1` or as "not in 0..=4294967295" (exit 2).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 100,
+        allow_negative_numbers = true
+    )]
+    pub page_size: i64,
 }
 
 /// `dbss reports download`

@@ -8,6 +8,8 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
+use dbss_client::ConfigError;
+
 /// A class of outcome, with its exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitClass {
@@ -125,6 +127,9 @@ pub enum Failure {
     Sdk(dbss_client::Error),
     /// The command line is incomplete in a way clap cannot see (e.g. no instance).
     Usage(String),
+    /// An argument the client would refuse but cannot be given (e.g. a negative page size);
+    /// nothing was sent.
+    Invalid(String),
     /// Writing output or a local file failed.
     Io(io::Error),
     /// Anything else.
@@ -137,6 +142,7 @@ impl Failure {
         match self {
             Failure::Sdk(e) => ExitClass::of(e),
             Failure::Usage(_) => ExitClass::Usage,
+            Failure::Invalid(_) => ExitClass::Invalid,
             Failure::Io(_) => ExitClass::LocalIo,
             Failure::Other(_) => ExitClass::Other,
         }
@@ -152,8 +158,21 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // Bad-input fix: the SDK's message tells a Rust caller to opt in with
+            // `allow_insecure_http(true)`, which a CLI user cannot do (there is no flag).
+            Failure::Sdk(dbss_client::Error::Config(ConfigError::InsecureEndpoint {
+                host,
+                ..
+            })) => write!(
+                f,
+                "refusing plain http:// to non-loopback host {host:?}: credentials and reports \
+                 would travel unencrypted; use an https:// endpoint (plain http:// is accepted \
+                 only for 127.0.0.1, ::1 and localhost)"
+            ),
             Failure::Sdk(e) => write!(f, "{e}"),
-            Failure::Usage(message) | Failure::Other(message) => f.write_str(message),
+            Failure::Usage(message) | Failure::Invalid(message) | Failure::Other(message) => {
+                f.write_str(message)
+            }
             Failure::Io(e) => write!(f, "{e}"),
         }
     }

@@ -125,7 +125,15 @@ pub(crate) fn check_endpoint(
     let url = Url::parse(endpoint).map_err(|_| invalid("not an absolute URL"))?;
     let host = url.host_str().ok_or_else(|| invalid("it has no host"))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("it must not carry user info"));
+        // Bad-input fix: the user info may hold a password; the error (printed by the CLI,
+        // logged by applications) shows the endpoint without it.
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        return Err(ConfigError::InvalidEndpoint {
+            endpoint: shown.to_string(),
+            reason: "it must not carry user info (removed here)",
+        });
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or fragment"));

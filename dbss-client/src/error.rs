@@ -219,7 +219,9 @@ impl Error {
             Error::Service(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
             Error::Timeout { phase, .. } => *phase != TimeoutPhase::Operation,
             Error::Connection { .. } => true,
-            Error::Decode { status, .. } => matches!(status, Some(502..=504)),
+            // Fault-matrix fix: the same statuses as a `Service` error (the retry policy retries
+            // a proxy's HTML 429 or 500 like a DBSS one); it used to say 502..=504 only.
+            Error::Decode { status, .. } => matches!(status, Some(429 | 500 | 502 | 503 | 504)),
             Error::Validation(_)
             | Error::Config(_)
             | Error::Credentials(_)

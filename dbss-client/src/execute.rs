@@ -22,6 +22,8 @@ pub(crate) struct ResponseMeta {
     pub(crate) request_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) content_length: Option<u64>,
+    /// The `Content-Type` header (the download refuses a JSON or HTML answer).
+    pub(crate) content_type: Option<String>,
 }
 
 tokio::task_local! {
@@ -43,6 +45,7 @@ pub(crate) fn record_response(response: &reqwest::Response) {
         retry_after: header("retry-after")
             .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
         content_length: response.content_length(),
+        content_type: header("content-type"),
     };
     // Outside `execute` (the raw client used directly) there is no slot, and nothing to do.
     let _ = RESPONSE_META.try_with(|slot| *slot.borrow_mut() = Some(meta));
@@ -55,6 +58,8 @@ pub(crate) struct Success<T> {
     pub(crate) request_id: Option<String>,
     /// The announced body size (used for download progress).
     pub(crate) content_length: Option<u64>,
+    /// The `Content-Type` of the response.
+    pub(crate) content_type: Option<String>,
 }
 
 /// Describes an operation to the executor.
@@ -174,6 +179,7 @@ impl DbssClient {
             Ok(value) => Ok(Success {
                 request_id: meta_ref.request_id.clone(),
                 content_length: meta_ref.content_length,
+                content_type: meta_ref.content_type.clone(),
                 value: value.into_inner(),
             }),
             Err(e) => Err(self.map_error(e, &meta_ref).await),
@@ -270,13 +276,13 @@ fn service_error(status: u16, body: DbssError, meta: &ResponseMeta) -> ServiceEr
 }
 
 /// The first bytes of a body, as text, for an error message.
-fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     let end = body.len().min(EXCERPT_LEN);
     String::from_utf8_lossy(&body[..end]).into_owned()
 }
 
 /// The error and its sources on one line ("error sending request: connection refused").
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

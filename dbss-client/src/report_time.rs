@@ -44,14 +44,24 @@ impl ReportTime {
     }
 
     pub(crate) fn parse_field(field: &'static str, s: &str) -> Result<Self, ValidationError> {
-        DateTime::strptime(TIME_FORMAT, s).map(Self).map_err(|_| {
+        let invalid = || {
             ValidationError::new(
                 field,
                 Rule::Format {
                     expected: "YYYY-MM-DD HH:MM:SS (a real date and time)",
                 },
             )
-        })
+        };
+        let parsed = DateTime::strptime(TIME_FORMAT, s)
+            .map(Self)
+            .map_err(|_| invalid())?;
+        // Bad-input fix: strptime is lenient. It clamps second 60 to 59 ("16:00:60" was sent as
+        // "16:00:59"), and takes "-0001-..", "2025-8-1 6:0:0" and surrounding blanks. Only text
+        // that is exactly the wire format of the value it denotes is accepted.
+        if parsed.to_string() != s {
+            return Err(invalid());
+        }
+        Ok(parsed)
     }
 }
 
@@ -85,14 +95,22 @@ impl ReportDate {
     }
 
     pub(crate) fn parse_field(field: &'static str, s: &str) -> Result<Self, ValidationError> {
-        Date::strptime(DATE_FORMAT, s).map(Self).map_err(|_| {
+        let invalid = || {
             ValidationError::new(
                 field,
                 Rule::Format {
                     expected: "YYYY-MM-DD (a real date)",
                 },
             )
-        })
+        };
+        let parsed = Date::strptime(DATE_FORMAT, s)
+            .map(Self)
+            .map_err(|_| invalid())?;
+        // Bad-input fix: exactly the wire format, as for times (see `ReportTime::parse_field`).
+        if parsed.to_string() != s {
+            return Err(invalid());
+        }
+        Ok(parsed)
     }
 }
 

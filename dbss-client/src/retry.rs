@@ -5,14 +5,20 @@
 //! cannot be told apart from the first. So the decision depends on both the error and whether
 //! the operation is safe to repeat:
 //!
-//! | failure                                        | safe to repeat (GET, DELETE) | create-report, list (POST) |
-//! |------------------------------------------------|------------------------------|----------------------------|
-//! | connection failed before the request was sent  | retry                        | retry                      |
-//! | 429, 503                                       | retry                        | retry                      |
-//! | 500, 502, 504, attempt timeout, reset after send | retry                      | only if opted in           |
-//! | anything else                                  | no                           | no                         |
+//! | failure                                          | safe to repeat (GET, DELETE, list-reports POST) | create-report (POST) |
+//! |--------------------------------------------------|-------------------------------------------------|----------------------|
+//! | connection failed before the request was sent    | retry                                           | retry                |
+//! | 429, 503                                         | retry                                           | retry                |
+//! | 500, 502, 504, attempt timeout, reset after send | retry                                           | only if opted in     |
+//! | anything else                                    | no                                              | no                   |
+//!
+//! (Fault-matrix fix of this table: list-reports is a POST but a read, retried like a GET; the
+//! table used to put it with create-report.)
 //!
 //! 429 and 503 are retried for every operation because they say the request was not processed.
+//! A connection reset is "after send" whenever the request was written: the client cannot tell
+//! whether the server read it. An undecodable 200 is not retried (for create-report it may
+//! mean the report exists).
 
 use std::fmt;
 use std::sync::Arc;

@@ -164,5 +164,8 @@ fn unusable_credentials_are_refused_when_the_client_is_built() {
         .build()
         .unwrap_err();
     assert!(matches!(e, Error::Credentials(_)), "{e:?}");
-    assert!(!e.to_string().contains("Injected"), "the token stays out of the message: {e}");
+    assert!(
+        !e.to_string().contains("Injected"),
+        "the token stays out of the message: {e}"
+    );
 }

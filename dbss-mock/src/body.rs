@@ -75,6 +75,9 @@ pub(crate) struct Broken {
     limit: u64,
     sent: u64,
     mode: Break,
+    /// Whether the head and the bytes before the break were given a chance to be flushed
+    /// (see `poll_frame`).
+    flushed: bool,
 }
 
 impl Broken {
@@ -87,6 +90,7 @@ impl Broken {
             limit,
             sent: 0,
             mode,
+            flushed: false,
         })
     }
 }
@@ -106,6 +110,17 @@ impl http_body::Body for Broken {
     ) -> Poll<Option<Result<Frame<Bytes>, axum::BoxError>>> {
         let this = self.get_mut();
         if this.sent >= this.limit {
+            // Fault-matrix fix: hyper writes the head and body frames into its buffer and
+            // flushes when the body is pending. A small body (every JSON answer, a 64 KiB
+            // report) that failed right after its first frame was dropped with the connection
+            // before anything was flushed, so the client saw no status and no headers — not the
+            // documented "half the body, then the connection closes". Be pending once (with an
+            // immediate wake-up) so that hyper flushes, then fail.
+            if this.mode == Break::Close && !this.flushed {
+                this.flushed = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             return match this.mode {
                 // Pending without arranging a wake-up: the task sleeps until the client gives up
                 // (hyper then drops the connection) or the server shuts down.

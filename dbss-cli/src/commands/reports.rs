@@ -93,7 +93,16 @@ async fn create(context: &Context, args: CreateArgs) -> Result<(), Failure> {
 async fn list(context: &Context, args: ListArgs) -> Result<(), Failure> {
     let instance = context.instance()?;
     let client = context.client()?;
-    let mut request = client.list_reports(instance).page_size(args.page_size);
+    // Bad-input fix: a page size that is not even a u32 (negative) is refused in the words of
+    // the client's own check, with the same exit code.
+    let page_size = u32::try_from(args.page_size).map_err(|_| {
+        Failure::Invalid(format!(
+            "invalid size: must be between 1 and {} (got {})",
+            dbss_client::MAX_PAGE_SIZE,
+            args.page_size
+        ))
+    })?;
+    let mut request = client.list_reports(instance).page_size(page_size);
     if let Some(name) = args.name {
         request = request.name(name);
     }

@@ -10,7 +10,8 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::client::DbssClient;
 use crate::error::{Error, TimeoutPhase};
-use crate::execute::Operation;
+use crate::execute::{Operation, error_chain, excerpt};
+use crate::hooks::ERROR_BODY_LIMIT;
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::validate;
 
@@ -133,7 +134,8 @@ impl<'a> DownloadReport<'a> {
         Ok(output)
     }
 
-    /// Streams the report into `writer` and flushes it.
+    /// Streams the report into `writer` and flushes it. A 200 labelled JSON or HTML (not a
+    /// file) is an [`Error::Decode`] and nothing is written.
     pub async fn to_writer<W>(mut self, writer: &mut W) -> Result<DownloadOutput, Error>
     where
         W: AsyncWrite + Unpin + ?Sized,
@@ -163,6 +165,26 @@ impl<'a> DownloadReport<'a> {
         let mut written = 0u64;
         // A body that stalls is cut off after the attempt timeout without a byte.
         let idle = client.timeouts.attempt;
+        // Fault-matrix fix: the report is a binary stream (`application/octet-stream` in the
+        // API document). A 200 labelled JSON or HTML (an empty body, `{"result":..}`, a
+        // proxy's page) used to be saved as the report and reported as a success; it is an
+        // undecodable answer, with an excerpt read up to the error-body cap.
+        if let Some(content_type) = response.content_type.as_deref().filter(|t| is_document(t)) {
+            let mut body = Vec::new();
+            while body.len() < ERROR_BODY_LIMIT {
+                match tokio::time::timeout(idle, stream.next()).await {
+                    Ok(Some(Ok(chunk))) => body.extend_from_slice(&chunk),
+                    _ => break,
+                }
+            }
+            body.truncate(ERROR_BODY_LIMIT);
+            return Err(Error::Decode {
+                status: Some(200),
+                message: format!("expected the report file, got {content_type}"),
+                excerpt: excerpt(&body),
+                request_id: response.request_id,
+            });
+        }
         loop {
             let next = match tokio::time::timeout(idle, stream.next()).await {
                 Ok(next) => next,
@@ -174,9 +196,14 @@ impl<'a> DownloadReport<'a> {
                 }
             };
             let Some(chunk) = next else { break };
+            // Fault-matrix fix: the whole chain, as the executor writes it; reqwest's own text
+            // alone ("error decoding response body") hid that the connection ended early.
             let chunk = chunk.map_err(|e| Error::Connection {
                 request_sent: true,
-                message: format!("the download broke off after {written} bytes: {e}"),
+                message: format!(
+                    "the download broke off after {written} bytes: {}",
+                    error_chain(&e)
+                ),
             })?;
             writer.write_all(&chunk).await.map_err(|e| Error::Io {
                 message: format!("cannot write the download: {e}"),
@@ -195,4 +222,16 @@ impl<'a> DownloadReport<'a> {
             request_id: response.request_id,
         })
     }
+}
+
+/// Whether a `Content-Type` is a document (JSON or HTML) rather than a file: what an error or
+/// a proxy answers with, never a report.
+fn is_document(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json") || essence == "text/html"
 }
