@@ -86,26 +86,40 @@ impl DbssClient {
         let span = tracing::info_span!(
             "dbss.operation",
             operation = op.name,
-            attempt = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             status = tracing::field::Empty,
             request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
         let started = Instant::now();
+        // What the last attempt saw; recorded on the operation span once, at the end (a field
+        // recorded twice is printed twice by some subscribers).
+        let last = std::sync::Mutex::new((0u32, ResponseMeta::default()));
         let attempts = async {
             let mut number = 0u32;
             loop {
                 number += 1;
-                tracing::Span::current().record("attempt", number);
-                let (result, meta) = self.attempt_once(&mut attempt).await;
-                let current = tracing::Span::current();
+                // One child span per attempt, so each attempt's events carry its number.
+                let attempt_span = tracing::debug_span!(
+                    "dbss.attempt",
+                    attempt = number,
+                    status = tracing::field::Empty,
+                    request_id = tracing::field::Empty,
+                );
+                let (result, meta) = self
+                    .attempt_once(&mut attempt)
+                    .instrument(attempt_span.clone())
+                    .await;
                 if let Some(meta) = &meta {
                     if let Some(status) = meta.status {
-                        current.record("status", status);
+                        attempt_span.record("status", status);
                     }
                     if let Some(id) = &meta.request_id {
-                        current.record("request_id", id.as_str());
+                        attempt_span.record("request_id", id.as_str());
                     }
+                }
+                if let Ok(mut last) = last.lock() {
+                    *last = (number, meta.clone().unwrap_or_default());
                 }
                 let error = match result {
                     Ok(success) => return Ok(success),
@@ -139,6 +153,16 @@ impl DbssClient {
         }
         .instrument(span.clone())
         .await;
+        if let Ok(last) = last.lock() {
+            let (attempts, meta) = &*last;
+            span.record("attempts", attempts);
+            if let Some(status) = meta.status {
+                span.record("status", status);
+            }
+            if let Some(id) = &meta.request_id {
+                span.record("request_id", id.as_str());
+            }
+        }
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         match &result {
             Ok(_) => tracing::debug!(parent: &span, "succeeded"),
