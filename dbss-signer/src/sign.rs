@@ -4,10 +4,12 @@
 //! SDK (huaweicloudsdkcore 3.1.219) together with `Credentials.sign_request`, which sets
 //! `X-Security-Token` just before the signer runs.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
-use crate::canonical::{self, ALGORITHM, UNSIGNED_PAYLOAD};
+use crate::canonical::{self, ALGORITHM, Path, PayloadHash, UNSIGNED_PAYLOAD};
 use crate::charset;
 use crate::error::SignError;
 use crate::redact::{BodyLen, Redacted, RedactedHeaders};
@@ -145,38 +147,87 @@ struct Header<'a> {
     value: Value<'a>,
     /// True if the signer added the header or changed its value (set, trimmed).
     changed: bool,
+    /// True if the header is signed: its name has no `_` (the official SDK's rule), and it is
+    /// not `Authorization`.
+    signed: bool,
 }
 
-/// The result of [`sign`]: the intermediate strings (for debugging and known-answer tests),
-/// the headers to send and the URL to send.
+impl<'a> Header<'a> {
+    /// A header the signer adds (its name has no `_`, so it is signed).
+    fn added(name: &'a str, value: Value<'a>) -> Self {
+        Self {
+            name,
+            value,
+            changed: true,
+            signed: true,
+        }
+    }
+}
+
+/// The result of [`sign`]: the headers to send, the URL to send, and the intermediate strings
+/// (for debugging and known-answer tests).
+///
+/// Signing hashes the canonical request as it is produced and never builds it as text:
+/// [`canonical_request`](Self::canonical_request) and [`string_to_sign`](Self::string_to_sign)
+/// rebuild their text on first use (from the same inputs, through the same code) and keep it.
+/// A client that only sends the request pays for neither.
 ///
 /// `Debug` prints the URL, signed headers and date, and the headers with sensitive values
 /// redacted; it leaves out the canonical request because that contains the security token.
 pub struct SigningOutput<'a> {
-    canonical_request: String,
-    signed_headers: Range<usize>,
-    string_to_sign: String,
+    method: &'a str,
+    path: Path<'a>,
+    payload: PayloadHash<'a>,
+    canonical_hash: [u8; 32],
+    /// `SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<...>, Signature=<hex>`.
     authorization: String,
+    /// Where SignedHeaders is in `authorization`.
+    signed_headers: Range<usize>,
     date: SigningTime,
     headers: Vec<Header<'a>>,
-    url: String,
+    /// The URL to send: the caller's when signing left it unchanged (no query to sort).
+    url: Cow<'a, str>,
+    /// Where the canonical query is in `url` (empty at the end when there is none).
+    query: Range<usize>,
+    canonical_request: OnceLock<String>,
+    string_to_sign: OnceLock<String>,
 }
 
 impl<'a> SigningOutput<'a> {
     /// The CanonicalRequest that was hashed. Contains the values of all signed headers,
     /// including `X-Security-Token`: do not log it when temporary credentials are used.
+    ///
+    /// Built on the first call (the signature itself never needs the text).
     pub fn canonical_request(&self) -> &str {
-        &self.canonical_request
+        self.canonical_request.get_or_init(|| {
+            let query = self.url.get(self.query.clone()).unwrap_or("");
+            let date = self.date.as_str();
+            with_sorted(&self.headers, |order| {
+                canonical::canonical_request(
+                    self.method,
+                    self.path,
+                    query,
+                    self.signed_headers(),
+                    signed_headers(&self.headers, order, date).map(|(_, value)| value),
+                    &self.payload,
+                )
+            })
+        })
     }
 
     /// `SDK-HMAC-SHA256\n<X-Sdk-Date>\n<hex sha256(canonical request)>`.
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        self.string_to_sign.get_or_init(|| {
+            canonical::string_to_sign_text(&canonical::string_to_sign(
+                &self.date,
+                &self.canonical_hash,
+            ))
+        })
     }
 
     /// The signed header names, lower-case, sorted, `;`-separated.
     pub fn signed_headers(&self) -> &str {
-        self.canonical_request
+        self.authorization
             .get(self.signed_headers.clone())
             .unwrap_or("")
     }
@@ -202,7 +253,7 @@ impl<'a> SigningOutput<'a> {
     }
 
     /// The URL to send: scheme, authority and path as given, the query replaced by the sorted
-    /// canonical query (which is what was signed).
+    /// canonical query (which is what was signed). Without a query this is the URL as given.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -261,17 +312,15 @@ fn set<'a>(headers: &mut Vec<Header<'a>>, name: &'a str, value: &'a str) {
             h.changed |= !matches!(h.value, Value::Borrowed(old) if old == value);
             h.value = Value::Borrowed(value);
         }
-        None => headers.push(Header {
-            name,
-            value: Value::Borrowed(value),
-            changed: true,
-        }),
+        None => headers.push(Header::added(name, Value::Borrowed(value))),
     }
 }
 
 /// An access key id must fit between `Access=` and `,` of the Authorization header.
 fn valid_access_key_id(ak: &str) -> bool {
-    ak.bytes().all(|b| b.is_ascii_graphic() && b != b',')
+    // Without an early exit the check is branch-free (it runs on every signature).
+    ak.bytes()
+        .fold(true, |ok, b| ok & b.is_ascii_graphic() & (b != b','))
 }
 
 /// Signs a request with SDK-HMAC-SHA256, byte-for-byte as the official SDKs do.
@@ -311,7 +360,9 @@ pub fn sign<'a>(
 
     let mut headers: Vec<Header<'a>> = Vec::with_capacity(request.headers.len() + 5);
     for &(name, value) in request.headers {
-        if !charset::is_token(name) {
+        // One pass over the name tells both whether it is a token and whether it is signed.
+        let classes = charset::Classes::of(name.as_bytes());
+        if name.is_empty() || !classes.token() {
             return Err(SignError::InvalidHeaderName {
                 name: name.to_owned(),
             });
@@ -328,6 +379,7 @@ pub fn sign<'a>(
             name,
             value: Value::Borrowed(value),
             changed: false,
+            signed: classes.no_underscore(),
         });
     }
 
@@ -364,22 +416,14 @@ pub fn sign<'a>(
             _ => params.time,
         },
         None => {
-            headers.push(Header {
-                name: HEADER_SDK_DATE,
-                value: Value::Date,
-                changed: true,
-            });
+            headers.push(Header::added(HEADER_SDK_DATE, Value::Date));
             params.time
         }
     };
 
     // _process_header_host: Host is the URL's netloc, port included as written.
     if find(&headers, "host").is_none() {
-        headers.push(Header {
-            name: "Host",
-            value: Value::Borrowed(authority),
-            changed: true,
-        });
+        headers.push(Header::added("Host", Value::Borrowed(authority)));
     }
 
     // _process_canonical_headers rewrites every value (signed or not) with str.strip().
@@ -391,86 +435,157 @@ pub fn sign<'a>(
         }
     }
 
-    // Sort all names case-insensitively once: it both detects duplicates (which a Python dict
-    // cannot hold with the same spelling and which would otherwise be signed twice) and gives
-    // the SignedHeaders order.
-    let mut order: Vec<usize> = (0..headers.len()).collect();
-    order.sort_unstable_by(|&a, &b| charset::cmp_lowercase(headers[a].name, headers[b].name));
-    for pair in order.windows(2) {
-        if let [a, b] = *pair
-            && headers[a].name.eq_ignore_ascii_case(headers[b].name)
-        {
-            return Err(SignError::DuplicateHeader {
-                name: headers[a.max(b)].name.to_owned(),
-            });
-        }
-    }
-    let date_text = date.as_str();
-    let signed: Vec<(&str, &str)> = order
-        .iter()
-        .map(|&i| &headers[i])
-        .filter(|h| !h.name.contains('_'))
-        .map(|h| {
-            let v = match h.value {
-                Value::Borrowed(v) => v,
-                Value::Date | Value::Authorization => date_text,
-            };
-            (h.name, v)
-        })
-        .collect();
     // _process_hash_payload reads X-Sdk-Content-Sha256 from all headers, signed or not.
     let content_sha256 =
         find(&headers, HEADER_CONTENT_SHA256).and_then(|i| match headers[i].value {
             Value::Borrowed(v) => Some(v),
             Value::Date | Value::Authorization => None,
         });
-
+    let payload = PayloadHash::of(request.body, content_sha256);
     let canonical_query = canonical::canonical_query(parts.query);
-    let (canonical_request, signed_range) = canonical::canonical_request(
-        request.method,
-        parts.path,
-        &canonical_query,
-        &signed,
-        request.body,
-        content_sha256,
-    );
-    let string_to_sign = canonical::string_to_sign(date_text, &canonical_request);
-    let signature = canonical::hmac_sha256(creds.secret_key, string_to_sign.as_bytes());
 
-    let signed_names = canonical_request.get(signed_range.clone()).unwrap_or("");
-    let mut authorization = String::with_capacity(
-        ALGORITHM.len() + creds.access_key_id.len() + signed_names.len() + 110,
-    );
+    // Authorization: SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<a;b>, Signature=<hex>.
+    // Written up to SignedHeaders now; the canonical request reuses that list.
+    let names_len: usize = headers.iter().map(|h| h.name.len() + 1).sum();
+    let mut authorization =
+        String::with_capacity(ALGORITHM.len() + creds.access_key_id.len() + names_len + 110);
     authorization.push_str(ALGORITHM);
     authorization.push_str(" Access=");
     authorization.push_str(creds.access_key_id);
     authorization.push_str(", SignedHeaders=");
-    authorization.push_str(signed_names);
+    let names_start = authorization.len();
+
+    // Sort all names case-insensitively once: it both detects duplicates (which a Python dict
+    // cannot hold with the same spelling and which would otherwise be signed twice) and gives
+    // the SignedHeaders order. The canonical request goes into SHA-256 as it is written.
+    let date_text = date.as_str();
+    let canonical_hash = with_sorted(&headers, |order| {
+        for pair in order.windows(2) {
+            if let [a, b] = *pair
+                && headers[a].name.eq_ignore_ascii_case(headers[b].name)
+            {
+                return Err(SignError::DuplicateHeader {
+                    name: headers[a.max(b)].name.to_owned(),
+                });
+            }
+        }
+        let signed = signed_headers(&headers, order, date_text);
+        for (i, (name, _)) in signed.clone().enumerate() {
+            if i > 0 {
+                authorization.push(';');
+            }
+            let from = authorization.len();
+            authorization.push_str(name);
+            if let Some(added) = authorization.get_mut(from..) {
+                added.make_ascii_lowercase();
+            }
+        }
+        let mut hasher = canonical::HashSink::new();
+        canonical::write_canonical_request(
+            &mut hasher,
+            request.method,
+            parts.path,
+            &canonical_query,
+            authorization.get(names_start..).unwrap_or(""),
+            signed.map(|(_, value)| value),
+            &payload,
+        );
+        Ok(hasher.finish())
+    })?;
+    let signed_range = names_start..authorization.len();
+    let string_to_sign = canonical::string_to_sign(&date, &canonical_hash);
+    let signature = canonical::hmac_sha256(creds.secret_key, &string_to_sign);
     authorization.push_str(", Signature=");
-    let mut hex_buf = [0u8; 64];
-    if hex::encode_to_slice(signature, &mut hex_buf).is_ok() {
-        authorization.push_str(std::str::from_utf8(&hex_buf).unwrap_or(""));
-    }
+    authorization.push_str(canonical::hex_str(&canonical::hex32(&signature)));
     headers.push(Header {
         name: "Authorization",
         value: Value::Authorization,
         changed: true,
+        signed: false,
     });
 
-    let url = sent_url(scheme, authority, parts.path, &canonical_query);
+    let (url, query) = sent_url(
+        request.url,
+        scheme,
+        authority,
+        parts.path.text,
+        canonical_query,
+    );
     Ok(SigningOutput {
-        canonical_request,
-        signed_headers: signed_range,
-        string_to_sign,
+        method: request.method,
+        path: parts.path,
+        payload,
+        canonical_hash,
         authorization,
+        signed_headers: signed_range,
         date,
         headers,
         url,
+        query,
+        canonical_request: OnceLock::new(),
+        string_to_sign: OnceLock::new(),
     })
 }
 
-/// `scheme://authority` + path as given + `?` + canonical query (Signer.process_request_uri).
-fn sent_url(scheme: &str, authority: &str, path: &str, canonical_query: &str) -> String {
+/// Calls `f` with the indices of `headers` sorted by lower-cased name. A request has a handful
+/// of headers, so the indices live on the stack unless there are very many.
+fn with_sorted<R>(headers: &[Header<'_>], f: impl FnOnce(&[usize]) -> R) -> R {
+    const INLINE: usize = 24;
+    let by_name = |a: &usize, b: &usize| charset::cmp_lowercase(headers[*a].name, headers[*b].name);
+    if headers.len() <= INLINE {
+        let mut buf = [0usize; INLINE];
+        let order = &mut buf[..headers.len()];
+        for (i, slot) in order.iter_mut().enumerate() {
+            *slot = i;
+        }
+        order.sort_unstable_by(by_name);
+        f(order)
+    } else {
+        let mut order: Vec<usize> = (0..headers.len()).collect();
+        order.sort_unstable_by(by_name);
+        f(&order)
+    }
+}
+
+/// The signed headers in SignedHeaders order, with the `X-Sdk-Date` text for the date
+/// (`Authorization` is never signed).
+fn signed_headers<'h>(
+    headers: &'h [Header<'h>],
+    order: &'h [usize],
+    date: &'h str,
+) -> impl Iterator<Item = (&'h str, &'h str)> + Clone + 'h {
+    order
+        .iter()
+        .map(|&i| &headers[i])
+        .filter(|h| h.signed)
+        .map(move |h| {
+            let value = match h.value {
+                Value::Borrowed(v) => v,
+                Value::Date | Value::Authorization => date,
+            };
+            (h.name, value)
+        })
+}
+
+/// The URL to send (Signer.process_request_uri): `scheme://authority` + path as given + `?` +
+/// canonical query, and where the query is in it. When that is exactly the caller's URL (no
+/// query: the common case) the caller's is returned as is.
+fn sent_url<'a>(
+    original: &'a str,
+    scheme: &str,
+    authority: &str,
+    path: &str,
+    canonical_query: String,
+) -> (Cow<'a, str>, Range<usize>) {
+    let unchanged = canonical_query.is_empty()
+        && original
+            .strip_prefix(scheme)
+            .and_then(|r| r.strip_prefix("://"))
+            .and_then(|r| r.strip_prefix(authority))
+            .is_some_and(|r| r == path);
+    if unchanged {
+        return (Cow::Borrowed(original), original.len()..original.len());
+    }
     let mut out = String::with_capacity(
         scheme.len() + 3 + authority.len() + path.len() + 1 + canonical_query.len(),
     );
@@ -480,7 +595,9 @@ fn sent_url(scheme: &str, authority: &str, path: &str, canonical_query: &str) ->
     out.push_str(path);
     if !canonical_query.is_empty() {
         out.push('?');
-        out.push_str(canonical_query);
     }
-    out
+    let start = out.len();
+    out.push_str(&canonical_query);
+    let end = out.len();
+    (Cow::Owned(out), start..end)
 }

@@ -9,8 +9,9 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
 
-use crate::canonical::{self, ALGORITHM, UNSIGNED_PAYLOAD};
+use crate::canonical::{self, ALGORITHM, PayloadHash, UNSIGNED_PAYLOAD};
 use crate::charset;
 use crate::error::{SignError, VerifyError};
 use crate::redact::{BodyLen, RedactedHeaders};
@@ -238,34 +239,34 @@ where
         && !claimed.is_empty()
         && claimed != UNSIGNED_PAYLOAD
     {
-        let mut actual = String::with_capacity(64);
-        canonical::push_sha256_hex(&mut actual, body);
-        if !claimed.eq_ignore_ascii_case(&actual) {
+        let actual: [u8; 32] = Sha256::digest(body).into();
+        if !claimed.eq_ignore_ascii_case(canonical::hex_str(&canonical::hex32(&actual))) {
             return Err(VerifyError::PayloadHashMismatch);
         }
     }
 
+    // The same writer as the signer's, hashed as it is written.
     let canonical_query = canonical::canonical_query(parts.query);
-    let (canonical_request, _) = canonical::canonical_request(
+    let mut hasher = canonical::HashSink::new();
+    canonical::write_canonical_request(
+        &mut hasher,
         request.method,
         parts.path,
         &canonical_query,
-        &signed,
-        request.body,
-        content_sha256,
+        auth.signed_headers,
+        signed.iter().map(|&(_, value)| value),
+        &PayloadHash::of(request.body, content_sha256),
     );
-    let string_to_sign = canonical::string_to_sign(signed_at.as_str(), &canonical_request);
+    let string_to_sign = canonical::string_to_sign(&signed_at, &hasher.finish());
+    let mismatch = || VerifyError::SignatureMismatch {
+        string_to_sign: canonical::string_to_sign_text(&string_to_sign),
+    };
 
     // HMAC accepts any key length; an empty key simply cannot match a real signature.
     let mut mac =
-        <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret_key.as_ref()).map_err(|_| {
-            VerifyError::SignatureMismatch {
-                string_to_sign: string_to_sign.clone(),
-            }
-        })?;
-    mac.update(string_to_sign.as_bytes());
-    mac.verify_slice(&auth.signature)
-        .map_err(|_| VerifyError::SignatureMismatch { string_to_sign })?;
+        <Hmac<Sha256> as Mac>::new_from_slice(secret_key.as_ref()).map_err(|_| mismatch())?;
+    mac.update(&string_to_sign);
+    mac.verify_slice(&auth.signature).map_err(|_| mismatch())?;
 
     Ok(Verified {
         access_key_id: auth.access_key_id,

@@ -1,0 +1,313 @@
+//! Turns the JSON lines of a benchmark run into the BENCHMARKS.md tables.
+//!
+//! Every measurement is a JSON line (`kind` = `load`, `download`, `sign`, `sign-callgrind`);
+//! `bench/run.sh` runs each several times, interleaved, and this takes the median run of each
+//! client (by throughput), so that one disturbed run does not decide the table. The tables
+//! replace what is between the two markers in BENCHMARKS.md; the text around them is kept.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::Value;
+
+/// Start of the generated part of BENCHMARKS.md.
+pub const BEGIN: &str = "<!-- bench/run.sh: generated tables begin -->";
+/// End of the generated part of BENCHMARKS.md.
+pub const END: &str = "<!-- bench/run.sh: generated tables end -->";
+
+/// Clients in table order, with how they are described.
+const CLIENTS: [(&str, &str); 4] = [
+    (
+        "sdk",
+        "dbss-client: `create_report(..).template(..).time_range(..).send()`, AK/SK",
+    ),
+    (
+        "signed",
+        "reqwest + dbss-signer per request, body serialised and answer decoded",
+    ),
+    ("bare", "reqwest, same bytes, headers computed once (floor)"),
+    ("python", "official Python SDK huaweicloudsdkdbss 3.1.219"),
+];
+
+#[derive(Clone, Debug)]
+struct Load {
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
+}
+
+#[derive(Clone, Debug)]
+struct Download {
+    mib_s: f64,
+    seconds: f64,
+    bytes: u64,
+    peak_rss_kib: u64,
+}
+
+fn num(v: &Value, key: &str) -> Option<f64> {
+    v.get(key).and_then(Value::as_f64)
+}
+
+/// The median element by `key` (the lower one of an even count).
+fn median_by<T: Clone>(mut items: Vec<T>, key: impl Fn(&T) -> f64) -> Option<T> {
+    items.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    let mid = items.len().checked_sub(1)? / 2;
+    items.get(mid).cloned()
+}
+
+fn ratio_line(out: &mut String, name: &str, values: [Option<f64>; 2], goal: f64) {
+    let cell = |v: Option<f64>| match v {
+        Some(r) => format!("{r:.2} {}", if r >= goal { "✓ met" } else { "✗ missed" }),
+        None => "—".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "| {name} | {} | {} | ≥ {goal} |",
+        cell(values[0]),
+        cell(values[1])
+    );
+}
+
+/// Renders the tables for the JSON lines in `results`; `machine` is printed first.
+pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, String> {
+    let mut loads: BTreeMap<(String, u64), Vec<Load>> = BTreeMap::new();
+    let mut downloads: BTreeMap<String, Vec<Download>> = BTreeMap::new();
+    let mut sign_ns: Vec<f64> = Vec::new();
+    let mut sign_loops = 0.0;
+    let mut callgrind: Option<(f64, f64)> = None;
+    for line in results.lines().filter(|l| l.trim_start().starts_with('{')) {
+        let v: Value = serde_json::from_str(line).map_err(|e| format!("{e}: {line}"))?;
+        let client = v
+            .get("client")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        match v.get("kind").and_then(Value::as_str) {
+            Some("load") => {
+                let concurrency = num(&v, "concurrency").unwrap_or(0.0) as u64;
+                loads.entry((client, concurrency)).or_default().push(Load {
+                    rps: num(&v, "rps").unwrap_or(0.0),
+                    p50_us: num(&v, "p50_us").unwrap_or(0.0),
+                    p99_us: num(&v, "p99_us").unwrap_or(0.0),
+                });
+            }
+            Some("download") => downloads.entry(client).or_default().push(Download {
+                mib_s: num(&v, "mib_s").unwrap_or(0.0),
+                seconds: num(&v, "seconds").unwrap_or(0.0),
+                bytes: num(&v, "bytes").unwrap_or(0.0) as u64,
+                peak_rss_kib: num(&v, "peak_rss_kib").unwrap_or(0.0) as u64,
+            }),
+            Some("sign") => {
+                sign_ns.extend(num(&v, "ns_per_signature"));
+                sign_loops += num(&v, "loops").unwrap_or(1.0);
+            }
+            Some("sign-callgrind") => {
+                callgrind = Some((
+                    num(&v, "instructions").unwrap_or(0.0),
+                    num(&v, "instructions_without_sha256").unwrap_or(0.0),
+                ))
+            }
+            _ => {}
+        }
+    }
+    let runs = loads.values().map(Vec::len).max().unwrap_or(0);
+    let load = |client: &str, c: u64| {
+        loads
+            .get(&(client.to_owned(), c))
+            .and_then(|runs| median_by(runs.clone(), |l| l.rps))
+    };
+
+    let mut out = String::new();
+    let _ = writeln!(out, "{BEGIN}");
+    let _ = writeln!(out, "### Run\n");
+    for (key, value) in machine {
+        let _ = writeln!(out, "- {key}: {value}");
+    }
+    let _ = writeln!(out);
+
+    if !loads.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Load: create-report calls against one loopback server\n\n\
+             Median of {runs} interleaved run(s) per row (by requests/s); p50 and p99 of that run.\n"
+        );
+        let _ = writeln!(
+            out,
+            "| client | concurrency | requests/s | p50 | p99 | × bare |\n|---|---:|---:|---:|---:|---:|"
+        );
+        for c in [1u64, 32] {
+            let bare = load("bare", c).map(|l| l.rps);
+            for (client, what) in CLIENTS {
+                if let Some(l) = load(client, c) {
+                    let vs = bare.map_or("—".to_owned(), |b| format!("{:.2}", l.rps / b));
+                    let _ = writeln!(
+                        out,
+                        "| {client} — {what} | {c} | {:.0} | {:.0} µs | {:.0} µs | {vs} |",
+                        l.rps, l.p50_us, l.p99_us
+                    );
+                }
+            }
+        }
+        let ratio = |a: &str, b: &str, c: u64| Some(load(a, c)?.rps / load(b, c)?.rps);
+        let _ = writeln!(
+            out,
+            "\n| ratio | concurrency 1 | concurrency 32 | goal |\n|---|---:|---:|---:|"
+        );
+        ratio_line(
+            &mut out,
+            "SDK / bare reqwest",
+            [ratio("sdk", "bare", 1), ratio("sdk", "bare", 32)],
+            0.95,
+        );
+        ratio_line(
+            &mut out,
+            "SDK / official Python SDK",
+            [ratio("sdk", "python", 1), ratio("sdk", "python", 32)],
+            15.0,
+        );
+        let _ = writeln!(
+            out,
+            "| signed / bare reqwest (what signing and JSON cost) | {} | {} | — |",
+            ratio("signed", "bare", 1).map_or("—".to_owned(), |r| format!("{r:.2}")),
+            ratio("signed", "bare", 32).map_or("—".to_owned(), |r| format!("{r:.2}"))
+        );
+        let _ = writeln!(out);
+    }
+
+    if !downloads.is_empty() {
+        let dl = |client: &str| {
+            downloads
+                .get(client)
+                .and_then(|runs| median_by(runs.clone(), |d| d.mib_s))
+        };
+        let peak = |client: &str| {
+            downloads
+                .get(client)
+                .and_then(|runs| runs.iter().map(|d| d.peak_rss_kib).max())
+        };
+        let _ = writeln!(
+            out,
+            "### Download: one report streamed into a file (fsync included)\n\n\
+             Each client in its own process; peak RSS is the process's VmHWM (maximum over the runs).\n\n\
+             | client | size | MiB/s | seconds | peak RSS |\n|---|---:|---:|---:|---:|"
+        );
+        for (client, what) in [
+            (
+                "sdk",
+                "`download_report(..).to_file(path)` (temp file, fsync, rename)",
+            ),
+            (
+                "bare",
+                "reqwest `chunk()` → `tokio::fs::File::write_all`, fsync",
+            ),
+        ] {
+            if let Some(d) = dl(client) {
+                let _ = writeln!(
+                    out,
+                    "| {client} — {what} | {:.0} MiB | {:.0} | {:.2} | {:.1} MiB |",
+                    d.bytes as f64 / 1_048_576.0,
+                    d.mib_s,
+                    d.seconds,
+                    peak(client).unwrap_or(0) as f64 / 1024.0
+                );
+            }
+        }
+        if let (Some(s), Some(b)) = (dl("sdk"), dl("bare")) {
+            let r = s.mib_s / b.mib_s;
+            let rss = peak("sdk").unwrap_or(0) as f64 / 1024.0;
+            let _ = writeln!(
+                out,
+                "\nSDK / bare throughput: **{r:.2}** (goal ≥ 0.9: {}); SDK peak RSS **{rss:.1} MiB** (goal ≤ 16 MiB: {}).\n",
+                if r >= 0.9 { "✓ met" } else { "✗ missed" },
+                if rss <= 16.0 { "✓ met" } else { "✗ missed" }
+            );
+        }
+    }
+
+    if !sign_ns.is_empty() || callgrind.is_some() {
+        let _ = writeln!(
+            out,
+            "### Signing one create-report request (`dbss_signer::sign`)\n"
+        );
+        if let Some(best) = sign_ns.iter().copied().reduce(f64::min) {
+            let _ = writeln!(
+                out,
+                "- time: **{:.2} µs** per signature (the best of {sign_loops:.0} short timed loops; goal ≤ 1.5 µs: {})",
+                best / 1000.0,
+                if best <= 1500.0 {
+                    "✓ met"
+                } else {
+                    "✗ missed"
+                }
+            );
+        }
+        if let Some((all, without_sha)) = callgrind {
+            let _ = writeln!(
+                out,
+                "- callgrind: {all:.0} instructions per signature, {without_sha:.0} of them outside \
+                 SHA-256 (valgrind hides SHA-NI, so the hashing runs in software there)"
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "{END}");
+    Ok(out)
+}
+
+/// Puts `tables` between the markers of the file at `path` (keeping the text around them), or
+/// at the end, or into a new file.
+pub fn write_into(path: &Path, tables: &str) -> std::io::Result<()> {
+    let old = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    let new = match (old.find(BEGIN), old.find(END)) {
+        (Some(start), Some(end)) if start < end => {
+            let after = &old[end + END.len()..];
+            let after = after.strip_prefix('\n').unwrap_or(after);
+            format!("{}{tables}{after}", &old[..start])
+        }
+        _ if old.is_empty() => format!("# Benchmarks\n\n{tables}"),
+        _ => format!("{old}\n{tables}"),
+    };
+    std::fs::write(path, new)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn medians_ratios_and_markers() {
+        let lines = [
+            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":900,"p50_us":1,"p99_us":2}"#,
+            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":1000,"p50_us":1,"p99_us":2}"#,
+            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":5000,"p50_us":1,"p99_us":2}"#,
+            r#"{"kind":"load","client":"bare","concurrency":1,"rps":1000,"p50_us":1,"p99_us":2}"#,
+            r#"{"kind":"download","client":"sdk","mib_s":900,"seconds":1,"bytes":1073741824,"peak_rss_kib":8000}"#,
+            r#"{"kind":"download","client":"bare","mib_s":1000,"seconds":1,"bytes":1073741824,"peak_rss_kib":7000}"#,
+            r#"{"kind":"sign","ns_per_signature":1400}"#,
+        ]
+        .join("\n");
+        let text = render(&lines, &[("date".into(), "today".into())]).unwrap();
+        assert!(
+            text.contains("| SDK / bare reqwest | 1.00 ✓ met | — | ≥ 0.95 |"),
+            "{text}"
+        );
+        assert!(text.contains("SDK / bare throughput: **0.90**"), "{text}");
+        assert!(text.contains("**1.40 µs**"), "{text}");
+
+        let dir = std::env::temp_dir().join(format!("dbss-bench-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("BENCHMARKS.md");
+        std::fs::write(&path, format!("intro\n{BEGIN}\nold\n{END}\noutro\n")).unwrap();
+        write_into(&path, &text).unwrap();
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.starts_with("intro\n") && written.ends_with("outro\n"));
+        assert!(!written.contains("old") && written.contains("today"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
