@@ -24,13 +24,34 @@ const QUERY_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
 /// Headers this layer computes on every attempt. A request that is sent again (a retry that
 /// clones the request) still carries the previous attempt's values; they are removed first so
 /// the new signature gets a fresh `X-Sdk-Date` instead of tripping over a stale one.
-const RECOMPUTED: [&str; 5] = [
-    "authorization",
-    "x-sdk-date",
-    "x-sdk-content-sha256",
-    "x-security-token",
-    "host",
+const RECOMPUTED: [HeaderName; 5] = [
+    AUTHORIZATION,
+    X_SDK_DATE,
+    X_SDK_CONTENT_SHA256,
+    X_SECURITY_TOKEN,
+    HOST,
 ];
+
+const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
+const X_SDK_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-sdk-content-sha256");
+const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
+
+/// The `HeaderName` of a header the signer sets, without parsing (or allocating) for the
+/// usual ones: this runs on every request.
+fn signer_header_name(name: &str) -> Result<HeaderName, CredentialsError> {
+    Ok(match name {
+        "X-Sdk-Date" => X_SDK_DATE,
+        "Host" => HOST,
+        "Authorization" => AUTHORIZATION,
+        "X-Security-Token" => X_SECURITY_TOKEN,
+        "X-Sdk-Content-Sha256" => X_SDK_CONTENT_SHA256,
+        _ => HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            CredentialsError::InvalidHeaderValue {
+                name: name.to_owned(),
+            }
+        })?,
+    })
+}
 
 /// Headers present on the request that are sent but not signed. The official SDK's HTTP library
 /// adds `Accept` after signing; progenitor sets it before the hook runs. Leaving it out makes
@@ -119,20 +140,23 @@ pub(crate) fn sign_request(
         "signed request"
     );
 
-    let mut to_set = Vec::new();
+    let mut to_set = Vec::with_capacity(4);
     for (name, value) in signed.headers_to_set() {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            CredentialsError::InvalidHeaderValue {
-                name: name.to_owned(),
-            }
-        })?;
+        let name = signer_header_name(name)?;
         let value = header_value(name.as_str(), value)?;
         to_set.push((name, value));
     }
-    let new_url = reqwest::Url::parse(signed.url()).map_err(CredentialsError::SignedUrl)?;
+    // Without a query to sort, the URL goes out as it was signed: no need to parse it again.
+    let new_url = if signed.url() == url {
+        None
+    } else {
+        Some(reqwest::Url::parse(signed.url()).map_err(CredentialsError::SignedUrl)?)
+    };
     drop(signed);
 
-    *request.url_mut() = new_url;
+    if let Some(new_url) = new_url {
+        *request.url_mut() = new_url;
+    }
     let headers = request.headers_mut();
     for (name, value) in to_set {
         headers.insert(name, value);
