@@ -71,6 +71,7 @@ mod conn;
 mod content;
 mod error;
 mod faults;
+pub mod openapi_schema;
 mod ops;
 mod pipeline;
 mod routes;

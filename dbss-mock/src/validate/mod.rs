@@ -10,8 +10,6 @@
 //! `project_id must be at least 32 characters long`, `size must be <= 100`); when there are
 //! several, `details` lists each one.
 
-mod convert;
-
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -83,12 +81,12 @@ impl Schemas {
 fn compile_document() -> Result<Schemas, String> {
     let doc: Value =
         serde_json::from_str(DOCUMENT).map_err(|e| format!("the document is not JSON: {e}"))?;
-    let defs = Value::Object(convert::defs(&doc)?);
+    let defs = Value::Object(crate::openapi_schema::defs(&doc)?);
     let compile = |schema: &Value, at: &str| -> Result<Validator, String> {
         let root = json!({
-            "$schema": convert::DIALECT,
+            "$schema": crate::openapi_schema::DIALECT,
             "$defs": defs,
-            "allOf": [convert::convert_schema(schema).map_err(|e| format!("{at}{e}"))?],
+            "allOf": [crate::openapi_schema::convert_schema(schema).map_err(|e| format!("{at}{e}"))?],
         });
         jsonschema::draft202012::options()
             .should_validate_formats(false)

@@ -1,8 +1,8 @@
 //! OpenAPI 3.0 Schema Objects → JSON Schema (draft 2020-12), for the `jsonschema` crate.
 //!
-//! The same translation as the contract tests' `tests/src/json_schema.rs` (that crate depends
-//! on dbss-client, which the mock must not), so that the mock validates requests exactly as the
-//! contract tests validate the client's output.
+//! Public because it is shared: the mock validates requests with it, and the contract tests
+//! (`tests/src/json_schema.rs`) validate the client's output and the document's examples with
+//! the very same translation.
 //!
 //! OpenAPI 3.0 schemas are a dialect of JSON Schema draft 4/5 with their own keywords. The
 //! translation:
@@ -30,11 +30,11 @@
 use serde_json::{Map, Value, json};
 
 /// The prefix of a reference to a component schema in the OpenAPI document.
-pub(crate) const COMPONENT_PREFIX: &str = "#/components/schemas/";
+pub const COMPONENT_PREFIX: &str = "#/components/schemas/";
 /// The prefix the converter rewrites component references to.
-pub(crate) const DEFS_PREFIX: &str = "#/$defs/";
+pub const DEFS_PREFIX: &str = "#/$defs/";
 /// The dialect of the produced schemas.
-pub(crate) const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
+pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// Keywords that mean the same in OpenAPI 3.0 and JSON Schema 2020-12 and are copied as they
 /// are (their values hold no subschema).
@@ -65,8 +65,8 @@ const COPIED: &[&str] = &[
 const DROPPED: &[&str] = &["example", "externalDocs", "xml", "discriminator"];
 
 /// Converts one OpenAPI 3.0 Schema Object. References to component schemas are rewritten to
-/// `#/$defs/…`: see `super::root_schema` for a schema where they resolve.
-pub(crate) fn convert_schema(schema: &Value) -> Result<Value, String> {
+/// `#/$defs/…`: put [`defs`] of the document under `$defs` of the root schema to resolve them.
+pub fn convert_schema(schema: &Value) -> Result<Value, String> {
     convert_at(schema, "")
 }
 
@@ -211,7 +211,7 @@ fn bound(out: &mut Map<String, Value>, low: i64, high: i64) {
 }
 
 /// Every component schema of `doc`, converted, keyed by name (the `$defs` of a root schema).
-pub(crate) fn defs(doc: &Value) -> Result<Map<String, Value>, String> {
+pub fn defs(doc: &Value) -> Result<Map<String, Value>, String> {
     let schemas = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
