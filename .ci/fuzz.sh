@@ -15,11 +15,12 @@
 #                            committed seeds in fuzz/seeds/ are always read)
 #   CARGO_TARGET_DIR         build directory (default: target/fuzz)
 #
-# libFuzzer mode: cargo-fuzz $CARGO_FUZZ_VERSION is installed from crates.io when missing (2m13s
-# here); if that fails the script falls back to proptest. A build failure is an error. Every
-# step runs under `timeout`, so the script cannot hang; a crash, a per-input timeout (10 s) or
-# an out-of-memory (2 GiB) fails the target, the reproducer is printed (base64) and kept in
-# fuzz/artifacts/<target>/, and the script exits 1 after running the other targets.
+# libFuzzer mode: cargo-fuzz $CARGO_FUZZ_VERSION is installed from crates.io when missing (40 s
+# on an idle 2-core machine); if that fails the script falls back to proptest. A build failure
+# is an error. Every step runs under `timeout`, so the script cannot hang; a crash, a
+# per-input timeout (10 s) or an out-of-memory (2 GiB) fails the target, the reproducer is
+# printed (base64) and kept in fuzz/artifacts/<target>/, and the script exits 1 after running
+# the other targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
