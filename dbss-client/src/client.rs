@@ -39,6 +39,10 @@ fn process_env() -> EnvLookup {
 #[derive(Clone)]
 pub struct DbssClient {
     pub(crate) raw: raw::Client,
+    /// The endpoint, parsed once: the hot path builds its URLs from it (see `prepared`).
+    pub(crate) base_url: reqwest::Url,
+    /// The create-report URL of each instance used so far.
+    pub(crate) create_report_urls: Arc<crate::prepared::UrlCache>,
     pub(crate) project_id: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
@@ -73,6 +77,19 @@ impl DbssClient {
     pub fn endpoint(&self) -> &str {
         use progenitor_client::ClientInfo;
         self.raw.baseurl()
+    }
+
+    /// The URL of `path` (which starts with `/`) under the endpoint, without parsing the
+    /// endpoint again: the same URL as the generated code's `format!("{baseurl}{path}")`
+    /// parsed, for the already-encoded paths of this crate.
+    pub(crate) fn operation_url(&self, path: &str) -> reqwest::Url {
+        let mut url = self.base_url.clone();
+        let prefix = self.base_url.path().trim_end_matches('/');
+        let mut full = String::with_capacity(prefix.len() + path.len());
+        full.push_str(prefix);
+        full.push_str(path);
+        url.set_path(&full);
+        url
     }
 
     /// The project every request is made in.
@@ -277,8 +294,15 @@ impl DbssClientBuilder {
             http.clone(),
         );
         inner.auth.check()?;
+        let parsed_base_url =
+            reqwest::Url::parse(&base_url).map_err(|_| ConfigError::InvalidEndpoint {
+                endpoint: base_url.clone(),
+                reason: "not an absolute URL",
+            })?;
         Ok(DbssClient {
             raw: raw::Client::new_with_client(&base_url, http, inner),
+            base_url: parsed_base_url,
+            create_report_urls: Arc::default(),
             project_id,
             retry: self.retry,
             timeouts: self.timeouts,

@@ -184,7 +184,9 @@ impl DbssClient {
             return (Err(Error::Credentials(e)), None);
         }
         let exchange = RESPONSE_META.scope(RefCell::new(None), async {
-            let result = attempt().await;
+            // Boxed: the request future is kilobytes, and each wrapper around it (task-local
+            // scope, timeout, span) would otherwise copy all of it when it is moved in.
+            let result = Box::pin(attempt()).await;
             let meta = RESPONSE_META.with(|slot| slot.borrow_mut().take());
             (result, meta)
         });

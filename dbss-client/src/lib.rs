@@ -24,6 +24,7 @@ mod execute;
 mod hooks;
 mod ops;
 mod path_encoding;
+mod prepared;
 mod report_time;
 mod retry;
 mod validate;

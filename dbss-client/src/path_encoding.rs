@@ -12,7 +12,12 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Encodes one path parameter.
 pub(crate) fn encode_path(value: &str) -> String {
-    utf8_percent_encode(value, PATH_SEGMENT).to_string()
+    path_segment(value).to_string()
+}
+
+/// One path parameter, encoded as it is written into a string (no intermediate `String`).
+pub(crate) fn path_segment(value: &str) -> impl std::fmt::Display + '_ {
+    utf8_percent_encode(value, PATH_SEGMENT)
 }
 
 #[cfg(test)]

@@ -52,16 +52,21 @@ impl ReportTime {
                 },
             )
         };
-        let parsed = DateTime::strptime(TIME_FORMAT, s)
-            .map(Self)
-            .map_err(|_| invalid())?;
         // Bad-input fix: strptime is lenient. It clamps second 60 to 59 ("16:00:60" was sent as
         // "16:00:59"), and takes "-0001-..", "2025-8-1 6:0:0" and surrounding blanks. Only text
-        // that is exactly the wire format of the value it denotes is accepted.
-        if parsed.to_string() != s {
+        // that is exactly the wire format of the value it denotes is accepted: the shape is
+        // checked first (digits and separators in their places, nothing around them), and the
+        // one change strptime can still make within that shape, the clamped second, after.
+        // (Cheaper than formatting the value again and comparing; `tests::time_rule_is_the_round_trip`
+        // checks the two rules agree.)
+        if !has_shape(s, b"dddd-dd-dd dd:dd:dd") {
             return Err(invalid());
         }
-        Ok(parsed)
+        let parsed = DateTime::strptime(TIME_FORMAT, s).map_err(|_| invalid())?;
+        if i32::from(parsed.second()) != two_digits(&s.as_bytes()[17..19]) {
+            return Err(invalid());
+        }
+        Ok(Self(parsed))
     }
 }
 
@@ -103,15 +108,31 @@ impl ReportDate {
                 },
             )
         };
-        let parsed = Date::strptime(DATE_FORMAT, s)
-            .map(Self)
-            .map_err(|_| invalid())?;
-        // Bad-input fix: exactly the wire format, as for times (see `ReportTime::parse_field`).
-        if parsed.to_string() != s {
+        // Bad-input fix: exactly the wire format, as for times (see `ReportTime::parse_field`);
+        // within the shape, strptime changes nothing of a date: it accepts it or refuses it.
+        if !has_shape(s, b"dddd-dd-dd") {
             return Err(invalid());
         }
-        Ok(parsed)
+        Date::strptime(DATE_FORMAT, s)
+            .map(Self)
+            .map_err(|_| invalid())
     }
+}
+
+/// Whether `s` is `pattern` with each `d` an ASCII digit and every other byte as written.
+fn has_shape(s: &str, pattern: &[u8]) -> bool {
+    s.len() == pattern.len()
+        && s.bytes().zip(pattern).all(|(b, &p)| match p {
+            b'd' => b.is_ascii_digit(),
+            _ => b == p,
+        })
+}
+
+/// The value of two ASCII digits (checked by `has_shape`).
+fn two_digits(digits: &[u8]) -> i32 {
+    digits
+        .iter()
+        .fold(0, |n, d| n * 10 + i32::from(d.wrapping_sub(b'0')))
 }
 
 impl From<Date> for ReportDate {
@@ -144,10 +165,15 @@ pub enum TimeInput {
 }
 
 impl TimeInput {
-    pub(crate) fn resolve(&self, field: &'static str) -> Result<ReportTime, ValidationError> {
+    /// The value and its wire text. Accepted text is already exactly the wire text, so it is
+    /// sent as given rather than formatted again.
+    pub(crate) fn resolve(
+        &self,
+        field: &'static str,
+    ) -> Result<(ReportTime, String), ValidationError> {
         match self {
-            TimeInput::Time(t) => Ok(*t),
-            TimeInput::Text(s) => ReportTime::parse_field(field, s),
+            TimeInput::Time(t) => Ok((*t, t.to_string())),
+            TimeInput::Text(s) => Ok((ReportTime::parse_field(field, s)?, s.clone())),
         }
     }
 }
@@ -183,10 +209,14 @@ pub enum DateInput {
 }
 
 impl DateInput {
-    pub(crate) fn resolve(&self, field: &'static str) -> Result<ReportDate, ValidationError> {
+    /// The value and its wire text (see [`TimeInput::resolve`]).
+    pub(crate) fn resolve(
+        &self,
+        field: &'static str,
+    ) -> Result<(ReportDate, String), ValidationError> {
         match self {
-            DateInput::Date(d) => Ok(*d),
-            DateInput::Text(s) => ReportDate::parse_field(field, s),
+            DateInput::Date(d) => Ok((*d, d.to_string())),
+            DateInput::Text(s) => Ok((ReportDate::parse_field(field, s)?, s.clone())),
         }
     }
 }
@@ -209,5 +239,110 @@ impl From<&str> for DateInput {
 impl From<String> for DateInput {
     fn from(v: String) -> Self {
         DateInput::Text(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule before the shape check: parse, then accept only text equal to the value
+    /// formatted again.
+    fn round_trip_time(s: &str) -> bool {
+        DateTime::strptime(TIME_FORMAT, s).is_ok_and(|t| ReportTime(t).to_string() == s)
+    }
+
+    fn round_trip_date(s: &str) -> bool {
+        Date::strptime(DATE_FORMAT, s).is_ok_and(|d| ReportDate(d).to_string() == s)
+    }
+
+    /// Every field at and around its limits, in every combination that matters, plus malformed
+    /// text: the shape rule accepts exactly what the round-trip rule accepts.
+    #[test]
+    fn time_rule_is_the_round_trip() {
+        let years = ["0000", "0001", "1970", "2024", "2025", "9999"];
+        let months = ["00", "01", "02", "12", "13", "99"];
+        let days = ["00", "01", "28", "29", "30", "31", "32"];
+        let hours = ["00", "23", "24", "99"];
+        let minutes = ["00", "59", "60"];
+        let seconds = ["00", "59", "60", "61", "99"];
+        let mut checked = 0;
+        for y in years {
+            for mo in months {
+                for d in days {
+                    let date = format!("{y}-{mo}-{d}");
+                    assert_eq!(
+                        ReportDate::parse_field("d", &date).is_ok(),
+                        round_trip_date(&date),
+                        "{date}"
+                    );
+                    for h in hours {
+                        for mi in minutes {
+                            for se in seconds {
+                                let time = format!("{date} {h}:{mi}:{se}");
+                                assert_eq!(
+                                    ReportTime::parse_field("t", &time).is_ok(),
+                                    round_trip_time(&time),
+                                    "{time}"
+                                );
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 6 * 6 * 7 * 4 * 3 * 5);
+        for text in [
+            "2025-08-20 16:00:00",
+            " 2025-08-20 16:00:00",
+            "2025-08-20 16:00:00 ",
+            "2025-8-20 16:00:00",
+            "2025-08-20T16:00:00",
+            "2025-08-20 16:00:0",
+            "-0001-08-20 16:00:00",
+            "+2025-08-20 16:00:0",
+            "2025-08-20 16:00:00.5",
+            "2025-08-20 16:00",
+            "２025-08-20 16:00:00",
+            "",
+        ] {
+            assert_eq!(
+                ReportTime::parse_field("t", text).is_ok(),
+                round_trip_time(text),
+                "{text:?}"
+            );
+        }
+        for text in ["2025-08-20", "2025-8-20", " 2025-08-20", "2025-08-20 ", ""] {
+            assert_eq!(
+                ReportDate::parse_field("d", text).is_ok(),
+                round_trip_date(text),
+                "{text:?}"
+            );
+        }
+        // Where the rules differ, the shape rule is right: jiff writes year -1 as "-001", so the
+        // round trip accepted a year before 0 that no audit report can cover.
+        for (text, round_trip) in [("-001-08-20", true), ("-001-08-20 16:00:00", true)] {
+            assert_eq!(round_trip_date(text) || round_trip_time(text), round_trip);
+            assert!(ReportDate::parse_field("d", text).is_err());
+            assert!(ReportTime::parse_field("t", text).is_err());
+        }
+    }
+
+    #[test]
+    fn wire_text_is_the_accepted_text_or_the_formatted_value() {
+        let text = TimeInput::from("2025-08-20 16:00:00");
+        let (value, wire) = text.resolve("start_time").unwrap();
+        assert_eq!(wire, "2025-08-20 16:00:00");
+        assert_eq!(value.to_string(), wire);
+        let value = TimeInput::from(jiff::civil::date(2025, 8, 21).at(7, 3, 31, 999));
+        assert_eq!(value.resolve("end_time").unwrap().1, "2025-08-21 07:03:31");
+        let date = DateInput::from(jiff::civil::date(2025, 8, 1));
+        assert_eq!(date.resolve("start_date").unwrap().1, "2025-08-01");
+        assert!(
+            TimeInput::from("2025-08-20 16:00:60")
+                .resolve("start_time")
+                .is_err()
+        );
     }
 }

@@ -17,7 +17,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName};
 
 use crate::clock::Clock;
 
@@ -38,17 +38,20 @@ pub use credentials::{AkSkCredentials, Credentials, PasswordCredentials, TokenCr
 pub use error::{CredentialsError, IamErrorResponse};
 pub use iam::{DEFAULT_TOKEN_REFRESH_MARGIN, iam_endpoint};
 
-/// Header names whose values are credentials.
-const SENSITIVE_HEADERS: [&str; 3] = ["authorization", "x-auth-token", "x-security-token"];
+/// Header names whose values are credentials (as `HeaderName`s: no parsing per request).
+const SENSITIVE_HEADERS: [HeaderName; 3] = [
+    AUTHORIZATION,
+    HeaderName::from_static("x-auth-token"),
+    HeaderName::from_static("x-security-token"),
+];
 
 /// Marks every credential-bearing header value sensitive, so `Debug` of the header map (and
 /// of the request) prints `Sensitive` instead of the value.
 fn mark_sensitive(headers: &mut HeaderMap) {
-    for name in SENSITIVE_HEADERS {
-        if let reqwest::header::Entry::Occupied(mut entry) = headers.entry(name) {
-            for value in entry.iter_mut() {
-                value.set_sensitive(true);
-            }
+    // One pass over the (few) headers, every value of a repeated name included.
+    for (name, value) in headers.iter_mut() {
+        if SENSITIVE_HEADERS.contains(name) {
+            value.set_sensitive(true);
         }
     }
 }
@@ -59,7 +62,7 @@ enum Method {
     Token(TokenCredentials),
     AkSk {
         credentials: AkSkCredentials,
-        project_id: Option<String>,
+        project: Option<sign::ProjectHeader>,
     },
     Password(iam::IamTokenCache),
 }
@@ -78,10 +81,10 @@ impl fmt::Debug for Auth {
             Method::Token(c) => d.field("credentials", c),
             Method::AkSk {
                 credentials,
-                project_id,
+                project,
             } => d
                 .field("credentials", credentials)
-                .field("project_id", project_id),
+                .field("project_id", &project.as_ref().map(sign::ProjectHeader::id)),
             Method::Password(cache) => d.field("token_cache", cache),
         };
         d.field("clock", &self.clock).finish()
@@ -104,7 +107,7 @@ impl Auth {
             Credentials::Token(c) => Method::Token(c),
             Credentials::AkSk(c) => Method::AkSk {
                 credentials: c,
-                project_id,
+                project: project_id.map(sign::ProjectHeader::new),
             },
             Credentials::Password(c) => Method::Password(iam::IamTokenCache::new(
                 c,
@@ -128,8 +131,10 @@ impl Auth {
             }
             Method::AkSk {
                 credentials,
-                project_id,
-            } => sign::check_credentials(credentials, project_id.as_deref()),
+                project,
+            } => {
+                sign::check_credentials(credentials, project.as_ref().map(sign::ProjectHeader::id))
+            }
         }
     }
 
@@ -162,13 +167,8 @@ impl Auth {
             }
             Method::AkSk {
                 credentials,
-                project_id,
-            } => sign::sign_request(
-                request,
-                credentials,
-                project_id.as_deref(),
-                self.clock.now(),
-            ),
+                project,
+            } => sign::sign_request(request, credentials, project.as_ref(), self.clock.now()),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! This module only adapts: it turns the request into the signer's input, and puts the
 //! signer's output (headers, URL with the sorted query) back into the request.
 
+use std::fmt::Write as _;
 use std::time::SystemTime;
 
 use dbss_signer::{SignableRequest, SigningParams, SigningTime};
@@ -21,6 +22,29 @@ const QUERY_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// What the signer accepts raw in a path, RFC 3986 `pchar`, `/` and `%`, is kept; every other
+/// byte is percent-encoded.
+const PATH_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'/')
+    .remove(b'%');
+
 /// Headers this layer computes on every attempt. A request that is sent again (a retry that
 /// clones the request) still carries the previous attempt's values; they are removed first so
 /// the new signature gets a fresh `X-Sdk-Date` instead of tripping over a stale one.
@@ -35,6 +59,34 @@ const RECOMPUTED: [HeaderName; 5] = [
 const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
 const X_SDK_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-sdk-content-sha256");
 const X_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-security-token");
+const X_PROJECT_ID: HeaderName = HeaderName::from_static("x-project-id");
+
+/// The project id sent as `X-Project-Id` on signed requests, made a header value once, when
+/// the credentials are set up, rather than on every request.
+#[derive(Clone, Debug)]
+pub(crate) struct ProjectHeader {
+    id: String,
+    /// `None` when the id cannot be a header value (refused by `check` when a client is built).
+    value: Option<HeaderValue>,
+}
+
+impl ProjectHeader {
+    pub(crate) fn new(id: String) -> Self {
+        let value = HeaderValue::from_str(&id).ok();
+        Self { id, value }
+    }
+
+    pub(crate) fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn value(&self) -> Result<HeaderValue, CredentialsError> {
+        match &self.value {
+            Some(value) => Ok(value.clone()),
+            None => header_value("X-Project-Id", &self.id),
+        }
+    }
+}
 
 /// The `HeaderName` of a header the signer sets, without parsing (or allocating) for the
 /// usual ones: this runs on every request.
@@ -70,7 +122,7 @@ const UNSIGNED: [&str; 1] = ["accept"];
 pub(crate) fn sign_request(
     request: &mut reqwest::Request,
     credentials: &AkSkCredentials,
-    project_id: Option<&str>,
+    project: Option<&ProjectHeader>,
     now: SystemTime,
 ) -> Result<(), CredentialsError> {
     let headers = request.headers_mut();
@@ -80,11 +132,8 @@ pub(crate) fn sign_request(
     if !headers.contains_key(CONTENT_TYPE) {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    if let Some(project_id) = project_id {
-        headers.insert(
-            HeaderName::from_static("x-project-id"),
-            header_value("X-Project-Id", project_id)?,
-        );
+    if let Some(project) = project {
+        headers.insert(X_PROJECT_ID, project.value()?);
     }
 
     let url = signable_url(request.url());
@@ -219,26 +268,15 @@ fn signable_url(url: &reqwest::Url) -> String {
     // `Host` and what the official SDK signs. IPv6 hosts keep their brackets.
     out.push_str(url.host_str().unwrap_or(""));
     if let Some(port) = url.port() {
-        out.push(':');
-        out.push_str(&port.to_string());
+        // Writing into a String cannot fail.
+        let _ = write!(out, ":{port}");
     }
-    for &b in url.path().as_bytes() {
-        if is_path_byte(b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
+    out.extend(percent_encode(url.path().as_bytes(), PATH_ENCODE_SET));
     if let Some(query) = url.query().filter(|q| !q.is_empty()) {
         out.push('?');
         out.push_str(&strict_query(query));
     }
     out
-}
-
-/// RFC 3986 `pchar`, `/` and `%`: what the signer accepts raw in a path.
-fn is_path_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b)
 }
 
 /// Re-encodes a query that reqwest wrote as `application/x-www-form-urlencoded` (`+` for a
@@ -276,6 +314,25 @@ mod tests {
         assert_eq!(strict_query("k%C3%A9=%C3%BC&flag"), "k%C3%A9=%C3%BC&flag=");
         assert_eq!(strict_query("x=~-._*"), "x=~-._%2A");
         assert_eq!(strict_query("&&a=1&"), "a=1");
+    }
+
+    /// Every byte: kept when RFC 3986 allows it raw in a path (`pchar`, `/`, and `%` of an
+    /// existing escape), else `%XX` with upper-case hex.
+    #[test]
+    fn path_bytes_are_kept_or_escaped_per_rfc_3986() {
+        for b in 0..=255u8 {
+            let raw = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b);
+            let expected = if raw {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            };
+            assert_eq!(
+                percent_encode(&[b], PATH_ENCODE_SET).to_string(),
+                expected,
+                "{b}"
+            );
+        }
     }
 
     #[test]
