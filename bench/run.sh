@@ -3,7 +3,8 @@
 #
 #   - load: N create-report calls at concurrency 1 and 32 through the SDK (AK/SK signing and
 #     validation), through reqwest signing each request itself, through bare reqwest with
-#     precomputed headers (the floor), and through the official Python SDK;
+#     precomputed headers (the floor), through hyper-util's client with the same precomputed
+#     request (what reqwest itself costs), and through the official Python SDK;
 #   - download: a report (1 GiB) streamed into a file by the SDK and by bare reqwest, with the
 #     peak RSS of each process;
 #   - signing: time per create-report signature, and callgrind instruction counts.
@@ -16,7 +17,7 @@
 #                                unless --python; checks that everything runs, not the timings;
 #                                compiles the criterion benches; writes no BENCHMARKS.md
 #
-# Options: --rounds R (default 3), --requests N (default 20000), --python-requests N
+# Options: --rounds R (default 5), --requests N (default 20000), --python-requests N
 # (default 3000), --download-size BYTES (default 1 GiB), --no-python, --python, --out FILE.
 #
 # Only loopback addresses are used. The server is pinned to CPU 1 and every client to CPU 0
@@ -24,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-smoke=0 rounds=3 requests=20000 python_requests=3000 download_size=$((1 << 30))
+smoke=0 rounds=5 requests=20000 python_requests=3000 download_size=$((1 << 30))
 python=auto out=BENCHMARKS.md
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -119,8 +120,10 @@ else
 fi
 
 echo "== load"
+# Every round runs every client once, back to back: the report compares clients within a round,
+# so that the machine's drift between rounds cancels out.
 for round in $(seq 1 "$rounds"); do
-  for client in sdk signed bare; do
+  for client in sdk signed bare hyper; do
     run "$bin" load --url "$url" --client "$client" --requests "$requests" --concurrency 1,32
   done
   if [ "$python" = yes ]; then
@@ -154,9 +157,9 @@ echo "== report"
 sed -n '/generated tables begin/,/generated tables end/p' "$report_out"
 [ -n "$out" ] && echo "written into $out"
 # Every client must have produced its results (what the smoke test checks).
-for client in sdk signed bare; do
+for client in sdk signed bare hyper; do
   grep -q "\"client\":\"$client\",\"concurrency\":32" "$results" || { echo "no load result for $client"; exit 1; }
-  [ "$client" = signed ] || grep -q "\"client\":\"$client\",\"kind\":\"download\"" "$results" \
+  [ "$client" = signed ] || [ "$client" = hyper ] || grep -q "\"client\":\"$client\",\"kind\":\"download\"" "$results" \
     || { echo "no download result for $client"; exit 1; }
 done
 [ "$smoke" = 1 ] && echo "bench smoke: 1 passed, 0 failed"

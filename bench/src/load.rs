@@ -19,6 +19,9 @@ pub enum LoadClient {
     Sdk(DbssClient),
     /// reqwest posting the SDK's bytes with headers computed once (the floor).
     Bare(BareClient),
+    /// hyper-util's pooled HTTP/1 client (the layer reqwest is built on) posting the same bytes:
+    /// what reqwest itself costs per request, for reading the other rows.
+    Hyper(Box<HyperClient>),
     /// The floor plus what any SDK must do per request: serialise the body, sign it (with
     /// dbss-signer, at the current time), set the headers, decode the JSON answer. The gap
     /// between this and `Sdk` is the SDK's own machinery.
@@ -30,6 +33,16 @@ pub enum LoadClient {
 pub struct SignedClient {
     http: reqwest::Client,
     url: String,
+}
+
+/// hyper-util's client with everything precomputed; see [`LoadClient::Hyper`].
+#[derive(Debug)]
+pub struct HyperClient {
+    http: hyper_util::client::legacy::Client<
+        hyper_util::client::legacy::connect::HttpConnector,
+        http_body_util::Full<Bytes>,
+    >,
+    request: http::Request<http_body_util::Full<Bytes>>,
 }
 
 /// reqwest with everything precomputed: URL, headers (a valid signature, computed once) and
@@ -97,6 +110,21 @@ impl LoadClient {
         }))
     }
 
+    /// hyper-util's client for the server at `base_url`, sending the bare client's request.
+    pub fn hyper(base_url: &str) -> Result<Self, String> {
+        let Self::Bare(bare) = Self::bare(base_url)? else {
+            return Err("the bare client was expected".into());
+        };
+        let mut request = http::Request::post(bare.url.as_str())
+            .body(http_body_util::Full::new(bare.body.clone()))
+            .map_err(|e| e.to_string())?;
+        *request.headers_mut() = bare.headers.clone();
+        let http =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
+        Ok(Self::Hyper(Box::new(HyperClient { http, request })))
+    }
+
     /// reqwest signing every request itself, for the server at `base_url`.
     pub fn signed(base_url: &str) -> Result<Self, String> {
         dbss_client::install_crypto_provider();
@@ -114,6 +142,7 @@ impl LoadClient {
             Self::Sdk(_) => "sdk",
             Self::Bare(_) => "bare",
             Self::Signed(_) => "signed",
+            Self::Hyper(_) => "hyper",
         }
     }
 
@@ -146,6 +175,29 @@ impl LoadClient {
                 }
             }
             Self::Signed(signed) => signed.create_report().await,
+            Self::Hyper(hyper) => {
+                use http_body_util::BodyExt;
+                let mut request = http::Request::new(hyper.request.body().clone());
+                *request.method_mut() = hyper.request.method().clone();
+                *request.uri_mut() = hyper.request.uri().clone();
+                *request.headers_mut() = hyper.request.headers().clone();
+                let response = hyper
+                    .http
+                    .request(request)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let status = response.status();
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if status.is_success() {
+                    Ok(())
+                } else {
+                    Err(format!("HTTP {status}"))
+                }
+            }
         }
     }
 }
@@ -200,9 +252,47 @@ pub struct LoadResult {
     pub elapsed: Duration,
     /// Per-request latencies, sorted.
     pub latencies: Vec<Duration>,
+    /// CPU time (user and system) the whole process spent in the measured phase, when
+    /// `/proc/self/stat` tells.
+    pub cpu: Option<Duration>,
+}
+
+/// User plus system CPU time of this process so far, from `/proc/self/stat` (Linux), in clock
+/// ticks of `getconf CLK_TCK` (100 per second where that cannot be asked).
+///
+/// Requests per second at concurrency 32 measure the client's CPU (the client is the busier
+/// process), but they swing with whatever else the machine's host runs; CPU time per request
+/// swings far less, so the report shows both.
+pub fn process_cpu_time() -> Option<Duration> {
+    static TICKS_PER_SECOND: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let ticks_per_second = *TICKS_PER_SECOND.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .filter(|&ticks| ticks > 0)
+            .unwrap_or(100)
+    });
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces): state is
+    // field 3, utime 14 and stime 15.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    let ticks = user + system;
+    Some(Duration::from_micros(ticks * 1_000_000 / ticks_per_second))
 }
 
 impl LoadResult {
+    /// CPU time per request, in microseconds.
+    pub fn cpu_us_per_request(&self) -> Option<f64> {
+        self.cpu
+            .map(|cpu| cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64)
+    }
+
     /// Requests per second over the measured phase.
     pub fn requests_per_sec(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
@@ -231,14 +321,19 @@ pub async fn run(
     // Warm up with the same concurrency, so that the pool holds as many connections as the
     // measured phase needs.
     phase(Arc::clone(&client), warmup, concurrency).await?;
+    let cpu_before = process_cpu_time();
     let started = Instant::now();
     let mut latencies = phase(client, requests, concurrency).await?;
     let elapsed = started.elapsed();
+    let cpu = process_cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     latencies.sort_unstable();
     Ok(LoadResult {
         requests,
         elapsed,
         latencies,
+        cpu,
     })
 }
 

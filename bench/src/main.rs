@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! dbss-bench server [--port P] [--report-size BYTES]
-//! dbss-bench load --url URL --client sdk|bare|signed [--requests N] [--concurrency 1,32] [--warmup W]
+//! dbss-bench load --url URL --client sdk|bare|signed|hyper [--requests N] [--concurrency 1,32] [--warmup W]
 //! dbss-bench download --url URL --client sdk|bare --out PATH
 //! dbss-bench sign-time [--iterations N] [--rounds R]
 //! dbss-bench sign-loop [--iterations N]
@@ -123,7 +123,12 @@ fn cmd_load(args: &Args) -> Result<(), String> {
         "sdk" => load::LoadClient::sdk(url)?,
         "bare" => load::LoadClient::bare(url)?,
         "signed" => load::LoadClient::signed(url)?,
-        other => return Err(format!("unknown client {other:?} (sdk, bare or signed)")),
+        "hyper" => load::LoadClient::hyper(url)?,
+        other => {
+            return Err(format!(
+                "unknown client {other:?} (sdk, bare, signed or hyper)"
+            ));
+        }
     };
     let client = Arc::new(client);
     let rt = runtime()?;
@@ -145,6 +150,7 @@ fn cmd_load(args: &Args) -> Result<(), String> {
                 "rps": result.requests_per_sec(),
                 "p50_us": result.percentile(0.50).as_secs_f64() * 1e6,
                 "p99_us": result.percentile(0.99).as_secs_f64() * 1e6,
+                "cpu_us_per_request": result.cpu_us_per_request(),
             })
         );
     }

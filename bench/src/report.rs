@@ -1,8 +1,10 @@
 //! Turns the JSON lines of a benchmark run into the BENCHMARKS.md tables.
 //!
 //! Every measurement is a JSON line (`kind` = `load`, `download`, `sign`, `sign-callgrind`);
-//! `bench/run.sh` runs each several times, interleaved, and this takes the median run of each
-//! client (by throughput), so that one disturbed run does not decide the table. The tables
+//! `bench/run.sh` runs each several times, in rounds that run every client once, and this takes
+//! the median run of each client (by throughput) for the table. Ratios between clients are the
+//! median of the ratios *within* each round: the machine's speed drifts between rounds (other
+//! virtual machines on the host), and clients measured side by side drift together. The tables
 //! replace what is between the two markers in BENCHMARKS.md; the text around them is kept.
 
 use std::collections::BTreeMap;
@@ -17,7 +19,7 @@ pub const BEGIN: &str = "<!-- bench/run.sh: generated tables begin -->";
 pub const END: &str = "<!-- bench/run.sh: generated tables end -->";
 
 /// Clients in table order, with how they are described.
-const CLIENTS: [(&str, &str); 4] = [
+const CLIENTS: [(&str, &str); 5] = [
     (
         "sdk",
         "dbss-client: `create_report(..).template(..).time_range(..).send()`, AK/SK",
@@ -27,6 +29,10 @@ const CLIENTS: [(&str, &str); 4] = [
         "reqwest + dbss-signer per request, body serialised and answer decoded",
     ),
     ("bare", "reqwest, same bytes, headers computed once (floor)"),
+    (
+        "hyper",
+        "hyper-util's pooled client, same bytes (the layer reqwest is built on; for reading the rows above)",
+    ),
     ("python", "official Python SDK huaweicloudsdkdbss 3.1.219"),
 ];
 
@@ -35,6 +41,7 @@ struct Load {
     rps: f64,
     p50_us: f64,
     p99_us: f64,
+    cpu_us: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -90,6 +97,7 @@ pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, Str
                     rps: num(&v, "rps").unwrap_or(0.0),
                     p50_us: num(&v, "p50_us").unwrap_or(0.0),
                     p99_us: num(&v, "p99_us").unwrap_or(0.0),
+                    cpu_us: num(&v, "cpu_us_per_request"),
                 });
             }
             Some("download") => downloads.entry(client).or_default().push(Download {
@@ -117,6 +125,18 @@ pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, Str
             .get(&(client.to_owned(), c))
             .and_then(|runs| median_by(runs.clone(), |l| l.rps))
     };
+    // The median over rounds of a / b within the round (the k-th runs of two clients were made
+    // in the same round).
+    let ratio = |a: &str, b: &str, c: u64| {
+        let a = loads.get(&(a.to_owned(), c))?;
+        let b = loads.get(&(b.to_owned(), c))?;
+        let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a.rps / b.rps).collect();
+        median_by(ratios, |r| *r)
+    };
+    let cpu = |client: &str, c: u64| {
+        let runs = loads.get(&(client.to_owned(), c))?;
+        median_by(runs.iter().filter_map(|l| l.cpu_us).collect(), |v| *v)
+    };
 
     let mut out = String::new();
     let _ = writeln!(out, "{BEGIN}");
@@ -130,26 +150,29 @@ pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, Str
         let _ = writeln!(
             out,
             "### Load: create-report calls against one loopback server\n\n\
-             Median of {runs} interleaved run(s) per row (by requests/s); p50 and p99 of that run.\n"
+             {runs} round(s), each running every client once. Per row: the median run by requests/s \
+             with its p50 and p99; the median client CPU time per request over the runs (user + \
+             system, whole process); × bare is the median over rounds of the ratio within the \
+             round.\n"
         );
         let _ = writeln!(
             out,
-            "| client | concurrency | requests/s | p50 | p99 | × bare |\n|---|---:|---:|---:|---:|---:|"
+            "| client | concurrency | requests/s | p50 | p99 | CPU per request | × bare |\n|---|---:|---:|---:|---:|---:|---:|"
         );
         for c in [1u64, 32] {
-            let bare = load("bare", c).map(|l| l.rps);
             for (client, what) in CLIENTS {
                 if let Some(l) = load(client, c) {
-                    let vs = bare.map_or("—".to_owned(), |b| format!("{:.2}", l.rps / b));
+                    let vs =
+                        ratio(client, "bare", c).map_or("—".to_owned(), |r| format!("{r:.2}"));
+                    let cpu = cpu(client, c).map_or("—".to_owned(), |v| format!("{v:.1} µs"));
                     let _ = writeln!(
                         out,
-                        "| {client} — {what} | {c} | {:.0} | {:.0} µs | {:.0} µs | {vs} |",
+                        "| {client} — {what} | {c} | {:.0} | {:.0} µs | {:.0} µs | {cpu} | {vs} |",
                         l.rps, l.p50_us, l.p99_us
                     );
                 }
             }
         }
-        let ratio = |a: &str, b: &str, c: u64| Some(load(a, c)?.rps / load(b, c)?.rps);
         let _ = writeln!(
             out,
             "\n| ratio | concurrency 1 | concurrency 32 | goal |\n|---|---:|---:|---:|"
@@ -189,7 +212,9 @@ pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, Str
         let _ = writeln!(
             out,
             "### Download: one report streamed into a file (fsync included)\n\n\
-             Each client in its own process; peak RSS is the process's VmHWM (maximum over the runs).\n\n\
+             Each client in its own process, once per round; per row the median run; peak RSS is the \
+             process's VmHWM (maximum over the runs). The ratio is the median over rounds of the \
+             ratio within the round.\n\n\
              | client | size | MiB/s | seconds | peak RSS |\n|---|---:|---:|---:|---:|"
         );
         for (client, what) in [
@@ -213,8 +238,15 @@ pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, Str
                 );
             }
         }
-        if let (Some(s), Some(b)) = (dl("sdk"), dl("bare")) {
-            let r = s.mib_s / b.mib_s;
+        // As for the load: the median of the ratios within each round.
+        let paired = match (downloads.get("sdk"), downloads.get("bare")) {
+            (Some(s), Some(b)) => median_by(
+                s.iter().zip(b).map(|(s, b)| s.mib_s / b.mib_s).collect(),
+                |r| *r,
+            ),
+            _ => None,
+        };
+        if let Some(r) = paired {
             let rss = peak("sdk").unwrap_or(0) as f64 / 1024.0;
             let _ = writeln!(
                 out,
@@ -283,18 +315,26 @@ mod tests {
     #[test]
     fn medians_ratios_and_markers() {
         let lines = [
-            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":900,"p50_us":1,"p99_us":2}"#,
-            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":1000,"p50_us":1,"p99_us":2}"#,
-            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":5000,"p50_us":1,"p99_us":2}"#,
-            r#"{"kind":"load","client":"bare","concurrency":1,"rps":1000,"p50_us":1,"p99_us":2}"#,
+            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":900,"p50_us":1,"p99_us":2,"cpu_us_per_request":20}"#,
+            r#"{"kind":"load","client":"bare","concurrency":1,"rps":1000,"p50_us":1,"p99_us":2,"cpu_us_per_request":30}"#,
+            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":1000,"p50_us":1,"p99_us":2,"cpu_us_per_request":10}"#,
+            r#"{"kind":"load","client":"bare","concurrency":1,"rps":500,"p50_us":1,"p99_us":2}"#,
+            r#"{"kind":"load","client":"sdk","concurrency":1,"rps":5000,"p50_us":1,"p99_us":2,"cpu_us_per_request":30}"#,
+            r#"{"kind":"load","client":"bare","concurrency":1,"rps":5000,"p50_us":1,"p99_us":2}"#,
             r#"{"kind":"download","client":"sdk","mib_s":900,"seconds":1,"bytes":1073741824,"peak_rss_kib":8000}"#,
             r#"{"kind":"download","client":"bare","mib_s":1000,"seconds":1,"bytes":1073741824,"peak_rss_kib":7000}"#,
             r#"{"kind":"sign","ns_per_signature":1400}"#,
         ]
         .join("\n");
         let text = render(&lines, &[("date".into(), "today".into())]).unwrap();
+        // Ratios within the rounds: 0.9, 2.0, 1.0, whose median is 1.0 (the ratio of the
+        // median runs, 1000 / 1000, would agree here only by chance).
         assert!(
             text.contains("| SDK / bare reqwest | 1.00 ✓ met | — | ≥ 0.95 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| 1 | 1000 | 1 µs | 2 µs | 20.0 µs | 1.00 |"),
             "{text}"
         );
         assert!(text.contains("SDK / bare throughput: **0.90**"), "{text}");

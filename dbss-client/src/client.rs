@@ -41,6 +41,8 @@ pub struct DbssClient {
     pub(crate) raw: raw::Client,
     /// The endpoint, parsed once: the hot path builds its URLs from it (see `prepared`).
     pub(crate) base_url: reqwest::Url,
+    /// The create-report transport; `None` with a caller's own HTTP client or a proxy.
+    pub(crate) transport: Option<Arc<crate::transport::Transport>>,
     /// The create-report URL of each instance used so far.
     pub(crate) create_report_urls: Arc<crate::prepared::UrlCache>,
     pub(crate) project_id: String,
@@ -282,9 +284,18 @@ impl DbssClientBuilder {
             None => HeaderValue::from_static(crate::DEFAULT_USER_AGENT),
         };
 
-        let http = match self.http_client {
-            Some(client) => client,
-            None => build_http_client(&self.timeouts)?,
+        let parsed_base_url =
+            reqwest::Url::parse(&base_url).map_err(|_| ConfigError::InvalidEndpoint {
+                endpoint: base_url.clone(),
+                reason: "not an absolute URL",
+            })?;
+        let (http, transport) = match self.http_client {
+            Some(client) => (client, None),
+            None => (
+                build_http_client(&self.timeouts)?,
+                crate::transport::Transport::for_endpoint(&parsed_base_url, &self.timeouts)?
+                    .map(Arc::new),
+            ),
         };
         let inner = Inner::new(
             credentials,
@@ -302,6 +313,7 @@ impl DbssClientBuilder {
         Ok(DbssClient {
             raw: raw::Client::new_with_client(&base_url, http, inner),
             base_url: parsed_base_url,
+            transport,
             create_report_urls: Arc::default(),
             project_id,
             retry: self.retry,
@@ -311,12 +323,14 @@ impl DbssClientBuilder {
 }
 
 /// The HTTP client the SDK builds when none is given: rustls with the ring provider (no OpenSSL,
-/// no C build), the connect timeout, and no overall timeout (attempts are timed by the executor,
-/// which knows which phase ran out).
+/// no C build), the connect timeout, no overall timeout (attempts are timed by the executor,
+/// which knows which phase ran out), and no redirects followed: the official SDK follows none
+/// (`allow_redirects=False`), and a redirect would carry credentials somewhere else.
 pub(crate) fn build_http_client(timeouts: &Timeouts) -> Result<reqwest::Client, ConfigError> {
     install_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| ConfigError::HttpClient(e.to_string()))
 }

@@ -12,6 +12,7 @@ use tracing::Instrument;
 use crate::client::DbssClient;
 use crate::error::{EXCERPT_LEN, Error, ServiceError, TimeoutPhase};
 use crate::retry::{Idempotency, RetryPolicy, parse_retry_after};
+use crate::transport::TransportError;
 use crate::validate::{Rule, ValidationError};
 
 /// What the hooks saw of the response of the current attempt. The generated decoders drop the
@@ -32,7 +33,19 @@ tokio::task_local! {
 
 /// Called by the exec hook with each response, before its body is read.
 pub(crate) fn record_response(response: &reqwest::Response) {
-    let headers = response.headers();
+    record_response_head(
+        response.status(),
+        response.headers(),
+        response.content_length(),
+    );
+}
+
+/// Records what the executor needs of a response head (both transports call this).
+pub(crate) fn record_response_head(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    content_length: Option<u64>,
+) {
     let header = |name: &str| {
         headers
             .get(name)
@@ -40,15 +53,35 @@ pub(crate) fn record_response(response: &reqwest::Response) {
             .map(str::to_owned)
     };
     let meta = ResponseMeta {
-        status: Some(response.status().as_u16()),
+        status: Some(status.as_u16()),
         request_id: header("x-request-id"),
         retry_after: header("retry-after")
             .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
-        content_length: response.content_length(),
+        content_length,
         content_type: header("content-type"),
     };
     // Outside `execute` (the raw client used directly) there is no slot, and nothing to do.
     let _ = RESPONSE_META.try_with(|slot| *slot.borrow_mut() = Some(meta));
+}
+
+/// How an attempt failed before it became an [`Error`]: as the generated code reports it, or
+/// in the create-report transport (see `transport`).
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    Generated(progenitor_client::Error<DbssError>),
+    Transport(TransportError),
+}
+
+impl From<progenitor_client::Error<DbssError>> for AttemptError {
+    fn from(e: progenitor_client::Error<DbssError>) -> Self {
+        Self::Generated(e)
+    }
+}
+
+impl From<TransportError> for AttemptError {
+    fn from(e: TransportError) -> Self {
+        Self::Transport(e)
+    }
 }
 
 /// A successful response: the decoded body and what identifies the exchange.
@@ -73,7 +106,7 @@ impl DbssClient {
     /// Runs `attempt` until it succeeds or the policy says stop. `attempt` must build a new
     /// request each time through the generated client (`self.raw`), so that the pre hook signs
     /// each attempt afresh.
-    pub(crate) async fn execute<T, F, Fut>(
+    pub(crate) async fn execute<T, E, F, Fut>(
         &self,
         op: Operation,
         policy: &RetryPolicy,
@@ -81,7 +114,8 @@ impl DbssClient {
     ) -> Result<Success<T>, Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
+        Fut: Future<Output = Result<ResponseValue<T>, E>>,
+        E: Into<AttemptError>,
     {
         let span = tracing::info_span!(
             "dbss.operation",
@@ -171,13 +205,14 @@ impl DbssClient {
         result
     }
 
-    async fn attempt_once<T, F, Fut>(
+    async fn attempt_once<T, E, F, Fut>(
         &self,
         attempt: &mut F,
     ) -> (Result<Success<T>, Error>, Option<ResponseMeta>)
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
+        Fut: Future<Output = Result<ResponseValue<T>, E>>,
+        E: Into<AttemptError>,
     {
         // Credentials are made ready here, not in the hook, so that failures keep their type.
         if let Err(e) = self.raw.inner.auth.prepare().await {
@@ -208,7 +243,10 @@ impl DbssClient {
                 content_type: meta_ref.content_type.clone(),
                 value: value.into_inner(),
             }),
-            Err(e) => Err(self.map_error(e, &meta_ref).await),
+            Err(e) => Err(match e.into() {
+                AttemptError::Generated(e) => self.map_error(e, &meta_ref).await,
+                AttemptError::Transport(e) => self.map_transport_error(e),
+            }),
         };
         (result, meta)
     }
@@ -264,6 +302,41 @@ impl DbssClient {
         }
     }
 
+    /// Errors of the create-report transport, classified as reqwest's are below.
+    fn map_transport_error(&self, error: TransportError) -> Error {
+        match error {
+            TransportError::Request(e) if e.is_connect() => {
+                if has_timed_out(&e) {
+                    Error::Timeout {
+                        phase: TimeoutPhase::Connect,
+                        after: self.timeouts.connect,
+                    }
+                } else {
+                    Error::Connection {
+                        request_sent: false,
+                        message: error_chain(&e),
+                    }
+                }
+            }
+            // Whatever failed after the connection was made, the request may have arrived.
+            TransportError::Request(e) => Error::Connection {
+                request_sent: true,
+                message: error_chain(&e),
+            },
+            TransportError::Body(e) => Error::Connection {
+                request_sent: true,
+                message: error_chain(&e),
+            },
+            TransportError::Uri(e) => ValidationError::new(
+                "request",
+                Rule::Rejected {
+                    message: e.to_string(),
+                },
+            )
+            .into(),
+        }
+    }
+
     fn transport_error(&self, e: &reqwest::Error, body_phase: bool) -> Error {
         if e.is_timeout() && e.is_connect() {
             return Error::Timeout {
@@ -283,6 +356,20 @@ impl DbssClient {
             message: error_chain(e),
         }
     }
+}
+
+/// Whether an I/O timeout is among the causes of `e` (the connect timeout).
+fn has_timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn response_is_success(status: u16) -> bool {

@@ -27,6 +27,7 @@ mod path_encoding;
 mod prepared;
 mod report_time;
 mod retry;
+mod transport;
 mod validate;
 mod wait;
 

@@ -1,7 +1,9 @@
 //! `create_report(..).send()` builds its request itself (once per operation, see
-//! `src/prepared.rs`) instead of through the generated builder. These tests send the same
-//! create-report both ways, with the clock standing still, and check that the server received
-//! the same bytes: request line, every header in order (signature included), body.
+//! `src/prepared.rs`) instead of through the generated builder, and sends it with its own
+//! transport (`src/transport.rs`: hyper-util) rather than reqwest unless the caller gave the
+//! client a `reqwest::Client`. These tests send the same create-report both ways, with the clock
+//! standing still, and check that the server received the same bytes: request line, every
+//! header in order (signature included), body.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -23,27 +25,52 @@ impl Clock for StillClock {
     }
 }
 
+/// Which HTTP stack sends the wrapper's request.
+#[derive(Clone, Copy, Debug)]
+enum Stack {
+    /// The SDK's own client: create-report goes through the hyper-util transport.
+    Own,
+    /// A caller's `reqwest::Client`: everything goes through it.
+    CallersReqwest,
+}
+
 fn client(endpoint: &str, credentials: Credentials) -> DbssClient {
-    DbssClient::builder()
+    client_on(Stack::Own, endpoint, credentials)
+}
+
+fn client_on(stack: Stack, endpoint: &str, credentials: Credentials) -> DbssClient {
+    let builder = DbssClient::builder()
         .endpoint(endpoint)
         .project_id(PROJECT)
         .credentials(credentials)
         .user_agent_suffix("wire-test/1")
-        .clock(Arc::new(StillClock))
-        .build()
-        .unwrap()
+        .clock(Arc::new(StillClock));
+    match stack {
+        Stack::Own => builder,
+        Stack::CallersReqwest => {
+            dbss_client::install_crypto_provider();
+            builder.http_client(reqwest::Client::new())
+        }
+    }
+    .build()
+    .unwrap()
 }
 
 /// Sends one create-report through the wrapper and one through the generated builder, and
 /// returns what the server received for each.
 async fn both_ways(
+    stack: Stack,
     endpoint_suffix: &str,
     credentials: Credentials,
     build: impl Fn(&DbssClient) -> dbss_client::CreateReport<'_>,
 ) -> (Recorded, Recorded) {
     let ok = || Step::json(200, r#"{"result":"success"}"#);
     let server = ScriptServer::start(vec![ok(), ok()]).await;
-    let client = client(&format!("{}{endpoint_suffix}", server.url), credentials);
+    let client = client_on(
+        stack,
+        &format!("{}{endpoint_suffix}", server.url),
+        credentials,
+    );
 
     let body = build(&client).request().unwrap();
     build(&client).send().await.unwrap();
@@ -77,7 +104,14 @@ fn assert_same_bytes(wrapper: &Recorded, raw: &Recorded) {
 
 #[tokio::test]
 async fn signed_create_report_is_byte_for_byte_the_generated_clients() {
+    for stack in [Stack::Own, Stack::CallersReqwest] {
+        signed_create_report_on(stack).await;
+    }
+}
+
+async fn signed_create_report_on(stack: Stack) {
     let (wrapper, raw) = both_ways(
+        stack,
         "",
         Credentials::ak_sk("AKWIRETEST0000000001", "SK-wire-test-secret"),
         |client| {
@@ -116,6 +150,7 @@ async fn signed_create_report_is_byte_for_byte_the_generated_clients() {
 #[tokio::test]
 async fn token_create_report_under_an_endpoint_path_is_the_generated_clients() {
     let (wrapper, raw) = both_ways(
+        Stack::Own,
         "/gateway/dbss/",
         Credentials::token("iam-token-for-the-wire-test"),
         |client| {
@@ -163,4 +198,38 @@ async fn each_instance_gets_its_own_url() {
     let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
     let url = |instance: &str| format!("/v1/{PROJECT}/audit/{instance}/reports/create");
     assert_eq!(targets, [url(INSTANCE), url(other), url(INSTANCE)]);
+}
+
+/// Redirects are not followed (the official SDK follows none), by either of the SDK's own
+/// stacks (the create-report transport, reqwest for the other operations): a 302 is an
+/// undocumented answer, reported with its status, and nothing is sent to where it points.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let redirect = || Step::json(302, "").with_header("Location", "/elsewhere");
+    let server = ScriptServer::start(vec![redirect(), redirect()]).await;
+    let client = client(
+        &server.url,
+        Credentials::ak_sk("AKWIRETEST0000000001", "SK-wire-test-secret"),
+    );
+    let created = client
+        .create_report(INSTANCE)
+        .template(TEMPLATE)
+        .time_range("2025-08-20 16:00:00", "2025-08-21 07:03:31")
+        .send()
+        .await
+        .unwrap_err();
+    let listed = client.list_templates(INSTANCE).send().await.unwrap_err();
+    for error in [&created, &listed] {
+        assert_eq!(error.status(), Some(302), "{error}");
+        assert!(
+            matches!(error, dbss_client::Error::Decode { .. }),
+            "{error}"
+        );
+    }
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(targets.len(), 2, "{targets:?}");
+    assert!(
+        targets.iter().all(|t| !t.contains("elsewhere")),
+        "{targets:?}"
+    );
 }

@@ -207,7 +207,7 @@ impl<'a> CreateReport<'a> {
             value, request_id, ..
         } = client
             .execute(OPERATION, policy, || {
-                prepared.send::<CreateReportResponse>(&client.raw)
+                prepared.send::<CreateReportResponse>(&client.raw, client.transport.as_deref())
             })
             .await?;
         match value.result {
