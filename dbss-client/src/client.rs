@@ -205,8 +205,12 @@ impl DbssClientBuilder {
         self
     }
 
-    /// A ready `reqwest::Client` (proxies, custom CA, ...). Its own timeouts and TLS settings
-    /// apply; the connect timeout of [`timeouts`](Self::timeouts) does not.
+    /// A ready `reqwest::Client` (proxies, custom CA, ...). Its own timeouts, TLS and redirect
+    /// settings apply; the connect timeout of [`timeouts`](Self::timeouts) does not. Every
+    /// request then goes through it: without one, `create_report` is sent over hyper-util
+    /// directly (the same TLS, HTTP versions, pool and proxy rules as the client the SDK
+    /// builds, at a fraction of reqwest's cost per request) and the other operations over the
+    /// SDK's own reqwest client, which follows no redirects.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

@@ -9,7 +9,9 @@
 //! Layout: `generated.rs` is the progenitor client (never edited; see [`raw`]); everything else
 //! is handwritten: `hooks` (what every request passes through), `auth` (credentials and
 //! signing), `config`, `error`, `retry`, `execute` (attempts, timeouts, tracing), `ops`
-//! (one wrapper per operation).
+//! (one wrapper per operation), `prepared` and `transport` (create-report's hot path: the
+//! request built once per call and sent over hyper-util, the same bytes as the generated
+//! client's).
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports)]
