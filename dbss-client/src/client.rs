@@ -208,9 +208,9 @@ impl DbssClientBuilder {
     /// A ready `reqwest::Client` (proxies, custom CA, ...). Its own timeouts, TLS and redirect
     /// settings apply; the connect timeout of [`timeouts`](Self::timeouts) does not. Every
     /// request then goes through it: without one, `create_report` is sent over hyper-util
-    /// directly (the same TLS, HTTP versions, pool and proxy rules as the client the SDK
-    /// builds, at a fraction of reqwest's cost per request) and the other operations over the
-    /// SDK's own reqwest client, which follows no redirects.
+    /// directly (the same TLS, HTTP/1.1, pool and proxy rules as the client the SDK builds, at
+    /// a fraction of reqwest's cost per request) and the other operations over the SDK's own
+    /// reqwest client, which speaks HTTP/1.1 only and follows no redirects.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -328,15 +328,18 @@ impl DbssClientBuilder {
 
 /// The HTTP client the SDK builds when none is given: rustls with the ring provider (no OpenSSL,
 /// no C build), the connect timeout, no overall timeout (attempts are timed by the executor,
-/// which knows which phase ran out), and no redirects followed: the official SDK follows none
-/// (`allow_redirects=False`), and a redirect would carry credentials somewhere else.
+/// which knows which phase ran out), HTTP/1.1 only and no redirects followed, as the official
+/// SDK (Python `requests`, `allow_redirects=False`; a redirect would also carry credentials
+/// somewhere else).
 pub(crate) fn build_http_client(timeouts: &Timeouts) -> Result<reqwest::Client, ConfigError> {
     install_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
+        .http1_only()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| ConfigError::HttpClient(e.to_string()))
+        // reqwest's own text is only "builder error"; the cause (no trust store...) follows.
+        .map_err(|e| ConfigError::HttpClient(crate::execute::error_chain(&e)))
 }
 
 /// Installs ring as the process-wide rustls provider unless the application installed one.

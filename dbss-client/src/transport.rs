@@ -11,9 +11,10 @@
 //! What stays the same as the SDK's reqwest client, so that the choice of transport changes
 //! nothing a user can see: rustls with the process's crypto provider (ring unless the
 //! application installed another) and the platform's trust store (`rustls-platform-verifier`, as
-//! reqwest 0.13 does), HTTP/2 by ALPN and HTTP/1.1, `TCP_NODELAY`, the connect timeout, a
-//! keep-alive pool with reqwest's 90 s idle timeout, and no redirects followed (the official SDK
-//! follows none either). The bytes on the wire are the same (`tests/client_prepared.rs`).
+//! reqwest 0.13 does), HTTP/1.1 only (as the official SDK speaks), `TCP_NODELAY`, the connect
+//! timeout, a keep-alive pool with reqwest's 90 s idle timeout, and no redirects followed (the
+//! official SDK follows none either). The bytes on the wire are the same
+//! (`tests/client_prepared.rs`; TLS in `tests/transport_tls.rs`).
 //!
 //! When it is not used: with a caller's own `reqwest::Client` (its settings must apply), and
 //! when a proxy applies to the endpoint (the same system proxy rules reqwest reads: reqwest
@@ -37,7 +38,7 @@ use crate::config::{ConfigError, Timeouts};
 /// reqwest's idle timeout for pooled connections.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// A pooled HTTP/1.1 and HTTP/2 client for one endpoint. Cheap to share (`Arc`).
+/// A pooled HTTP/1.1 client for one endpoint. Cheap to share (`Arc`).
 pub(crate) struct Transport {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
@@ -86,7 +87,7 @@ impl Transport {
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
-            .enable_all_versions()
+            .enable_http1()
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())

@@ -1,0 +1,274 @@
+//! Both of the SDK's HTTP stacks over real TLS: `create_report` (hyper-util, `src/transport.rs`)
+//! and `list_templates` (reqwest) against a loopback TLS server whose certificate is made for
+//! this test and trusted only through `SSL_CERT_FILE`, which the platform trust store reads on
+//! Linux.
+//!
+//! The variable must be set before the client is built and the process environment cannot be
+//! changed safely while tests run, so the client runs in a child process (this test binary
+//! again, with the variables set) while this process serves TLS and checks every request: its
+//! signature (with `dbss_signer::verify`), that it arrived over TLS 1.2+ and HTTP/1.1 although
+//! the server offered HTTP/2, and that the client trusts nothing else (a second child, trusting
+//! another certificate, must fail the handshake).
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use dbss_signer::{DEFAULT_MAX_CLOCK_SKEW, ReceivedRequest};
+use support::{INSTANCE, PROJECT, TEMPLATE};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+const CHILD_URL: &str = "DBSS_TLS_TEST_URL";
+const AK: &str = "AKTLSTEST00000000001";
+const SK: &str = "SK-tls-test-secret-0123456789";
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+struct Seen {
+    alpn: Option<Vec<u8>>,
+    request_line: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+#[test]
+fn both_stacks_speak_verified_http1_over_tls() {
+    if let Ok(url) = std::env::var(CHILD_URL) {
+        child(&url);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, certified.cert.pem()).unwrap();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<Seen>::new()));
+    let port = runtime.block_on(serve_tls(
+        certified.cert.der().clone(),
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            certified.signing_key.serialize_der(),
+        )),
+        Arc::clone(&seen),
+    ));
+    let url = format!("https://localhost:{port}");
+
+    // Trusted through SSL_CERT_FILE: both calls succeed.
+    let trusted = run_child(&url, &ca_file);
+    assert!(
+        trusted.status.success(),
+        "child failed:\n{}",
+        output(&trusted)
+    );
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    for request in &requests {
+        // The server offered h2 and http/1.1; the SDK never takes h2 (it offers http/1.1 or,
+        // over hyper-rustls with HTTP/1.1 alone, no ALPN at all).
+        assert!(
+            matches!(request.alpn.as_deref(), None | Some(b"http/1.1")),
+            "{request:?}"
+        );
+        assert!(request.request_line.ends_with(" HTTP/1.1"), "{request:?}");
+        verify(request).unwrap_or_else(|e| panic!("{e}: {request:?}"));
+    }
+    assert_eq!(
+        requests[0].request_line,
+        format!("POST /v1/{PROJECT}/audit/{INSTANCE}/reports/create HTTP/1.1")
+    );
+    assert!(
+        requests[1].request_line.starts_with("GET "),
+        "{:?}",
+        requests[1]
+    );
+
+    // Trusting only another certificate: the handshake fails and nothing is sent.
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let other_file = dir.path().join("other.pem");
+    std::fs::write(&other_file, other.cert.pem()).unwrap();
+    let untrusted = run_child(&url, &other_file);
+    assert!(!untrusted.status.success(), "{}", output(&untrusted));
+    let text = output(&untrusted);
+    assert!(text.contains("certificate"), "{text}");
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+fn output(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs this test in a child process that sends to `url`, trusting the certificates in
+/// `ca_file` and nothing else.
+fn run_child(url: &str, ca_file: &std::path::Path) -> std::process::Output {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "--exact",
+            "both_stacks_speak_verified_http1_over_tls",
+            "--nocapture",
+        ])
+        .env(CHILD_URL, url)
+        .env("SSL_CERT_FILE", ca_file)
+        .env_remove("SSL_CERT_DIR")
+        // No proxy: the create-report transport is to be used.
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy");
+    command.output().unwrap()
+}
+
+/// The child: one create-report and one list-templates, fast failures.
+fn child(url: &str) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = dbss_client::DbssClient::builder()
+            .endpoint(url)
+            .project_id(PROJECT)
+            .credentials(dbss_client::Credentials::ak_sk(AK, SK))
+            .retry_policy(dbss_client::RetryPolicy::default().with_max_attempts(1))
+            .build()
+            .unwrap();
+        let created = client
+            .create_report(INSTANCE)
+            .template(TEMPLATE)
+            .time_range("2025-08-20 16:00:00", "2025-08-21 07:03:31")
+            .send()
+            .await;
+        let created = created.unwrap_or_else(|e| panic!("create_report: {e}"));
+        assert!(created.request_id.is_some());
+        let templates = client.list_templates(INSTANCE).send().await;
+        let templates = templates.unwrap_or_else(|e| panic!("list_templates: {e}"));
+        assert!(templates.is_empty());
+    });
+}
+
+/// Serves TLS on 127.0.0.1 (offering h2 and http/1.1) and answers every HTTP/1.1 request with a
+/// JSON body that fits both operations; returns the port.
+async fn serve_tls(
+    cert: CertificateDer<'static>,
+    key: PrivateKeyDer<'static>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+) -> u16 {
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (acceptor, seen) = (acceptor.clone(), Arc::clone(&seen));
+            tokio::spawn(async move {
+                // A failed handshake (the untrusting child) is expected.
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+                let mut buf = Vec::new();
+                while let Some(request) = read_request(&mut tls, &mut buf, alpn.clone()).await {
+                    seen.lock().unwrap().push(request);
+                    let body = r#"{"result":"success","templates":[],"total":0}"#;
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                         X-Request-Id: tls-test\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if tls.write_all(response.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+async fn read_request<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    alpn: Option<Vec<u8>>,
+) -> Option<Seen> {
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let mut chunk = [0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8(buf[..head_end].to_vec()).ok()?;
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let body_start = head_end + 4;
+    while buf.len() < body_start + length {
+        let mut chunk = [0u8; 4096];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[body_start..body_start + length].to_vec();
+    buf.drain(..body_start + length);
+    Some(Seen {
+        alpn,
+        request_line,
+        headers,
+        body,
+    })
+}
+
+fn verify(seen: &Seen) -> Result<(), String> {
+    let mut parts = seen.request_line.split(' ');
+    let method = parts.next().unwrap_or_default();
+    let target = parts.next().unwrap_or_default();
+    let headers: Vec<(&str, &str)> = seen
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let received = ReceivedRequest {
+        method,
+        url: target,
+        headers: &headers,
+        body: Some(&seen.body),
+    };
+    dbss_signer::verify(
+        &received,
+        |ak| (ak == AK).then_some(SK),
+        SystemTime::now(),
+        DEFAULT_MAX_CLOCK_SKEW,
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
