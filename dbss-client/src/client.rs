@@ -309,11 +309,6 @@ impl DbssClientBuilder {
             http.clone(),
         );
         inner.auth.check()?;
-        let parsed_base_url =
-            reqwest::Url::parse(&base_url).map_err(|_| ConfigError::InvalidEndpoint {
-                endpoint: base_url.clone(),
-                reason: "not an absolute URL",
-            })?;
         Ok(DbssClient {
             raw: raw::Client::new_with_client(&base_url, http, inner),
             base_url: parsed_base_url,

@@ -104,8 +104,8 @@ pub(crate) struct Operation {
 
 impl DbssClient {
     /// Runs `attempt` until it succeeds or the policy says stop. `attempt` must build a new
-    /// request each time through the generated client (`self.raw`), so that the pre hook signs
-    /// each attempt afresh.
+    /// request each time, through the generated client (`self.raw`) or from a
+    /// `PreparedRequest`, so that the pre hook signs each attempt afresh.
     pub(crate) async fn execute<T, E, F, Fut>(
         &self,
         op: Operation,
