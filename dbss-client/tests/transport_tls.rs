@@ -14,11 +14,11 @@
 mod support;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use dbss_signer::{DEFAULT_MAX_CLOCK_SKEW, ReceivedRequest};
-use support::{INSTANCE, PROJECT, TEMPLATE};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::{INSTANCE, PROJECT, Recorded, TEMPLATE, read_request};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -27,13 +27,11 @@ const CHILD_URL: &str = "DBSS_TLS_TEST_URL";
 const AK: &str = "AKTLSTEST00000000001";
 const SK: &str = "SK-tls-test-secret-0123456789";
 
-/// One request as the server saw it.
+/// One request as the server saw it, and the protocol negotiated for its connection.
 #[derive(Clone, Debug)]
 struct Seen {
     alpn: Option<Vec<u8>>,
-    request_line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    request: Recorded,
 }
 
 #[test]
@@ -74,18 +72,15 @@ fn both_stacks_speak_verified_http1_over_tls() {
             matches!(request.alpn.as_deref(), None | Some(b"http/1.1")),
             "{request:?}"
         );
-        assert!(request.request_line.ends_with(" HTTP/1.1"), "{request:?}");
-        verify(request).unwrap_or_else(|e| panic!("{e}: {request:?}"));
+        assert_eq!(request.request.version, "HTTP/1.1", "{request:?}");
+        verify(&request.request).unwrap_or_else(|e| panic!("{e}: {request:?}"));
     }
+    assert_eq!(requests[0].request.method, "POST");
     assert_eq!(
-        requests[0].request_line,
-        format!("POST /v1/{PROJECT}/audit/{INSTANCE}/reports/create HTTP/1.1")
+        requests[0].request.target,
+        format!("/v1/{PROJECT}/audit/{INSTANCE}/reports/create")
     );
-    assert!(
-        requests[1].request_line.starts_with("GET "),
-        "{:?}",
-        requests[1]
-    );
+    assert_eq!(requests[1].request.method, "GET");
 
     // Trusting only another certificate: the handshake fails and nothing is sent.
     let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
@@ -180,8 +175,9 @@ async fn serve_tls(
                 };
                 let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
                 let mut buf = Vec::new();
-                while let Some(request) = read_request(&mut tls, &mut buf, alpn.clone()).await {
-                    seen.lock().unwrap().push(request);
+                while let Some(request) = read_request(&mut tls, &mut buf).await {
+                    let alpn = alpn.clone();
+                    seen.lock().unwrap().push(Seen { alpn, request });
                     let body = r#"{"result":"success","templates":[],"total":0}"#;
                     let response = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
@@ -198,70 +194,17 @@ async fn serve_tls(
     port
 }
 
-async fn read_request<S: tokio::io::AsyncRead + Unpin>(
-    stream: &mut S,
-    buf: &mut Vec<u8>,
-    alpn: Option<Vec<u8>>,
-) -> Option<Seen> {
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let mut chunk = [0u8; 4096];
-        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
-            .await
-            .ok()?
-            .ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8(buf[..head_end].to_vec()).ok()?;
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next()?.to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let body_start = head_end + 4;
-    while buf.len() < body_start + length {
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body = buf[body_start..body_start + length].to_vec();
-    buf.drain(..body_start + length);
-    Some(Seen {
-        alpn,
-        request_line,
-        headers,
-        body,
-    })
-}
-
-fn verify(seen: &Seen) -> Result<(), String> {
-    let mut parts = seen.request_line.split(' ');
-    let method = parts.next().unwrap_or_default();
-    let target = parts.next().unwrap_or_default();
-    let headers: Vec<(&str, &str)> = seen
+fn verify(request: &Recorded) -> Result<(), String> {
+    let headers: Vec<(&str, &str)> = request
         .headers
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
     let received = ReceivedRequest {
-        method,
-        url: target,
+        method: &request.method,
+        url: &request.target,
         headers: &headers,
-        body: Some(&seen.body),
+        body: Some(&request.body),
     };
     dbss_signer::verify(
         &received,

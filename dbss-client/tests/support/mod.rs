@@ -46,6 +46,8 @@ impl Step {
 pub struct Recorded {
     pub method: String,
     pub target: String,
+    /// `HTTP/1.1`.
+    pub version: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
@@ -154,7 +156,12 @@ async fn serve(mut socket: TcpStream, script: Script, recorded: Arc<Mutex<Vec<Re
     }
 }
 
-async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recorded> {
+/// Reads one HTTP/1.1 request (head and `Content-Length` body) from `socket`; `buf` keeps what
+/// was read past it. `None` when the peer closes first.
+pub async fn read_request<S: tokio::io::AsyncRead + Unpin>(
+    socket: &mut S,
+    buf: &mut Vec<u8>,
+) -> Option<Recorded> {
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).into_owned();
@@ -162,6 +169,7 @@ async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recor
             let mut first = lines.next()?.split(' ');
             let method = first.next()?.to_owned();
             let target = first.next()?.to_owned();
+            let version = first.next().unwrap_or_default().to_owned();
             let headers: Vec<(String, String)> = lines
                 .filter_map(|l| l.split_once(':'))
                 .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
@@ -184,6 +192,7 @@ async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recor
             return Some(Recorded {
                 method,
                 target,
+                version,
                 headers,
                 body,
             });
