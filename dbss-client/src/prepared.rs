@@ -5,12 +5,15 @@
 //! that the pre hook then removes. Create-report is the call users make in bulk, so its wrapper
 //! prepares the URL (from the client's parsed base URL, without a second parse of the host) and
 //! the body bytes once, and each attempt builds its `reqwest::Request` from them. The request then
-//! goes through the *same* hooks as the generated client's (pre: user agent and authentication;
-//! exec: response bookkeeping and body caps) and is decoded the way the generated code decodes
-//! it, into the same `progenitor_client` types, so the executor cannot tell the two apart.
+//! goes through the *same* pre hook as the generated client's (user agent, authentication), is
+//! sent by the create-report transport (`transport`: hyper-util) or, with a caller's
+//! `reqwest::Client` or a proxy, by the same exec hook (reqwest), with the same response
+//! bookkeeping and body caps either way, and is decoded the way the generated code decodes it,
+//! into the same `progenitor_client` types, so the executor cannot tell the paths apart.
 //!
-//! Both paths put the same bytes on the wire: `tests/client_prepared.rs` sends one request each
-//! way, with a fixed clock, and compares what a server received, byte for byte.
+//! All paths put the same bytes on the wire: `tests/client_prepared.rs` sends one request
+//! through the wrapper and one through the generated builder, with a fixed clock, and compares
+//! what a server received, byte for byte.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
