@@ -1,14 +1,17 @@
-//! Both of the SDK's HTTP stacks over real TLS: `create_report` (hyper-util, `src/transport.rs`)
-//! and `list_templates` (reqwest) against a loopback TLS server whose certificate is made for
-//! this test and trusted only through `SSL_CERT_FILE`, which the platform trust store reads on
-//! Linux.
+//! The SDK's two HTTP stacks — `create_report` over hyper-util (`src/transport.rs`),
+//! `list_templates` over reqwest — where the process environment decides: TLS trust
+//! (`SSL_CERT_FILE`) and proxies (`HTTP_PROXY`).
 //!
-//! The variable must be set before the client is built and the process environment cannot be
-//! changed safely while tests run, so the client runs in a child process (this test binary
-//! again, with the variables set) while this process serves TLS and checks every request: its
-//! signature (with `dbss_signer::verify`), that it arrived over TLS 1.2+ and HTTP/1.1 although
-//! the server offered HTTP/2, and that the client trusts nothing else (a second child, trusting
-//! another certificate, must fail the handshake).
+//! Those variables must be set before the client is built and the process environment cannot
+//! be changed safely while tests run, so the client runs in a child process (this test binary
+//! again, with the variables set) while this process serves and checks what arrives.
+//!
+//! - TLS: a loopback TLS server whose certificate is made for the test and trusted only through
+//!   `SSL_CERT_FILE` (which the platform trust store reads on Linux). Every request's signature
+//!   is verified (`dbss_signer::verify`); requests arrive over HTTP/1.1 although the server
+//!   offered HTTP/2; a child trusting another certificate fails the handshake.
+//! - Proxy: with `HTTP_PROXY` set, both calls go through the proxy (reqwest's, for
+//!   create-report too: the transport steps aside), to an endpoint where nothing listens.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -17,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use dbss_signer::{DEFAULT_MAX_CLOCK_SKEW, ReceivedRequest};
-use support::{INSTANCE, PROJECT, Recorded, TEMPLATE, read_request};
+use support::{INSTANCE, PROJECT, Recorded, ScriptServer, Step, TEMPLATE, read_request};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -32,6 +35,40 @@ const SK: &str = "SK-tls-test-secret-0123456789";
 struct Seen {
     alpn: Option<Vec<u8>>,
     request: Recorded,
+}
+
+#[test]
+fn a_proxy_in_the_environment_carries_both_stacks() {
+    if let Ok(url) = std::env::var(CHILD_URL) {
+        child(&url);
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (proxy, endpoint) = runtime.block_on(async {
+        let answer = || {
+            Step::json(200, r#"{"result":"success","templates":[],"total":0}"#)
+                .with_header("X-Request-Id", "via-proxy")
+        };
+        let proxy = ScriptServer::start(vec![answer(), answer()]).await;
+        (proxy, support::refused_url().await)
+    });
+    let out = run_child(
+        "a_proxy_in_the_environment_carries_both_stacks",
+        &endpoint,
+        &[("HTTP_PROXY", proxy.url.as_str())],
+    );
+    assert!(out.status.success(), "child failed:\n{}", output(&out));
+    // A proxy receives the absolute URL; nothing listens at the endpoint itself, so a request
+    // sent past the proxy would have failed the child.
+    let targets: Vec<String> = proxy.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(
+        targets,
+        [
+            format!("{endpoint}/v1/{PROJECT}/audit/{INSTANCE}/reports/create"),
+            format!("{endpoint}/v2/{PROJECT}/audit/{INSTANCE}/reports/templates"),
+        ]
+    );
+    drop(runtime);
 }
 
 #[test]
@@ -57,7 +94,11 @@ fn both_stacks_speak_verified_http1_over_tls() {
     let url = format!("https://localhost:{port}");
 
     // Trusted through SSL_CERT_FILE: both calls succeed.
-    let trusted = run_child(&url, &ca_file);
+    let trusted = run_child(
+        "both_stacks_speak_verified_http1_over_tls",
+        &url,
+        &[("SSL_CERT_FILE", ca_file.to_str().unwrap())],
+    );
     assert!(
         trusted.status.success(),
         "child failed:\n{}",
@@ -86,7 +127,11 @@ fn both_stacks_speak_verified_http1_over_tls() {
     let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let other_file = dir.path().join("other.pem");
     std::fs::write(&other_file, other.cert.pem()).unwrap();
-    let untrusted = run_child(&url, &other_file);
+    let untrusted = run_child(
+        "both_stacks_speak_verified_http1_over_tls",
+        &url,
+        &[("SSL_CERT_FILE", other_file.to_str().unwrap())],
+    );
     assert!(!untrusted.status.success(), "{}", output(&untrusted));
     let text = output(&untrusted);
     assert!(text.contains("certificate"), "{text}");
@@ -101,24 +146,28 @@ fn output(out: &std::process::Output) -> String {
     )
 }
 
-/// Runs this test in a child process that sends to `url`, trusting the certificates in
-/// `ca_file` and nothing else.
-fn run_child(url: &str, ca_file: &std::path::Path) -> std::process::Output {
+/// Runs the test `test` in a child process that sends to `url`, with `env` set and every other
+/// variable that could route or trust differently removed.
+fn run_child(test: &str, url: &str, env: &[(&str, &str)]) -> std::process::Output {
     let mut command = std::process::Command::new(std::env::current_exe().unwrap());
     command
-        .args([
-            "--exact",
-            "both_stacks_speak_verified_http1_over_tls",
-            "--nocapture",
-        ])
-        .env(CHILD_URL, url)
-        .env("SSL_CERT_FILE", ca_file)
-        .env_remove("SSL_CERT_DIR")
-        // No proxy: the create-report transport is to be used.
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy");
+        .args(["--exact", test, "--nocapture"])
+        .env(CHILD_URL, url);
+    for name in [
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
     command.output().unwrap()
 }
 
