@@ -15,7 +15,7 @@
 //! reqwest 0.13 does), HTTP/1.1 only (as the official SDK speaks), `TCP_NODELAY`, the connect
 //! timeout, a keep-alive pool with reqwest's 90 s idle timeout, and no redirects followed (the
 //! official SDK follows none either). The bytes on the wire are the same
-//! (`tests/client_prepared.rs`; TLS in `tests/transport_tls.rs`).
+//! (`tests/client_prepared.rs`; TLS and proxies in `tests/transport_env.rs`).
 //!
 //! When it is not used: with a caller's own `reqwest::Client` (its settings must apply), and
 //! when a proxy applies to the endpoint (the same system proxy rules reqwest reads: reqwest
