@@ -81,7 +81,8 @@ impl Transport {
             .map_err(|e| ConfigError::HttpClient(e.to_string()))?
             .with_no_client_auth();
         let mut http = HttpConnector::new();
-        // The scheme is checked by the TLS layer above (https or, for loopback, http).
+        // The HTTPS connector wrapping this one hands it `https` URIs for the TCP part (which
+        // schemes are allowed at all was decided when the endpoint was checked).
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(timeouts.connect));
