@@ -7,10 +7,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use dbss_client::{Credentials, DbssClient};
-use dbss_signer::{SignableRequest, SigningParams, SigningTime};
 use tokio::io::AsyncWriteExt;
 
-use crate::{AK, INSTANCE_ID, PROJECT_ID, REPORT_ID, SK, USER_AGENT};
+use crate::{AK, INSTANCE_ID, PROJECT_ID, REPORT_ID, SK};
 
 /// The outcome of one download.
 #[derive(Clone, Debug)]
@@ -52,28 +51,16 @@ pub async fn sdk(base_url: &str, path: &Path) -> Result<DownloadResult, String> 
 /// Downloads with bare reqwest: a signed GET, each chunk written to a `tokio::fs::File` as it
 /// arrives, then flushed and synced like the SDK's `to_file` does.
 pub async fn bare(base_url: &str, path: &Path) -> Result<DownloadResult, String> {
-    let url = format!("{base_url}{}", crate::download_path());
-    let pairs = [
-        ("Content-Type", "application/json"),
-        ("user-agent", USER_AGENT),
-        ("x-project-id", PROJECT_ID),
-    ];
-    let time = SigningTime::now().map_err(|e| e.to_string())?;
-    let signed = dbss_signer::sign(
-        &SignableRequest {
-            method: "GET",
-            url: &url,
-            headers: &pairs,
-            body: None,
-        },
-        &SigningParams::new(dbss_signer::Credentials::new(AK, SK.as_bytes()), time),
-    )
-    .map_err(|e| e.to_string())?;
+    let (url, headers) = crate::sign_now(
+        "GET",
+        &format!("{base_url}{}", crate::download_path()),
+        None,
+    )?;
     dbss_client::install_crypto_provider();
     let http = reqwest::Client::new();
     let started = Instant::now();
-    let mut request = http.get(signed.url());
-    for (name, value) in signed.headers() {
+    let mut request = http.get(url);
+    for (name, value) in headers {
         request = request.header(name, value);
     }
     let mut response = request.send().await.map_err(|e| e.to_string())?;

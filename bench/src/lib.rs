@@ -26,6 +26,40 @@ pub const SIGNING_TIME: &str = "20250821T070331Z";
 /// `User-Agent` of the SDK (dbss-client's default).
 pub const USER_AGENT: &str = dbss_client::DEFAULT_USER_AGENT;
 
+/// The headers the SDK's pre hook hands the signer (besides `Host` and `X-Sdk-Date`, which the
+/// signer adds), with the values the SDK sends; `Accept` goes unsigned.
+pub const SIGNED_HEADERS: [(&str, &str); 3] = [
+    ("Content-Type", "application/json"),
+    ("user-agent", USER_AGENT),
+    ("x-project-id", PROJECT_ID),
+];
+
+/// A request signed once, at the current time, as the SDK signs it: the URL to send and every
+/// header to send with it (the signed ones and `Host`, `X-Sdk-Date`, `Authorization`). The
+/// bare clients send these over and over.
+pub fn sign_now(
+    method: &str,
+    url: &str,
+    body: Option<&[u8]>,
+) -> Result<(String, Vec<(String, String)>), String> {
+    let time = dbss_signer::SigningTime::now().map_err(|e| e.to_string())?;
+    let signed = dbss_signer::sign(
+        &dbss_signer::SignableRequest {
+            method,
+            url,
+            headers: &SIGNED_HEADERS,
+            body,
+        },
+        &dbss_signer::SigningParams::new(dbss_signer::Credentials::new(AK, SK.as_bytes()), time),
+    )
+    .map_err(|e| e.to_string())?;
+    let headers = signed
+        .headers()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    Ok((signed.url().to_owned(), headers))
+}
+
 /// Path of CreateReport for the benchmark project and instance.
 pub fn create_path() -> String {
     format!("/v1/{PROJECT_ID}/audit/{INSTANCE_ID}/reports/create")

@@ -10,7 +10,7 @@ use dbss_client::{Credentials, DbssClient};
 use dbss_signer::{SignableRequest, SigningParams, SigningTime};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use crate::{AK, END_TIME, INSTANCE_ID, PROJECT_ID, SK, START_TIME, TEMPLATE_ID, USER_AGENT};
+use crate::{AK, END_TIME, INSTANCE_ID, PROJECT_ID, SK, START_TIME, TEMPLATE_ID};
 
 /// Who sends the requests.
 #[derive(Debug)]
@@ -70,32 +70,20 @@ impl LoadClient {
     /// The bare reqwest client for the server at `base_url`, sending exactly the headers and
     /// body the SDK sends (signed once, at start-up).
     pub fn bare(base_url: &str) -> Result<Self, String> {
-        let url = format!("{base_url}{}", crate::create_path());
         let body = crate::create_body_bytes();
-        let pairs = [
-            ("Content-Type", "application/json"),
-            ("user-agent", USER_AGENT),
-            ("x-project-id", PROJECT_ID),
-        ];
-        let time = SigningTime::now().map_err(|e| e.to_string())?;
-        let signed = dbss_signer::sign(
-            &SignableRequest {
-                method: "POST",
-                url: &url,
-                headers: &pairs,
-                body: Some(&body),
-            },
-            &SigningParams::new(dbss_signer::Credentials::new(AK, SK.as_bytes()), time),
-        )
-        .map_err(|e| e.to_string())?;
+        let (url, signed) = crate::sign_now(
+            "POST",
+            &format!("{base_url}{}", crate::create_path()),
+            Some(&body),
+        )?;
         let mut headers = HeaderMap::new();
         headers.insert(
             reqwest::header::ACCEPT,
             HeaderValue::from_static("application/json"),
         );
-        for (name, value) in signed.headers() {
+        for (name, value) in signed {
             let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
-            let value = HeaderValue::from_str(value).map_err(|e| e.to_string())?;
+            let value = HeaderValue::from_str(&value).map_err(|e| e.to_string())?;
             headers.insert(name, value);
         }
         // The same rustls provider as the SDK (reqwest is built without a default one).
@@ -104,7 +92,7 @@ impl LoadClient {
             http: reqwest::Client::builder()
                 .build()
                 .map_err(|e| e.to_string())?,
-            url: reqwest::Url::parse(signed.url()).map_err(|e| e.to_string())?,
+            url: reqwest::Url::parse(&url).map_err(|e| e.to_string())?,
             headers,
             body: Bytes::from(body),
         }))
@@ -205,18 +193,13 @@ impl LoadClient {
 impl SignedClient {
     async fn create_report(&self) -> Result<(), String> {
         let body = serde_json::to_vec(&crate::create_body()).map_err(|e| e.to_string())?;
-        let pairs = [
-            ("Content-Type", "application/json"),
-            ("user-agent", USER_AGENT),
-            ("x-project-id", PROJECT_ID),
-        ];
         let time = SigningTime::now().map_err(|e| e.to_string())?;
         let request = {
             let signed = dbss_signer::sign(
                 &SignableRequest {
                     method: "POST",
                     url: &self.url,
-                    headers: &pairs,
+                    headers: &crate::SIGNED_HEADERS,
                     body: Some(&body),
                 },
                 &SigningParams::new(dbss_signer::Credentials::new(AK, SK.as_bytes()), time),

@@ -7,14 +7,13 @@ use std::time::{Duration, Instant};
 
 use dbss_signer::{Credentials, SignableRequest, SigningParams, SigningTime};
 
-use crate::{AK, PROJECT_ID, SIGNING_TIME, SK, USER_AGENT};
+use crate::{AK, SIGNING_TIME, SK};
 
 /// The owned inputs of one create-report signature.
 #[derive(Debug)]
 pub struct SignInput {
     url: String,
     body: Vec<u8>,
-    headers: [(&'static str, &'static str); 3],
     time: SigningTime,
 }
 
@@ -33,12 +32,6 @@ impl SignInput {
                 crate::create_path()
             ),
             body: crate::create_body_bytes(),
-            // What the client's pre hook hands the signer (`Accept` is sent unsigned).
-            headers: [
-                ("Content-Type", "application/json"),
-                ("user-agent", USER_AGENT),
-                ("x-project-id", PROJECT_ID),
-            ],
             // A fixed, valid time: the parse cannot fail.
             time: SigningTime::parse(SIGNING_TIME).unwrap_or_else(|_| unreachable_time()),
         }
@@ -49,7 +42,7 @@ impl SignInput {
         SignableRequest {
             method: "POST",
             url: &self.url,
-            headers: &self.headers,
+            headers: &crate::SIGNED_HEADERS,
             body: Some(&self.body),
         }
     }
