@@ -26,6 +26,9 @@ use dbss_client::{
     Credentials, DbssClient, EXCERPT_LEN, Error, Idempotency, RetryPolicy, TimeoutPhase, Timeouts,
 };
 use dbss_mock::{Fault, FaultRule, MockServer, Operation, ResetPoint};
+use support::peak_rss_kib;
+
+mod support;
 
 /// Per-attempt (and connect) time limit of every cell.
 const ATTEMPT: Duration = Duration::from_millis(300);
@@ -618,29 +621,10 @@ fn garbage_body_memory_stays_bounded() {
         eprintln!("no /proc/self/status here: skipped");
         return;
     }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "garbage_body_memory_stays_bounded",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "{text}");
-    assert!(text.contains("peak growth"), "{text}");
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    let child =
+        support::run_test_in_child("garbage_body_memory_stays_bounded", &[(CHILD, "1")], &[]);
+    assert!(child.passed, "{}", child.output);
+    assert!(child.output.contains("peak growth"), "{}", child.output);
 }
 
 fn memory_child() {

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use dbss_signer::{DEFAULT_MAX_CLOCK_SKEW, ReceivedRequest};
-use support::{INSTANCE, PROJECT, Recorded, ScriptServer, Step, TEMPLATE, read_request};
+use support::{ChildRun, INSTANCE, PROJECT, Recorded, ScriptServer, Step, TEMPLATE, read_request};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -57,7 +57,7 @@ fn a_proxy_in_the_environment_carries_both_stacks() {
         &endpoint,
         &[("HTTP_PROXY", proxy.url.as_str())],
     );
-    assert!(out.status.success(), "child failed:\n{}", output(&out));
+    assert!(out.passed, "child failed:\n{}", out.output);
     // A proxy receives the absolute URL; nothing listens at the endpoint itself, so a request
     // sent past the proxy would have failed the child.
     let targets: Vec<String> = proxy.requests().into_iter().map(|r| r.target).collect();
@@ -100,9 +100,10 @@ fn both_stacks_speak_verified_http1_over_tls() {
         &[("SSL_CERT_FILE", ca_file.to_str().unwrap())],
     );
     assert!(
-        trusted.status.success(),
-        "child failed:\n{}",
-        output(&trusted)
+        trusted.passed,
+        "child failed:
+{}",
+        trusted.output
     );
     let requests = seen.lock().unwrap().clone();
     assert_eq!(requests.len(), 2, "{requests:#?}");
@@ -132,43 +133,33 @@ fn both_stacks_speak_verified_http1_over_tls() {
         &url,
         &[("SSL_CERT_FILE", other_file.to_str().unwrap())],
     );
-    assert!(!untrusted.status.success(), "{}", output(&untrusted));
-    let text = output(&untrusted);
+    assert!(!untrusted.passed, "{}", untrusted.output);
+    let text = &untrusted.output;
     assert!(text.contains("certificate"), "{text}");
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
-fn output(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// Runs the test `test` in a child process that sends to `url`, with `env` set and every other
 /// variable that could route or trust differently removed.
-fn run_child(test: &str, url: &str, env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["--exact", test, "--nocapture"])
-        .env(CHILD_URL, url);
-    for name in [
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        command.env_remove(name);
-    }
-    command.envs(env.iter().copied());
-    command.output().unwrap()
+fn run_child(test: &str, url: &str, env: &[(&str, &str)]) -> ChildRun {
+    let mut set = vec![(CHILD_URL, url)];
+    set.extend_from_slice(env);
+    support::run_test_in_child(
+        test,
+        &set,
+        &[
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+        ],
+    )
 }
 
 /// The child: one create-report and one list-templates, fast failures.

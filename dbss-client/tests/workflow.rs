@@ -9,6 +9,8 @@ use dbss_client::{Credentials, DbssClient, Error, TimeoutPhase};
 use dbss_mock::MockServer;
 use dbss_types::ReportLocale;
 
+mod support;
+
 const START: &str = "2025-08-20 16:00:00";
 const END: &str = "2025-08-21 07:03:31";
 
@@ -137,29 +139,19 @@ fn a_large_download_keeps_memory_flat() {
     if std::env::var_os(CHILD).is_some() {
         return memory_child(SIZE);
     }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "a_large_download_keeps_memory_flat",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let child =
+        support::run_test_in_child("a_large_download_keeps_memory_flat", &[(CHILD, "1")], &[]);
+    assert!(child.passed, "{}", child.output);
+    assert!(
+        child.output.contains("peak growth"),
+        "the child ran: {}",
+        child.output
     );
-    assert!(output.status.success(), "{text}");
-    assert!(text.contains("peak growth"), "the child ran: {text}");
 }
 
+/// `VmHWM`, which this test's child cannot do without.
 fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    support::peak_rss_kib().unwrap()
 }
 
 fn memory_child(size: u64) {

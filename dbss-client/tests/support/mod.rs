@@ -206,6 +206,41 @@ pub async fn read_request<S: tokio::io::AsyncRead + Unpin>(
     }
 }
 
+/// How a test run again in a child process ended: whether it passed, and everything it printed.
+pub struct ChildRun {
+    pub passed: bool,
+    pub output: String,
+}
+
+/// Runs the test `name` of this test binary again, alone, in a child process with the variables
+/// in `set` set and those in `remove` removed. For what needs a process of its own: its peak
+/// memory, or an environment read when a client is built.
+pub fn run_test_in_child(name: &str, set: &[(&str, &str)], remove: &[&str]) -> ChildRun {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command.args([name, "--exact", "--nocapture", "--test-threads=1"]);
+    for variable in remove {
+        command.env_remove(variable);
+    }
+    command.envs(set.iter().copied());
+    let output = command.output().unwrap();
+    ChildRun {
+        passed: output.status.success(),
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
+
+/// The peak resident set size of this process (`VmHWM`), in KiB; `None` without
+/// `/proc/self/status`.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 pub const INSTANCE: &str = "3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7";
 pub const TEMPLATE: &str = "t8g7LJgBTpKZyZbbeTgS";
