@@ -95,7 +95,7 @@ pub(crate) const JSON_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// How much of a response body the generated decoder may read; `None` for the report download,
 /// which is streamed to its destination and never buffered.
-fn body_limit(info: &OperationInfo, ok: bool) -> Option<usize> {
+pub(crate) fn body_limit(info: &OperationInfo, ok: bool) -> Option<usize> {
     match (ok, info.operation_id) {
         (true, "download_audit_report") => None,
         (true, _) => Some(JSON_BODY_LIMIT),

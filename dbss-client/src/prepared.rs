@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 
 use crate::execute::AttemptError;
 use crate::generated::Client;
-use crate::hooks::{ERROR_BODY_LIMIT, JSON_BODY_LIMIT};
+use crate::hooks::body_limit;
 use crate::transport::{Transport, body_length, read_capped};
 
 /// What the generated operations fail with; the executor maps it to [`crate::Error`].
@@ -112,11 +112,8 @@ impl PreparedRequest {
         let response = transport.send(&mut request, self.body.clone()).await?;
         let (head, body) = response.into_parts();
         crate::execute::record_response_head(head.status, &head.headers, body_length(&body));
-        let limit = if head.status.is_success() {
-            JSON_BODY_LIMIT
-        } else {
-            ERROR_BODY_LIMIT
-        };
+        // The exec hook's caps, so that both senders read the same amount.
+        let limit = body_limit(&self.info, head.status.is_success()).unwrap_or(usize::MAX);
         let body = read_capped(body, limit).await?;
         match self.body_kind(head.status) {
             BodyKind::Value => Ok(decode(head.status, body)?),
