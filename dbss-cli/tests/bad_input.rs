@@ -32,18 +32,10 @@ fn id20(bad: &str) -> String {
 }
 
 fn create(template: &str, from: &str, to: &str) -> Vec<String> {
-    [
-        "reports",
-        "create",
-        "--template",
-        template,
-        "--from",
-        from,
-        "--to",
-        to,
-    ]
-    .map(String::from)
-    .to_vec()
+    support::create_args(template, from, to)
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 fn with_db(db: &str) -> Vec<String> {

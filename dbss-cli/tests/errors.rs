@@ -6,23 +6,10 @@
 mod support;
 
 use dbss_mock::{Fault, FaultRule, Operation};
-use support::{Auth, dbss, mock, run};
+use support::{Auth, create_args, dbss, mock, run};
 
 const FROM: &str = "2025-08-20 16:00:00";
 const TO: &str = "2025-08-21 07:03:31";
-
-fn create_args<'a>(template: &'a str, from: &'a str, to: &'a str) -> Vec<&'a str> {
-    vec![
-        "reports",
-        "create",
-        "--template",
-        template,
-        "--from",
-        from,
-        "--to",
-        to,
-    ]
-}
 
 /// The id after `[request id ` in an error line.
 fn request_id(line: &str) -> &str {

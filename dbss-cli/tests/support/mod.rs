@@ -120,6 +120,20 @@ pub async fn dbss(mock: &MockServer, auth: Auth, args: &[&str]) -> Run {
     run(command(mock, auth, home.path()), args).await
 }
 
+/// `reports create --template T --from F --to T`.
+pub fn create_args<'a>(template: &'a str, from: &'a str, to: &'a str) -> Vec<&'a str> {
+    vec![
+        "reports",
+        "create",
+        "--template",
+        template,
+        "--from",
+        from,
+        "--to",
+        to,
+    ]
+}
+
 /// The bytes the mock serves for report `id` (English).
 pub fn report_bytes(mock: &MockServer, id: &str) -> Vec<u8> {
     mock.report_content(id, dbss_client::types::ReportLocale::EnUs)
