@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use dbss_mock::{Fault, FaultRule, MockServer, Operation};
-use support::{Run, run};
+use support::{Run, create_args, run};
 
 const AK: &str = "SECRETSTESTAK0000001";
 const SK: &str = "SecretsTestSK-never-printed-0123456789ab";
@@ -136,17 +136,10 @@ async fn every_command(creds: Creds) {
         creds,
         h,
         &[
-            "reports",
-            "create",
-            "--template",
-            mock.template_id(),
-            "--from",
-            FROM,
-            "--to",
-            TO,
-            "--download",
-            created.to_str().unwrap(),
-        ],
+            &create_args(mock.template_id(), FROM, TO)[..],
+            &["--download", created.to_str().unwrap()],
+        ]
+        .concat(),
     )
     .await
     .ok();
@@ -183,23 +176,9 @@ async fn every_command(creds: Creds) {
         .await
         .expect_code(6);
     mock.clear_faults();
-    dbss(
-        &mock,
-        creds,
-        h,
-        &[
-            "reports",
-            "create",
-            "--template",
-            "NoSuchTemplate01",
-            "--from",
-            FROM,
-            "--to",
-            TO,
-        ],
-    )
-    .await
-    .expect_code(5);
+    dbss(&mock, creds, h, &create_args("NoSuchTemplate01", FROM, TO))
+        .await
+        .expect_code(5);
     dbss(&mock, creds, h, &["reports", "delete", "short"])
         .await
         .expect_code(3);
@@ -209,17 +188,10 @@ async fn every_command(creds: Creds) {
         creds,
         h,
         &[
-            "reports",
-            "create",
-            "--template",
-            mock.template_id(),
-            "--from",
-            FROM,
-            "--to",
-            TO,
-            "--timeout",
-            "300ms",
-        ],
+            &create_args(mock.template_id(), FROM, TO)[..],
+            &["--timeout", "300ms"],
+        ]
+        .concat(),
     )
     .await
     .expect_code(7);
