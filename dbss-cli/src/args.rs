@@ -91,6 +91,16 @@ pub enum Command {
     #[command(subcommand)]
     Reports(ReportsCommand),
 
+    /// Call any of the 173 operations of the DBSS API by name (`dbss api --list` lists them).
+    ///
+    /// `dbss api OPERATION [--PARAM VALUE]... [--body FILE|-|JSON]`: the flags of each
+    /// operation come from the OpenAPI document (`dbss api OPERATION --help` lists them with
+    /// their descriptions); --instance stands in for --instance_id. The answer is printed as
+    /// JSON; a file answer goes to --out FILE or standard output. Exit codes are those of the
+    /// other commands.
+    #[command(arg_required_else_help = true)]
+    Api(ApiArgs),
+
     /// Print a shell completion script (see the README for where to put it).
     Completions {
         /// The shell.
@@ -105,6 +115,24 @@ pub enum Command {
     /// same client code as every other command; only the endpoint and credentials are the
     /// mock's. --region, --endpoint, --project-id and --instance are ignored.
     Demo(DemoArgs),
+}
+
+/// `dbss api ...`
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// List every operation with its one-line summary.
+    #[arg(long, conflicts_with = "call")]
+    pub list: bool,
+
+    /// The operation, by operationId (list_audit_sqls_new) or name (ListAuditSqlsNew), then
+    /// its flags (see `dbss api OPERATION --help`).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "OPERATION [ARGS]",
+        required_unless_present = "list"
+    )]
+    pub call: Vec<String>,
 }
 
 /// `dbss instances ...`

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{HeaderValue, USER_AGENT};
+use dbss_types::operations::Operation;
+use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 
 use crate::auth::{Auth, Credentials};
 use crate::clock::{Clock, SystemClock};
@@ -62,12 +63,21 @@ impl ClientHooks<Inner> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let inner = &self.inner;
+        let has_body = request.body().is_some();
         let headers = request.headers_mut();
         headers.remove("api-version");
         headers.insert(USER_AGENT, inner.user_agent.clone());
+        // progenitor always says `application/json`; the official SDK sends
+        // `application/json;charset=utf-8` for some operations, and so do we.
+        if has_body
+            && let Some(content_type) = Operation::from_operation_id(info.operation_id)
+                .and_then(|op| op.info().content_type)
+        {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
         inner
             .auth
             .apply(request)

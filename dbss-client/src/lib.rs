@@ -16,7 +16,11 @@
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports)]
 mod generated;
+#[rustfmt::skip]
+#[allow(clippy::all, unused_qualifications)]
+mod generated_dispatch;
 
+pub mod api;
 pub mod auth;
 mod client;
 pub mod clock;

@@ -199,7 +199,7 @@ async fn query_is_sent_sorted_as_signed() {
     let server = VerifyingServer::start(Arc::clone(&clock), r#"{"total":0}"#).await;
     let client = raw_client(&server.server.base_url, Credentials::ak_sk(AK, SK), clock);
     client
-        .list_audit_instances()
+        .list_audit_instances_last()
         .project_id(PROJECT_ID)
         .offset("0")
         .limit("100")

@@ -56,7 +56,7 @@ impl Op {
             Op::ListReports => Operation::ListAuditReports,
             Op::DownloadReport => Operation::DownloadAuditReport,
             Op::DeleteReport => Operation::DeleteAuditReport,
-            Op::ListInstances => Operation::ListAuditInstances,
+            Op::ListInstances => Operation::ListAuditInstancesLast,
         }
     }
 }

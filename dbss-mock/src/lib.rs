@@ -77,6 +77,7 @@ mod pipeline;
 mod routes;
 mod server;
 mod state;
+pub mod synth;
 mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};

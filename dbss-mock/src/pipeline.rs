@@ -98,7 +98,7 @@ pub(crate) async fn request_id(State(app): State<Arc<App>>, req: Request, next: 
 }
 
 /// The per-operation pipeline (see the module docs). Installed with `route_layer`, so it runs
-/// only for requests that matched one of the six routes.
+/// only for requests that matched the route of an operation.
 pub(crate) async fn pipeline(
     State((app, op)): State<(Arc<App>, Operation)>,
     req: Request,
@@ -260,16 +260,17 @@ async fn prepare(app: &App, op: Operation, req: Request) -> Result<Request, ApiE
         .await
         .map_err(|_| ApiError::invalid("a path parameter is not valid percent-encoded UTF-8"))?
         .iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .zip(crate::ops::placeholders(op))
+        .map(|((_, v), name)| (name.to_owned(), v.to_owned()))
         .collect();
     let query = parse_query(parts.uri.query().unwrap_or_default());
-    let schemas = app.schemas.operation(op);
+    let schemas = app.schemas.operation(op)?;
     schemas.check_params(&path, &query)?;
     let body = schemas.check_body(&body)?;
 
     let validated = Validated(Arc::new(ValidatedInner { path, query, body }));
     let project_id = validated.path("project_id");
-    if project_id != app.project_id {
+    if crate::ops::placeholders(op).any(|p| p == "project_id") && project_id != app.project_id {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             codes::PROJECT_MISMATCH,

@@ -1,16 +1,19 @@
-//! The six routes and their handlers. By the time a handler runs, the request is counted,
+//! The routes of every operation and their handlers: the report workflow's six keep state;
+//! the others answer from the document (`from_document`). By the time a handler runs, the request is counted,
 //! authenticated and validated against the OpenAPI document (see `pipeline.rs`); handlers check
 //! what only the state can tell (does the instance, template or report exist?) and answer.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use bytes::Bytes;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodFilter, MethodRouter, delete, get, on, post};
 use axum::{Extension, Json, Router, middleware};
 use dbss_types::{
     CreateReportRequest, CreateReportResponse, DeleteAuditReportResponse, DeleteStatus,
-    ListAuditInstancesResponse, ListAuditReportTemplatesResponse, ListAuditReportsRequest,
+    ListAuditInstancesLastResponse, ListAuditReportTemplatesResponse, ListAuditReportsRequest,
     ListAuditReportsResponse, ReportInfo, ReportResult, ReportType, TemplateInfo,
 };
 use http::{HeaderValue, StatusCode, header};
@@ -27,37 +30,31 @@ use crate::state::{Instance, Report, State as World, format_time, parse_time};
 /// The router: one route per operation, each behind the per-operation pipeline, and a 404 in
 /// the gateway's words for everything else.
 pub(crate) fn router(app: Arc<App>) -> Router {
-    let route = |op: Operation, method_router: MethodRouter<Arc<App>>| {
-        method_router.route_layer(middleware::from_fn_with_state(
+    let mut router = Router::new();
+    for op in Operation::ALL {
+        let handler: MethodRouter<Arc<App>> = match op {
+            Operation::CreateReport => post(create_report),
+            Operation::ListAuditReportTemplates => get(list_templates),
+            Operation::ListAuditReports => post(list_reports),
+            Operation::DownloadAuditReport => get(download_report),
+            Operation::DeleteAuditReport => delete(delete_report),
+            Operation::ListAuditInstancesLast => get(list_instances),
+            _ => {
+                let answer = move || async move { from_document(op) };
+                let method = op.method().parse().unwrap_or(http::Method::GET);
+                match MethodFilter::try_from(method) {
+                    Ok(filter) => on(filter, answer),
+                    Err(_) => get(answer),
+                }
+            }
+        };
+        let handler = handler.route_layer(middleware::from_fn_with_state(
             (app.clone(), op),
             pipeline::pipeline,
-        ))
-    };
-    Router::new()
-        .route(
-            Operation::CreateReport.path_template(),
-            route(Operation::CreateReport, post(create_report)),
-        )
-        .route(
-            Operation::ListAuditReportTemplates.path_template(),
-            route(Operation::ListAuditReportTemplates, get(list_templates)),
-        )
-        .route(
-            Operation::ListAuditReports.path_template(),
-            route(Operation::ListAuditReports, post(list_reports)),
-        )
-        .route(
-            Operation::DownloadAuditReport.path_template(),
-            route(Operation::DownloadAuditReport, get(download_report)),
-        )
-        .route(
-            Operation::DeleteAuditReport.path_template(),
-            route(Operation::DeleteAuditReport, delete(delete_report)),
-        )
-        .route(
-            Operation::ListAuditInstances.path_template(),
-            route(Operation::ListAuditInstances, get(list_instances)),
-        )
+        ));
+        router = router.route(&crate::ops::route_template(op), handler);
+    }
+    router
         // The gateway routes on method and path together: a known path with the wrong method
         // is as unknown as an unknown path.
         .fallback(not_found)
@@ -67,6 +64,57 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             pipeline::request_id,
         ))
         .with_state(app)
+}
+
+/// The answers of the operations without state, made once from the document.
+static ANSWERS: LazyLock<Result<Vec<Option<Bytes>>, String>> = LazyLock::new(|| {
+    let doc: serde_json::Value = serde_json::from_str(crate::validate::DOCUMENT)
+        .map_err(|e| format!("the document is not JSON: {e}"))?;
+    Operation::ALL
+        .into_iter()
+        .map(|op| {
+            crate::synth::answer(&doc, op)?
+                .map(|v| serde_json::to_vec(&v).map(Bytes::from))
+                .transpose()
+                .map_err(|e| format!("{op}: {e}"))
+        })
+        .collect()
+});
+
+/// Checks that every operation's answer can be made (at start, so a bad document fails the
+/// server's start instead of a request).
+pub(crate) fn check_answers() -> Result<(), crate::Error> {
+    ANSWERS
+        .as_ref()
+        .map(|_| ())
+        .map_err(|e| crate::Error::Schema(e.clone()))
+}
+
+/// The answer of an operation the mock keeps no state for: the document's example, or a value
+/// made from the response schema (see `synth.rs`); a file for the file downloads.
+fn from_document(op: Operation) -> Response {
+    use dbss_types::operations::AnswerKind;
+    match op.info().answer {
+        AnswerKind::Empty => StatusCode::OK.into_response(),
+        AnswerKind::Bytes => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))],
+            Bytes::from_static(b"dbss-mock file\n"),
+        )
+            .into_response(),
+        _ => match ANSWERS.as_ref().map(|a| a.get(op.index())) {
+            Ok(Some(Some(body))) => (
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                body.clone(),
+            )
+                .into_response(),
+            _ => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                codes::INTERNAL_ERROR,
+                format!("the mock cannot answer {op}"),
+            )
+            .into_response(),
+        },
+    }
 }
 
 async fn not_found() -> ApiError {
@@ -286,7 +334,7 @@ async fn delete_report(
 async fn list_instances(
     State(app): State<Arc<App>>,
     Extension(v): Extension<Validated>,
-) -> Result<Json<ListAuditInstancesResponse>, ApiError> {
+) -> Result<Json<ListAuditInstancesLastResponse>, ApiError> {
     // The patterns in the document guarantee digits; the parse can still only fail loudly.
     let number = |name: &str, default: usize| -> Result<usize, ApiError> {
         v.query(name)
@@ -296,7 +344,7 @@ async fn list_instances(
     let offset = number("offset", 0)?;
     let limit = number("limit", 100)?;
     let world = app.world();
-    Ok(Json(ListAuditInstancesResponse {
+    Ok(Json(ListAuditInstancesLastResponse {
         total: Some(world.instances.len() as i64),
         instances: world
             .instances

@@ -31,10 +31,19 @@ pub const DEFAULT_SK: &str = "dbssMockSecretKeyExample0000000000000001";
 pub const DEFAULT_TOKEN: &str = "MIIdbss-mock-iam-token-example";
 
 /// Requests received, per operation and in total.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Counters {
     per_op: [AtomicU64; Operation::ALL.len()],
     any: AtomicU64,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            per_op: std::array::from_fn(|_| AtomicU64::new(0)),
+            any: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Counters {
@@ -268,6 +277,7 @@ impl MockServerBuilder {
             ));
         }
         let schemas = validate::schemas()?;
+        crate::routes::check_answers()?;
         let seed = self.seed.unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

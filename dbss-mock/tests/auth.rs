@@ -39,7 +39,7 @@ async fn no_credentials_and_unknown_token_are_401() {
     // The token's value never appears in the answer.
     assert!(!body.to_string().contains("not-a-token"));
     // Rejected requests are still counted.
-    assert_eq!(mock.requests(Operation::ListAuditInstances), 2);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 2);
 }
 
 #[tokio::test]

@@ -67,7 +67,7 @@ async fn prints_its_url_and_credentials_then_serves() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let body: dbss_types::ListAuditInstancesResponse = response.json().await.unwrap();
+    let body: dbss_types::ListAuditInstancesLastResponse = response.json().await.unwrap();
     assert_eq!(body.total, Some(3));
 
     let response = signed_as(

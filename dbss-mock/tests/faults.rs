@@ -104,7 +104,7 @@ async fn status_faults_carry_the_dbss_error_body_and_retry_after() {
             .status(),
         200
     );
-    assert_eq!(mock.requests(Operation::ListAuditInstances), 8);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 8);
     assert!(mock.pending_faults().is_empty());
 }
 
@@ -133,7 +133,7 @@ async fn faults_can_target_one_operation_and_come_before_auth() {
     assert_eq!(create(&client, &mock).send().await.unwrap().status(), 503);
     assert_eq!(create(&client, &mock).send().await.unwrap().status(), 200);
     assert_eq!(mock.requests(Operation::CreateReport), 3);
-    assert_eq!(mock.requests(Operation::ListAuditInstances), 1);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 1);
     assert_eq!(mock.reports().len(), 3, "exactly one report was created");
 }
 
@@ -150,11 +150,11 @@ async fn delay_comes_before_the_headers() {
 #[tokio::test]
 async fn hang_never_sends_headers() {
     let mock = mock().await;
-    mock.inject(Fault::Hang.only(Operation::ListAuditInstances));
+    mock.inject(Fault::Hang.only(Operation::ListAuditInstancesLast));
     let impatient = client_with_timeout(GIVE_UP);
     let error = expect_transport_error(list_instances(&impatient, &mock)).await;
     assert!(error.is_timeout(), "{}", chain(&error));
-    assert_eq!(mock.requests(Operation::ListAuditInstances), 1);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 1);
     // The server is still fine.
     assert_eq!(
         list_instances(&impatient, &mock)
@@ -338,7 +338,7 @@ async fn unknown_result_values_decode_as_unknown() {
 async fn rules_are_managed_and_counted() {
     let mock = MockServer::builder()
         .report_duration(Duration::ZERO)
-        .fault(Fault::status(500).only(Operation::ListAuditInstances))
+        .fault(Fault::status(500).only(Operation::ListAuditInstancesLast))
         .start()
         .await
         .unwrap();
@@ -382,10 +382,10 @@ async fn rules_are_managed_and_counted() {
         200
     );
 
-    assert_eq!(mock.requests(Operation::ListAuditInstances), 3);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 3);
     assert_eq!(mock.total_requests(), 3);
     mock.reset_counters();
-    assert_eq!(mock.requests(Operation::ListAuditInstances), 0);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 0);
     assert_eq!(mock.total_requests(), 0);
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::*;
 use dbss_mock::{MockServer, Operation, codes};
 use dbss_types::{
-    CreateReportResponse, DeleteAuditReportResponse, ListAuditInstancesResponse,
+    CreateReportResponse, DeleteAuditReportResponse, ListAuditInstancesLastResponse,
     ListAuditReportTemplatesResponse, ListAuditReportsResponse, ReportLocale, ReportResult,
     ReportType,
 };
@@ -46,7 +46,7 @@ async fn list_instances_pages_with_offset_and_limit() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let all: ListAuditInstancesResponse = response.json().await.unwrap();
+    let all: ListAuditInstancesLastResponse = response.json().await.unwrap();
     assert_eq!(all.total, Some(5));
     assert_eq!(all.instances.len(), 5);
     assert_eq!(all.instances[0].id.as_deref(), Some(mock.instance_id()));
@@ -56,7 +56,7 @@ async fn list_instances_pages_with_offset_and_limit() {
             .all(|i| i.id.as_ref().unwrap().len() == 32)
     );
 
-    let page: ListAuditInstancesResponse = with_token(
+    let page: ListAuditInstancesLastResponse = with_token(
         &client,
         &mock,
         Method::GET,
@@ -71,7 +71,7 @@ async fn list_instances_pages_with_offset_and_limit() {
     assert_eq!(page.total, Some(5));
     assert_eq!(page.instances.len(), 1);
     assert_eq!(page.instances[0].id, all.instances[3].id);
-    assert_eq!(mock.requests(Operation::ListAuditInstances), 2);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 2);
 }
 
 #[tokio::test]
@@ -316,7 +316,7 @@ async fn unknown_instance_template_and_route() {
         );
     }
     assert_eq!(mock.requests(Operation::CreateReport), 2);
-    assert_eq!(mock.requests(Operation::ListAuditInstances), 0);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 0);
     assert_eq!(mock.total_requests(), 5);
 }
 

@@ -21,5 +21,6 @@
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations)]
 mod generated;
 pub mod open_enum;
+pub mod operations;
 
 pub use generated::*;

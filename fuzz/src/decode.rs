@@ -12,7 +12,7 @@ use std::fmt::Debug;
 
 use arbitrary::Unstructured;
 use dbss_types::{
-    CreateReportResponse, DbssError, DeleteAuditReportResponse, ListAuditInstancesResponse,
+    CreateReportResponse, DbssError, DeleteAuditReportResponse, ListAuditInstancesLastResponse,
     ListAuditReportTemplatesResponse, ListAuditReportsResponse,
 };
 use serde::Serialize;
@@ -271,7 +271,7 @@ pub fn check_body(bytes: &[u8]) {
     round_trip::<ListAuditReportsResponse>("ListAuditReportsResponse", bytes);
     round_trip::<ListAuditReportTemplatesResponse>("ListAuditReportTemplatesResponse", bytes);
     round_trip::<DeleteAuditReportResponse>("DeleteAuditReportResponse", bytes);
-    round_trip::<ListAuditInstancesResponse>("ListAuditInstancesResponse", bytes);
+    round_trip::<ListAuditInstancesLastResponse>("ListAuditInstancesLastResponse", bytes);
 }
 
 /// The fuzz target: `data` as a raw body, then as the seed of a structured document.

@@ -163,10 +163,23 @@ fn the_examples_are_found() {
         assert!(found.contains(&expected), "{expected} not among {found:#?}");
     }
 
-    // Every JSON request body and every JSON 200 response has an example.
+    // Every JSON request body and every JSON 200 response of the report workflow has an
+    // example (the other operations' answers are made from their schemas by the mock, and
+    // checked against them by tests/tests/every_operation.rs).
+    const WORKFLOW: &[&str] = &[
+        "create_report",
+        "list_audit_report_templates",
+        "list_audit_reports",
+        "download_audit_report",
+        "delete_audit_report",
+        "list_audit_instances_last",
+    ];
     let paths = doc["paths"].as_object().expect("paths");
     for (path, item) in paths {
         for (method, operation) in item.as_object().expect("path item") {
+            if !WORKFLOW.contains(&operation["operationId"].as_str().unwrap_or("")) {
+                continue;
+            }
             let mut media = Vec::new();
             if let Some(body) = operation.get("requestBody") {
                 media.push(("requestBody", &body["content"]["application/json"]));

@@ -518,7 +518,7 @@ fn list_audit_instances_requests() {
     run(
         (project_id(), limit, offset, token()),
         |(project, limit, offset, token)| {
-            let mut builder = client.list_audit_instances().project_id(project.as_str());
+            let mut builder = client.list_audit_instances_last().project_id(project.as_str());
             if let Some(limit) = &limit {
                 builder = builder.limit(limit.as_str());
             }
@@ -613,7 +613,7 @@ fn invalid_parameters_are_refused_before_sending() {
     ] {
         let result = rt.block_on(
             client
-                .list_audit_instances()
+                .list_audit_instances_last()
                 .project_id(good)
                 .limit(limit)
                 .offset(offset)

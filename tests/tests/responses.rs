@@ -18,7 +18,7 @@ use dbss_contract_tests::wire::{raw_client, runtime};
 use dbss_contract_tests::{document, json_schema};
 use dbss_types::{
     ChargeModel, CreateReportRequest, CreateReportResponse, DbssError, DbssErrorDetail,
-    DeleteAuditReportResponse, DeleteStatus, InstanceStatus, ListAuditInstancesResponse,
+    DeleteAuditReportResponse, DeleteStatus, InstanceStatus, ListAuditInstancesLastResponse,
     ListAuditReportTemplatesResponse, ListAuditReportsRequest, ListAuditReportsResponse,
     ReportBean, ReportFormat, ReportInfo, ReportResult, ReportTemplateType, ReportType,
     TemplateBean, TemplateGroup, TemplateInfo, TemplateStatus, TemplateType,
@@ -398,8 +398,8 @@ fn delete_audit_report_responses_decode() {
 
 #[test]
 fn list_audit_instances_responses_decode() {
-    check_component::<ListAuditInstancesResponse, _>(
-        "ListAuditInstancesResponse",
+    check_component::<ListAuditInstancesLastResponse, _>(
+        "ListAuditInstancesLastResponse",
         list_instances_response,
     );
 }
@@ -410,7 +410,7 @@ fn error_bodies_decode() {
 }
 
 /// The nested components on their own, so a failure names the smallest schema
-/// (`AuditInstanceBean`, the largest, only through `ListAuditInstancesResponse`: it is slow).
+/// (`AuditInstanceBean`, the largest, only through `ListAuditInstancesLastResponse`: it is slow).
 #[test]
 fn nested_components_decode() {
     check_component::<TemplateBean, _>("TemplateBean", template_bean);
@@ -545,7 +545,7 @@ fn decode_as(name: &str, value: &Value) -> Result<(), String> {
         "ListAuditReportsRequest" => decode::<ListAuditReportsRequest>(value),
         "ListAuditReportsResponse" => decode::<ListAuditReportsResponse>(value),
         "DeleteAuditReportResponse" => decode::<DeleteAuditReportResponse>(value),
-        "ListAuditInstancesResponse" => decode::<ListAuditInstancesResponse>(value),
+        "ListAuditInstancesLastResponse" => decode::<ListAuditInstancesLastResponse>(value),
         "DbssError" => decode::<DbssError>(value),
         other => Err(format!("no type mapped for {other}")),
     }
@@ -668,7 +668,7 @@ async fn call(
             .await
             .map(drop),
         5 => client
-            .list_audit_instances()
+            .list_audit_instances_last()
             .project_id(PROJECT)
             .send()
             .await

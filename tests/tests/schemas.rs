@@ -12,7 +12,7 @@ use dbss_contract_tests::{document, json_schema};
 use dbss_types::{
     AuditInstanceBean, ChargeModel, CreateReportRequest, CreateReportResponse, DbssError,
     DbssErrorDetail, DeleteAuditReportResponse, DeleteStatus, InstanceStatus,
-    ListAuditInstancesResponse, ListAuditReportTemplatesResponse, ListAuditReportsRequest,
+    ListAuditInstancesLastResponse, ListAuditReportTemplatesResponse, ListAuditReportsRequest,
     ListAuditReportsResponse, ReportBean, ReportFormat, ReportInfo, ReportLocale, ReportResult,
     ReportTemplateType, ReportType, TemplateBean, TemplateGroup, TemplateInfo, TemplateStatus,
     TemplateType,
@@ -52,7 +52,7 @@ fn table() -> Vec<(&'static str, Value)> {
         entry!("ReportLocale" => ReportLocale),
         entry!("DeleteAuditReportResponse" => DeleteAuditReportResponse),
         entry!("DeleteStatus" => DeleteStatus),
-        entry!("ListAuditInstancesResponse" => ListAuditInstancesResponse),
+        entry!("ListAuditInstancesLastResponse" => ListAuditInstancesLastResponse),
         entry!("AuditInstanceBean" => AuditInstanceBean),
         entry!("InstanceStatus" => InstanceStatus),
         entry!("ChargeModel" => ChargeModel),

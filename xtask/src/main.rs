@@ -6,6 +6,8 @@
 //! checked-in file differs from what the document produces.
 
 mod codegen;
+mod operations;
+mod view;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -8,6 +8,7 @@ use crate::args::{Cli, Command, GlobalArgs};
 use crate::exit::Failure;
 use crate::output::Printer;
 
+pub mod api;
 pub mod completions;
 pub mod instances;
 pub mod reports;
@@ -54,6 +55,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Instances(command) => instances::run(&context, command).await,
         Command::Templates(command) => templates::run(&context, command).await,
         Command::Reports(command) => reports::run(&context, command).await,
+        Command::Api(args) => api::run(&context, args).await,
         Command::Completions { shell } => completions::run(shell),
         Command::Demo(args) => crate::demo::run(&context, args).await,
     }

@@ -10,7 +10,7 @@ use crate::retry::{Idempotency, RetryPolicy};
 use crate::validate::{Rule, ValidationError};
 
 const OPERATION: Operation = Operation {
-    name: "list_audit_instances",
+    name: "list_audit_instances_last",
     idempotency: Idempotency::Idempotent,
 };
 
@@ -88,7 +88,7 @@ impl<'a> ListInstances<'a> {
             .execute(OPERATION, policy, || {
                 client
                     .raw
-                    .list_audit_instances()
+                    .list_audit_instances_last()
                     .project_id(client.project_id.as_str())
                     .offset(offset.as_str())
                     .limit(limit.as_str())

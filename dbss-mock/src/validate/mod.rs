@@ -11,7 +11,7 @@
 //! several, `details` lists each one.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
@@ -54,7 +54,11 @@ pub(crate) struct OperationSchemas {
 
 /// The compiled constraints of all operations, indexed by [`Operation::index`].
 pub(crate) struct Schemas {
-    ops: Vec<OperationSchemas>,
+    doc: Value,
+    defs: Value,
+    /// Compiled on the first request of each operation: compiling all 173 at start would cost
+    /// every process that starts a mock seconds (a unit test compiles them all).
+    ops: Vec<OnceLock<Result<OperationSchemas, String>>>,
 }
 
 impl std::fmt::Debug for Schemas {
@@ -73,8 +77,17 @@ pub(crate) fn schemas() -> Result<&'static Schemas, crate::Error> {
 }
 
 impl Schemas {
-    pub(crate) fn operation(&self, op: Operation) -> &OperationSchemas {
-        &self.ops[op.index()]
+    pub(crate) fn operation(&self, op: Operation) -> Result<&OperationSchemas, ApiError> {
+        self.ops[op.index()]
+            .get_or_init(|| compile_operation(&self.doc, &self.defs, op))
+            .as_ref()
+            .map_err(|e| {
+                ApiError::new(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    codes::INTERNAL_ERROR,
+                    format!("the mock cannot read the document: {e}"),
+                )
+            })
     }
 }
 
@@ -82,6 +95,11 @@ fn compile_document() -> Result<Schemas, String> {
     let doc: Value =
         serde_json::from_str(DOCUMENT).map_err(|e| format!("the document is not JSON: {e}"))?;
     let defs = Value::Object(crate::openapi_schema::defs(&doc)?);
+    let ops = Operation::ALL.iter().map(|_| OnceLock::new()).collect();
+    Ok(Schemas { doc, defs, ops })
+}
+
+fn compile_operation(doc: &Value, defs: &Value, op: Operation) -> Result<OperationSchemas, String> {
     let compile = |schema: &Value, at: &str| -> Result<Validator, String> {
         let root = json!({
             "$schema": crate::openapi_schema::DIALECT,
@@ -94,13 +112,12 @@ fn compile_document() -> Result<Schemas, String> {
             .map_err(|e| format!("{at}: {e}"))
     };
 
-    let mut ops = Vec::with_capacity(Operation::ALL.len());
-    for op in Operation::ALL {
+    {
         let path_item = doc
             .get("paths")
             .and_then(|p| p.get(op.path_template()))
             .ok_or_else(|| format!("no path {} in the document", op.path_template()))?;
-        let method = op.method().as_str().to_ascii_lowercase();
+        let method = op.method().to_ascii_lowercase();
         let operation = path_item
             .get(&method)
             .ok_or_else(|| format!("no {method} {} in the document", op.path_template()))?;
@@ -113,7 +130,7 @@ fn compile_document() -> Result<Schemas, String> {
             .chain(operation.get("parameters").and_then(Value::as_array))
             .flatten();
         for param in declared {
-            let param = resolve_parameter(&doc, param)?;
+            let param = resolve_parameter(doc, param)?;
             let name = param
                 .get("name")
                 .and_then(Value::as_str)
@@ -150,13 +167,12 @@ fn compile_document() -> Result<Schemas, String> {
             }
             None => (None, false),
         };
-        ops.push(OperationSchemas {
+        Ok(OperationSchemas {
             params,
             body,
             body_required,
-        });
+        })
     }
-    Ok(Schemas { ops })
 }
 
 /// Follows `{"$ref": "#/components/parameters/NAME"}`.
@@ -340,13 +356,18 @@ mod tests {
     fn the_document_compiles() {
         let schemas = schemas().unwrap();
         assert_eq!(schemas.ops.len(), Operation::ALL.len());
+        for op in Operation::ALL {
+            if let Err(e) = schemas.operation(op) {
+                panic!("{op}: {e:?}");
+            }
+        }
         // CreateReport: project_id + instance_id (X-Auth-Token is a header), a required body.
-        let create = schemas.operation(Operation::CreateReport);
+        let create = schemas.operation(Operation::CreateReport).unwrap();
         assert_eq!(create.params.len(), 2);
         assert!(create.body.is_some() && create.body_required);
         assert!(
             schemas
-                .operation(Operation::ListAuditInstances)
+                .operation(Operation::ListAuditInstancesLast).unwrap()
                 .body
                 .is_none()
         );
@@ -354,7 +375,7 @@ mod tests {
 
     #[test]
     fn path_and_query_rules_come_from_the_document() {
-        let download = schemas().unwrap().operation(Operation::DownloadAuditReport);
+        let download = schemas().unwrap().operation(Operation::DownloadAuditReport).unwrap();
         let path = pairs(&[
             ("project_id", P),
             ("instance_id", P),
@@ -374,7 +395,7 @@ mod tests {
         assert_eq!(e.details.len(), 2, "{:?}", e.details);
         assert_eq!(e.details[1].1, "id must be at least 16 characters long");
 
-        let instances = schemas().unwrap().operation(Operation::ListAuditInstances);
+        let instances = schemas().unwrap().operation(Operation::ListAuditInstancesLast).unwrap();
         let path = pairs(&[("project_id", P)]);
         instances
             .check_params(&path, &pairs(&[("offset", "0"), ("limit", "1000")]))
@@ -397,7 +418,7 @@ mod tests {
 
     #[test]
     fn bodies_are_checked_against_the_component_schemas() {
-        let create = schemas().unwrap().operation(Operation::CreateReport);
+        let create = schemas().unwrap().operation(Operation::CreateReport).unwrap();
         let ok = br#"{"template_id":"t8g7LJgBTpKZyZbbeTgS","start_time":"2025-08-20 16:00:00","end_time":"2025-08-21 07:03:31","db_ids":null}"#;
         create.check_body(ok).unwrap();
         let e = create
@@ -430,7 +451,7 @@ mod tests {
             "request body must be of type object"
         );
 
-        let list = schemas().unwrap().operation(Operation::ListAuditReports);
+        let list = schemas().unwrap().operation(Operation::ListAuditReports).unwrap();
         list.check_body(br#"{"page":1,"size":100}"#).unwrap();
         assert_eq!(
             list.check_body(br#"{"page":0,"size":10}"#).unwrap_err().msg,

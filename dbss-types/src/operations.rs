@@ -1,0 +1,209 @@
+//! The operations of the DBSS API and what the document says about each: one table, generated
+//! from `openapi/dbss.json` (`generated_operations.rs`), shared by the client's dynamic calls,
+//! the mock's routing and counters, the CLI's `dbss api` and the contract tests.
+//!
+//! ```
+//! use dbss_types::operations::{Operation, ParamLocation};
+//!
+//! let op: Operation = "list_audit_sqls_new".parse().unwrap();
+//! assert_eq!(op.method(), "POST");
+//! assert_eq!(op.path_template(), "/v2/{project_id}/audit/{instance_id}/sqls");
+//! assert!(op.info().params.iter().any(|p| p.name == "instance_id" && p.location == ParamLocation::Path));
+//! assert_eq!(Operation::ALL.len(), 173);
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+#[rustfmt::skip]
+#[allow(clippy::all)]
+#[path = "generated_operations.rs"]
+mod generated;
+
+pub use generated::Operation;
+
+/// Where a parameter is carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParamLocation {
+    /// In the path template (`{name}`).
+    Path,
+    /// In the query string.
+    Query,
+    /// In a request header.
+    Header,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParamInfo {
+    /// The name on the wire.
+    pub name: &'static str,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Whether the operation needs it.
+    pub required: bool,
+    /// The document's description.
+    pub description: &'static str,
+}
+
+/// The JSON request body of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BodyInfo {
+    /// The component schema (and type of this crate) of the body.
+    pub schema: &'static str,
+    /// Whether the document requires a body.
+    pub required: bool,
+}
+
+/// What a successful answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AnswerKind {
+    /// A JSON document.
+    Json,
+    /// A file (bytes).
+    Bytes,
+    /// Nothing.
+    Empty,
+}
+
+/// What the document says about one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OperationInfo {
+    /// The operation.
+    pub operation: Operation,
+    /// Its `operationId`, e.g. `create_report` (the official SDK's method name).
+    pub operation_id: &'static str,
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path template, e.g. `/v1/{project_id}/audit/{instance_id}/reports/create`.
+    pub path_template: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// The longer description.
+    pub description: &'static str,
+    /// The API area (the document's first tag).
+    pub tag: &'static str,
+    /// Deprecated by the official SDK.
+    pub deprecated: bool,
+    /// The operation to use instead, when deprecated.
+    pub replacement: Option<&'static str>,
+    /// Path, query and header parameters, in document order (`project_id` included).
+    pub params: &'static [ParamInfo],
+    /// The request body, if the operation takes one.
+    pub body: Option<BodyInfo>,
+    /// The `Content-Type` the official SDK sends when it is not plain `application/json`.
+    pub content_type: Option<&'static str>,
+    /// What a success carries.
+    pub answer: AnswerKind,
+}
+
+impl Operation {
+    /// What the document says about this operation.
+    pub fn info(self) -> &'static OperationInfo {
+        &generated::OPERATIONS[self.index()]
+    }
+
+    /// The operation of an exact `operationId` (a binary search: [`Operation::ALL`] is sorted).
+    pub fn from_operation_id(id: &str) -> Option<Operation> {
+        Operation::ALL
+            .binary_search_by(|op| op.operation_id().cmp(id))
+            .ok()
+            .map(|i| Operation::ALL[i])
+    }
+
+    /// The `operationId`, e.g. `create_report`.
+    pub fn operation_id(self) -> &'static str {
+        self.info().operation_id
+    }
+
+    /// The HTTP method, upper case.
+    pub fn method(self) -> &'static str {
+        self.info().method
+    }
+
+    /// The path template as in the document.
+    pub fn path_template(self) -> &'static str {
+        self.info().path_template
+    }
+
+    /// The API reference's name, e.g. `CreateReport`.
+    pub fn name(self) -> String {
+        self.operation_id()
+            .split('_')
+            .map(|part| {
+                let mut chars = part.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect()
+    }
+
+    /// Position in [`Operation::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether repeating the operation is harmless: `GET`, `PUT` and `DELETE` are, `POST` is
+    /// not (it may create something twice).
+    pub fn is_idempotent(self) -> bool {
+        self.method() != "POST"
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.operation_id())
+    }
+}
+
+/// The text given to [`Operation::from_str`] names no operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseOperationError(pub String);
+
+impl fmt::Display for ParseOperationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown operation {:?}: expected an operationId such as create_report or a name such as CreateReport",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ParseOperationError {}
+
+impl FromStr for Operation {
+    type Err = ParseOperationError;
+
+    /// Accepts the `operationId` (`create_report`) or the API reference's name (`CreateReport`),
+    /// ignoring ASCII case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Operation::ALL
+            .into_iter()
+            .find(|op| op.operation_id().eq_ignore_ascii_case(s) || op.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| ParseOperationError(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_in_variant_order_and_names_round_trip() {
+        for (i, op) in Operation::ALL.into_iter().enumerate() {
+            assert_eq!(op.info().operation, op);
+            assert_eq!(op.index(), i);
+            assert_eq!(op.operation_id().parse::<Operation>(), Ok(op));
+            assert_eq!(Operation::from_operation_id(op.operation_id()), Some(op));
+            assert_eq!(op.name().parse::<Operation>(), Ok(op));
+        }
+        assert!("reports".parse::<Operation>().is_err());
+    }
+}

@@ -1,0 +1,296 @@
+//! Every operation of the document, table-driven from the document: each is called through the
+//! generated client (`DbssClient::api`, the executor over the generated builders) against the
+//! mock with AK/SK, its answer decoded and checked against the response schema; then a bad
+//! input of each kind the operation can be given (a missing required field, a wrong type, a
+//! string too long, a value not in an enum) is refused with a validation error naming the
+//! field, and the mock's counter of the operation shows nothing was sent.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use dbss_client::types::operations::{AnswerKind, Operation, ParamLocation};
+use dbss_client::{Credentials, DbssClient, Error, RetryPolicy};
+use dbss_contract_tests::document;
+use dbss_contract_tests::json_schema;
+use dbss_mock::MockServer;
+use serde_json::{Map, Value, json};
+
+/// The seeded report of the mock's first instance.
+const REPORT: &str = "Hx9QLJgBTpKZyZbbhTgS";
+
+fn client(mock: &MockServer) -> DbssClient {
+    DbssClient::builder()
+        .env(Arc::new(|_: &str| None))
+        .endpoint(mock.base_url())
+        .project_id(mock.project_id())
+        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+fn operation_json(op: Operation) -> &'static Value {
+    document::json()
+        .pointer(&format!(
+            "/paths/{}/{}",
+            op.path_template().replace('~', "~0").replace('/', "~1"),
+            op.method().to_ascii_lowercase()
+        ))
+        .unwrap()
+}
+
+/// The schema of a parameter of `op`.
+fn param_schema(op: Operation, name: &str) -> Value {
+    let doc = document::json();
+    for p in operation_json(op)["parameters"].as_array().unwrap() {
+        let p = document::deref(doc, p).unwrap();
+        if p["name"] == name {
+            return p["schema"].clone();
+        }
+    }
+    panic!("{op}: no parameter {name}")
+}
+
+/// The body schema of `op`, resolved.
+fn body_schema(op: Operation) -> Option<&'static Value> {
+    let doc = document::json();
+    let schema = operation_json(op).pointer("/requestBody/content/application~1json/schema")?;
+    document::deref(doc, schema)
+}
+
+/// Valid arguments for `op`: every required parameter and a full body, made from the schemas;
+/// the report workflow's operations get the mock's real ids.
+fn valid_args(op: Operation, mock: &MockServer) -> Map<String, Value> {
+    let doc = document::json();
+    let mut args = Map::new();
+    for p in op.info().params {
+        if p.location == ParamLocation::Header || p.name == "project_id" {
+            continue;
+        }
+        let value = match p.name {
+            "instance_id" => json!(mock.instance_id()),
+            "id" if op.path_template().contains("/reports/") => json!(REPORT),
+            _ if !p.required => continue,
+            _ => dbss_mock::synth::value_of(doc, &param_schema(op, p.name), 0).unwrap(),
+        };
+        args.insert(p.name.to_owned(), value);
+    }
+    if op == Operation::CreateReport {
+        args.insert(
+            "body".into(),
+            json!({"template_id": dbss_mock::DOC_TEMPLATE_ID,
+                   "start_time": "2025-08-20 16:00:00", "end_time": "2025-08-21 07:03:31"}),
+        );
+    } else if let Some(schema) = body_schema(op) {
+        args.insert(
+            "body".into(),
+            dbss_mock::synth::value_of(doc, schema, 0).unwrap(),
+        );
+    }
+    args
+}
+
+#[tokio::test]
+async fn every_operation_is_answered_and_its_answer_decodes_and_fits_the_schema() {
+    assert_eq!(Operation::ALL.len(), 173);
+    let doc = document::json();
+    let mut failures = Vec::new();
+    for op in Operation::ALL {
+        let mock = MockServer::builder().start().await.unwrap();
+        let client = client(&mock);
+        let args = valid_args(op, &mock);
+        let result = client.api(op).args(args.clone()).send().await;
+        match result {
+            Err(e) => failures.push(format!("{op} {args:?}: {e}")),
+            Ok(answer) => {
+                assert_eq!(answer.operation, op);
+                assert!(answer.request_id.is_some(), "{op}: no request id");
+                match op.info().answer {
+                    AnswerKind::Json => {
+                        let schema = operation_json(op)
+                            .pointer("/responses/200/content/application~1json/schema")
+                            .unwrap();
+                        let validator = json_schema::validator(doc, schema).unwrap();
+                        let errors = json_schema::errors(&validator, answer.json());
+                        if !errors.is_empty() {
+                            failures.push(format!("{op}: answer off the schema: {errors:?}"));
+                        }
+                        if answer.json().as_object().is_some_and(|m| m.is_empty()) {
+                            failures.push(format!("{op}: an empty answer proves little"));
+                        }
+                    }
+                    AnswerKind::Bytes => {
+                        assert!(matches!(answer.answer, dbss_client::api::Answer::Bytes(ref b) if !b.is_empty()), "{op}")
+                    }
+                    _ => assert_eq!(answer.answer, dbss_client::api::Answer::Empty, "{op}"),
+                }
+            }
+        }
+        assert_eq!(mock.requests(op), 1, "{op}: one request, no retry");
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A kind of bad input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bad {
+    MissingRequired,
+    WrongType,
+    TooLong,
+    NotInEnum,
+}
+
+/// Where a bad input goes: a parameter, or a top-level property of the body.
+#[derive(Debug, Clone)]
+enum Target {
+    Param(String),
+    Body(String),
+}
+
+/// The first field of `op` that can be given the bad input, and the refused arguments.
+fn bad_args(
+    op: Operation,
+    bad: Bad,
+    valid: &Map<String, Value>,
+) -> Option<(Target, Map<String, Value>)> {
+    let doc = document::json();
+    let too_long = |schema: &Value| {
+        schema
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .map(|max| json!("x".repeat(max as usize + 1)))
+    };
+    let not_in_enum = |schema: &Value| schema.get("enum").map(|_| json!("NOT_A_DOCUMENTED_VALUE"));
+    let wrong_type = |schema: &Value| match schema.get("type").and_then(Value::as_str) {
+        Some("string" | "integer" | "number" | "boolean") => Some(json!({"an": "object"})),
+        _ => None,
+    };
+    let make = |schema: &Value| match bad {
+        Bad::TooLong => too_long(schema),
+        Bad::NotInEnum => not_in_enum(schema),
+        Bad::WrongType => wrong_type(schema),
+        Bad::MissingRequired => None,
+    };
+    // Parameters (path values come from the shell as strings: no wrong type there).
+    for p in op.info().params {
+        if p.location == ParamLocation::Header || p.name == "project_id" {
+            continue;
+        }
+        let mut args = valid.clone();
+        let changed = match bad {
+            Bad::MissingRequired if p.required => args.remove(p.name).map(|_| ()),
+            Bad::WrongType if p.location == ParamLocation::Path => None,
+            _ => make(&param_schema(op, p.name)).map(|v| {
+                args.insert(p.name.to_owned(), v);
+            }),
+        };
+        if changed.is_some() {
+            return Some((Target::Param(p.name.to_owned()), args));
+        }
+    }
+    let body = body_schema(op)?;
+    let props = body.get("properties")?.as_object()?;
+    let required: Vec<&str> = body
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for (name, schema) in props {
+        let schema = document::deref(doc, schema).unwrap_or(schema);
+        let schema = schema
+            .get("allOf")
+            .and_then(|a| a.get(0))
+            .and_then(|s| document::deref(doc, s))
+            .unwrap_or(schema);
+        let mut args = valid.clone();
+        let body = args.get_mut("body")?.as_object_mut()?;
+        let changed = match bad {
+            Bad::MissingRequired if required.contains(&name.as_str()) => {
+                body.remove(name).map(|_| ())
+            }
+            Bad::MissingRequired => None,
+            _ => make(schema).map(|v| {
+                body.insert(name.clone(), v);
+            }),
+        };
+        if changed.is_some() {
+            return Some((Target::Body(name.clone()), args));
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn bad_input_of_every_kind_is_refused_before_sending_for_every_operation() {
+    let mock = MockServer::builder().start().await.unwrap();
+    let client = client(&mock);
+    let mut exercised = std::collections::BTreeMap::<&str, usize>::new();
+    for op in Operation::ALL {
+        let valid = valid_args(op, &mock);
+        for bad in [
+            Bad::MissingRequired,
+            Bad::WrongType,
+            Bad::TooLong,
+            Bad::NotInEnum,
+        ] {
+            let Some((target, args)) = bad_args(op, bad, &valid) else {
+                continue;
+            };
+            *exercised.entry(format!("{bad:?}").leak()).or_default() += 1;
+            let err = client.api(op).args(args).send().await.unwrap_err();
+            let Error::Validation(v) = &err else {
+                panic!("{op} {bad:?} {target:?}: not a validation error: {err}")
+            };
+            let line = err.to_string();
+            match &target {
+                Target::Param(name) => assert_eq!(v.field, name, "{op} {bad:?}: {line}"),
+                Target::Body(name) => {
+                    assert_eq!(v.field, "body", "{op} {bad:?}: {line}");
+                    assert!(line.contains(name.as_str()), "{op} {bad:?} {name}: {line}");
+                }
+            }
+        }
+    }
+    for op in Operation::ALL {
+        assert_eq!(mock.requests(op), 0, "{op}: bad input reached the server");
+    }
+    // Each kind is exercised on many operations, so that this test cannot pass by finding
+    // nothing to break.
+    for kind in ["MissingRequired", "WrongType", "TooLong", "NotInEnum"] {
+        let n = exercised.get(kind).copied().unwrap_or(0);
+        assert!(n >= 10, "{kind} exercised on only {n} operations: {exercised:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_post_that_may_have_been_sent_is_not_repeated_and_a_get_is() {
+    use dbss_mock::Fault;
+    let mock = MockServer::builder().start().await.unwrap();
+    let client = DbssClient::builder()
+        .env(Arc::new(|_: &str| None))
+        .endpoint(mock.base_url())
+        .project_id(mock.project_id())
+        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_backoff(std::time::Duration::ZERO, std::time::Duration::ZERO),
+        )
+        .build()
+        .unwrap();
+    let post = Operation::AddAuditAgentNew;
+    let get = Operation::ShowAuditQuotaNew;
+    assert_eq!((post.method(), get.method()), ("POST", "GET"));
+    for op in [post, get] {
+        mock.inject(Fault::status(500).times(1).only(op));
+        let result = client.api(op).args(valid_args(op, &mock)).send().await;
+        if op == post {
+            let err = result.unwrap_err();
+            assert!(matches!(&err, Error::Service(e) if e.status == 500), "{err}");
+            assert_eq!(mock.requests(op), 1, "the POST was repeated");
+        } else {
+            result.unwrap();
+            assert_eq!(mock.requests(op), 2, "the GET was not retried");
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! The operation table and the dynamic dispatch, generated from the same document as the client.
+//!
+//! - `dbss-types/src/generated_operations.rs`: one `Operation` variant per `operationId` and a
+//!   static table of what the document says about it (method, path, summary, parameters, body),
+//!   read by the mock (routing, counters, faults), the CLI (`dbss api`) and the contract tests.
+//! - `dbss-client/src/generated_dispatch.rs`: for each operation, how to build the generated
+//!   builder from JSON arguments. Every arm hands back the same boxed attempt type, so the
+//!   executor is instantiated once for all of them instead of once per operation.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// One operation as the generators need it.
+pub struct Op {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    pub tag: String,
+    pub deprecated: bool,
+    pub replacement: Option<String>,
+    pub params: Vec<Param>,
+    /// The request body's component name and whether it is required.
+    pub body: Option<(String, bool)>,
+    pub content_type: Option<String>,
+    pub answer: Answer,
+}
+
+pub struct Param {
+    pub name: String,
+    pub location: &'static str,
+    pub required: bool,
+    pub description: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Json,
+    Bytes,
+    Empty,
+}
+
+fn resolve_param<'a>(spec: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Result<&'a Parameter, String> {
+    match p {
+        ReferenceOr::Item(p) => Ok(p),
+        ReferenceOr::Reference { reference } => {
+            let name = reference
+                .strip_prefix("#/components/parameters/")
+                .ok_or_else(|| format!("unsupported parameter reference {reference}"))?;
+            match spec.components.as_ref().and_then(|c| c.parameters.get(name)) {
+                Some(ReferenceOr::Item(p)) => Ok(p),
+                _ => Err(format!("parameter {reference} is not defined")),
+            }
+        }
+    }
+}
+
+/// The operations of the document, sorted by `operationId`.
+pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
+    let mut ops = Vec::new();
+    for (path, item) in spec.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            return Err(format!("path {path} is a reference"));
+        };
+        for (method, op) in item.iter() {
+            let id = op
+                .operation_id
+                .clone()
+                .ok_or_else(|| format!("{method} {path} has no operationId"))?;
+            let mut params = Vec::new();
+            for p in &op.parameters {
+                let p = resolve_param(spec, p)?;
+                let (data, location) = match p {
+                    Parameter::Path { parameter_data, .. } => (parameter_data, "Path"),
+                    Parameter::Query { parameter_data, .. } => (parameter_data, "Query"),
+                    Parameter::Header { parameter_data, .. } => (parameter_data, "Header"),
+                    Parameter::Cookie { .. } => return Err(format!("{id}: cookie parameter")),
+                };
+                if !matches!(data.format, ParameterSchemaOrContent::Schema(_)) {
+                    return Err(format!("{id}: parameter {} has no schema", data.name));
+                }
+                params.push(Param {
+                    name: data.name.clone(),
+                    location,
+                    required: data.required,
+                    description: data.description.clone().unwrap_or_default(),
+                });
+            }
+            let body = match &op.request_body {
+                None => None,
+                Some(ReferenceOr::Item(RequestBody {
+                    content, required, ..
+                })) => {
+                    let media = content
+                        .get("application/json")
+                        .ok_or_else(|| format!("{id}: the body is not application/json"))?;
+                    match &media.schema {
+                        Some(ReferenceOr::Reference { reference }) => Some((
+                            reference
+                                .trim_start_matches("#/components/schemas/")
+                                .to_string(),
+                            *required,
+                        )),
+                        _ => return Err(format!("{id}: the body schema must be a component")),
+                    }
+                }
+                Some(_) => return Err(format!("{id}: the request body is a reference")),
+            };
+            let ok = op
+                .responses
+                .responses
+                .get(&openapiv3::StatusCode::Code(200))
+                .ok_or_else(|| format!("{id}: no 200 response"))?;
+            let ReferenceOr::Item(ok) = ok else {
+                return Err(format!("{id}: the 200 response is a reference"));
+            };
+            let answer = if ok.content.contains_key("application/octet-stream")
+                || ok.content.contains_key("application/pdf")
+            {
+                Answer::Bytes
+            } else if ok.content.is_empty() {
+                Answer::Empty
+            } else {
+                Answer::Json
+            };
+            let text = |key: &str| {
+                op.extensions
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            ops.push(Op {
+                id,
+                method: method.to_ascii_uppercase(),
+                path: path.clone(),
+                summary: op.summary.clone().unwrap_or_default(),
+                description: op.description.clone().unwrap_or_default(),
+                tag: op.tags.first().cloned().unwrap_or_default(),
+                deprecated: op.deprecated,
+                replacement: text("x-dbss-replacement"),
+                params,
+                body,
+                content_type: text("x-dbss-content-type"),
+                answer,
+            });
+        }
+    }
+    ops.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(ops)
+}
+
+fn variant(id: &str) -> proc_macro2::Ident {
+    format_ident!("{}", id.to_upper_camel_case())
+}
+
+fn opt(value: &Option<String>) -> TokenStream {
+    match value {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    }
+}
+
+/// `dbss-types/src/generated_operations.rs`.
+pub fn table_file(ops: &[Op]) -> TokenStream {
+    let count = ops.len();
+    let variants = ops.iter().map(|op| {
+        let v = variant(&op.id);
+        let doc = format!("`{} {}`: {}", op.method, op.path, op.summary);
+        let deprecated = op.deprecated.then(|| quote!(#[doc = ""] #[doc = "Deprecated by the official SDK."]));
+        quote!(#[doc = #doc] #deprecated #v,)
+    });
+    let all = ops.iter().map(|op| {
+        let v = variant(&op.id);
+        quote!(Operation::#v,)
+    });
+    let infos = ops.iter().map(|op| {
+        let v = variant(&op.id);
+        let (id, method, path, summary, description, tag, deprecated) = (
+            &op.id,
+            &op.method,
+            &op.path,
+            &op.summary,
+            &op.description,
+            &op.tag,
+            op.deprecated,
+        );
+        let replacement = opt(&op.replacement);
+        let content_type = opt(&op.content_type);
+        let params = op.params.iter().map(|p| {
+            let (name, required, description) = (&p.name, p.required, &p.description);
+            let location = format_ident!("{}", p.location);
+            quote!(ParamInfo { name: #name, location: ParamLocation::#location, required: #required, description: #description },)
+        });
+        let body = match &op.body {
+            Some((schema, required)) => quote!(Some(BodyInfo { schema: #schema, required: #required })),
+            None => quote!(None),
+        };
+        let answer = format_ident!(
+            "{}",
+            match op.answer {
+                Answer::Json => "Json",
+                Answer::Bytes => "Bytes",
+                Answer::Empty => "Empty",
+            }
+        );
+        quote! {
+            OperationInfo {
+                operation: Operation::#v,
+                operation_id: #id,
+                method: #method,
+                path_template: #path,
+                summary: #summary,
+                description: #description,
+                tag: #tag,
+                deprecated: #deprecated,
+                replacement: #replacement,
+                params: &[#(#params)*],
+                body: #body,
+                content_type: #content_type,
+                answer: AnswerKind::#answer,
+            },
+        }
+    });
+    quote! {
+        use super::{AnswerKind, BodyInfo, OperationInfo, ParamInfo, ParamLocation};
+
+        /// An operation of the DBSS API: one per `operationId` of `openapi/dbss.json`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            #(#variants)*
+        }
+
+        impl Operation {
+            /// Every operation, sorted by `operationId`.
+            pub const ALL: [Operation; #count] = [#(#all)*];
+        }
+
+        pub(crate) static OPERATIONS: [OperationInfo; #count] = [#(#infos)*];
+    }
+}
+
+/// `dbss-client/src/generated_dispatch.rs`: reads the builder field types progenitor chose from
+/// the generated client, so each argument is decoded straight into the type its builder takes.
+pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, String> {
+    let builders = builder_fields(client)?;
+    let mut arms = Vec::new();
+    for op in ops {
+        let struct_name = op.id.to_upper_camel_case();
+        let fields = builders
+            .iter()
+            .find(|(name, _)| *name == struct_name)
+            .map(|(_, fields)| fields)
+            .ok_or_else(|| format!("{}: no builder {struct_name} in the client", op.id))?;
+        let type_of = |field: &str| -> Result<&syn::Type, String> {
+            fields
+                .iter()
+                .find(|(name, _)| name == field || *name == format!("{field}_"))
+                .map(|(_, ty)| option_inner(ty).unwrap_or(ty))
+                .ok_or_else(|| format!("{}: builder has no field {field}", op.id))
+        };
+        let method = format_ident!("{}", op.id);
+        let mut steps = Vec::new();
+        if op.path.contains("{project_id}") {
+            let ty = type_of("project_id")?;
+            steps.push(quote!(let builder = builder.project_id(args.project_id::<#ty>(project_id)?);));
+        }
+        for p in &op.params {
+            let field = p.name.to_snake_case();
+            if p.location == "Header" || field == "project_id" {
+                continue;
+            }
+            let ty = type_of(&field)?;
+            let setter = fields
+                .iter()
+                .find(|(name, _)| *name == field || *name == format!("{field}_"))
+                .map(|(name, _)| format_ident!("{name}"))
+                .ok_or_else(|| format!("{}: no setter for {field}", op.id))?;
+            let name = &p.name;
+            steps.push(if p.required {
+                quote!(let builder = builder.#setter(args.required::<#ty>(#name)?);)
+            } else {
+                quote! {
+                    let builder = match args.optional::<#ty>(#name)? {
+                        Some(value) => builder.#setter(value),
+                        None => builder,
+                    };
+                }
+            });
+        }
+        if op.body.is_some() {
+            let ty = type_of("body")?;
+            steps.push(quote!(let builder = builder.body(args.body::<#ty>()?);));
+        }
+        let answer = match op.answer {
+            Answer::Json => quote!(answer::json(builder.send().await)),
+            Answer::Bytes => quote!(answer::bytes(builder.send().await).await),
+            Answer::Empty => quote!(answer::empty(builder.send().await)),
+        };
+        let v = variant(&op.id);
+        arms.push(quote! {
+            Operation::#v => {
+                let builder = raw.#method();
+                #(#steps)*
+                Box::new(move || {
+                    let builder = builder.clone();
+                    Box::pin(async move { #answer })
+                })
+            }
+        });
+    }
+    Ok(quote! {
+        #[allow(unused_imports)]
+        use crate::generated::types;
+        use crate::api::{answer, Args, Attempt};
+        use crate::validate::ValidationError;
+        use dbss_types::operations::Operation;
+
+        /// Builds the generated request of `op` from `args`, checked and converted before
+        /// anything is sent; the returned closure makes one attempt each time it is called.
+        pub(crate) fn prepare<'a>(
+            raw: &'a crate::generated::Client,
+            project_id: &str,
+            op: Operation,
+            args: &Args,
+        ) -> Result<Box<dyn Fn() -> Attempt<'a> + Send + Sync + 'a>, ValidationError> {
+            Ok(match op {
+                #(#arms)*
+                _ => return Err(Args::unknown_operation()),
+            })
+        }
+    })
+}
+
+/// `(builder struct name, [(field name, T of Result<T, String>)])` of the client's `builder`
+/// module.
+fn builder_fields(client: &syn::File) -> Result<Vec<(String, Vec<(String, syn::Type)>)>, String> {
+    let builder = client
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, i)| i),
+            _ => None,
+        })
+        .ok_or("the client has no builder module")?;
+    let mut out = Vec::new();
+    for item in builder {
+        let syn::Item::Struct(s) = item else { continue };
+        let mut fields = Vec::new();
+        for field in &s.fields {
+            let Some(ident) = &field.ident else { continue };
+            if ident == "client" {
+                continue;
+            }
+            let inner = result_ok_type(&field.ty)
+                .ok_or_else(|| format!("{}.{ident}: not a Result<T, String>", s.ident))?;
+            // progenitor writes `types::X` inside the builder module as `types::X` too; the
+            // dispatch lives at the crate root, where `types` is imported the same way.
+            fields.push((ident.to_string(), inner));
+        }
+        out.push((s.ident.to_string(), fields));
+    }
+    Ok(out)
+}
+
+/// `T` of `Option<T>`: an optional parameter's setter takes the `T`.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    }
+}
