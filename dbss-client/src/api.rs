@@ -21,7 +21,7 @@
 //! let sqls = client
 //!     .api(Operation::ListAuditSqlsNew)
 //!     .arg("instance_id", "3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7")
-//!     .body(json!({"time": {"time_range": "HALF_HOUR"}, "page": "1", "size": "10"}))
+//!     .body(json!({"time": {"time_range": "HALF_HOUR"}, "page": 1, "size": 10, "time_order": "DESC"}))
 //!     .send()
 //!     .await?;
 //! # let _ = sqls; Ok(()) }
@@ -186,6 +186,9 @@ impl Args {
 
 /// Turns what each generated `send` gives into one type, so that the executor is instantiated
 /// once for every operation.
+// The error type is progenitor's, as every generated `send` returns it; boxing it here would
+// only move the cost.
+#[allow(clippy::result_large_err)]
 pub(crate) mod answer {
     use super::*;
 
@@ -292,7 +295,12 @@ impl ApiRequest<'_> {
         let client = self.client;
         let info = self.operation.info();
         let known: Vec<&str> = info.params.iter().map(|p| p.name).collect();
-        if let Some(unknown) = self.args.values.keys().find(|k| !known.contains(&k.as_str())) {
+        if let Some(unknown) = self
+            .args
+            .values
+            .keys()
+            .find(|k| !known.contains(&k.as_str()))
+        {
             return Err(ValidationError::new(
                 "arguments",
                 Rule::Rejected {
@@ -329,7 +337,7 @@ impl ApiRequest<'_> {
             },
         };
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
-        let success = client.execute(op, policy, || attempt()).await?;
+        let success = client.execute(op, policy, &attempt).await?;
         debug_assert!(
             !matches!(success.value, Answer::Bytes(_)) || info.answer == AnswerKind::Bytes
         );

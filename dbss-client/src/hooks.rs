@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
+use dbss_types::operations::Operation;
 use futures::StreamExt;
 use progenitor_client::{ClientHooks, OperationInfo};
-use dbss_types::operations::Operation;
 use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 
 use crate::auth::{Auth, Credentials};

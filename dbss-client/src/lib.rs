@@ -43,6 +43,7 @@ pub use config::{ConfigError, REGIONS, Timeouts};
 pub use error::{EXCERPT_LEN, Error, Result, ServiceError, TimeoutPhase};
 pub use hooks::Inner;
 pub use ops::create_report::{CreateReport, CreateReportOutput};
+pub use ops::databases::{DATABASE_PAGE_SIZE, DatabasePage};
 pub use ops::delete::{DeleteReport, DeleteReportOutput};
 pub use ops::download::{DownloadOutput, DownloadReport, ProgressFn};
 pub use ops::instances::{InstancePage, ListInstances, MAX_INSTANCE_LIMIT};

@@ -544,7 +544,10 @@ mod tests {
         q.clear();
         q.push(FaultRule::new(Fault::EmptyOk).always());
         for _ in 0..5 {
-            assert_eq!(q.take(Operation::ListAuditInstancesLast), Some(Fault::EmptyOk));
+            assert_eq!(
+                q.take(Operation::ListAuditInstancesLast),
+                Some(Fault::EmptyOk)
+            );
         }
     }
 

@@ -97,13 +97,19 @@ fn from_document(op: Operation) -> Response {
     match op.info().answer {
         AnswerKind::Empty => StatusCode::OK.into_response(),
         AnswerKind::Bytes => (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            )],
             Bytes::from_static(b"dbss-mock file\n"),
         )
             .into_response(),
         _ => match ANSWERS.as_ref().map(|a| a.get(op.index())) {
             Ok(Some(Some(body))) => (
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
                 body.clone(),
             )
                 .into_response(),

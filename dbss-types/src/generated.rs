@@ -9517,9 +9517,9 @@ pub struct RuleScopeRequest {
     ///Operation types. Separate multiple values with commas (,).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<::std::string::String>,
-    ///Database IDs. Separate multiple values with commas (,). To specify all databases, pass [ALL].
+    ///Database IDs. Separate multiple values with commas (,). To specify all databases, pass `[ALL]`.
     pub db_ids: ::std::string::String,
-    ///Database names. Separate multiple values with commas (,). To specify all databases, pass [全部数据库] ("all databases").
+    ///Database names. Separate multiple values with commas (,). To specify all databases, pass `[全部数据库]` ("all databases").
     pub db_names: ::std::string::String,
     ///Database accounts. Separate multiple values with commas (,).
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -186,7 +186,9 @@ impl FromStr for Operation {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Operation::ALL
             .into_iter()
-            .find(|op| op.operation_id().eq_ignore_ascii_case(s) || op.name().eq_ignore_ascii_case(s))
+            .find(|op| {
+                op.operation_id().eq_ignore_ascii_case(s) || op.name().eq_ignore_ascii_case(s)
+            })
             .ok_or_else(|| ParseOperationError(s.to_owned()))
     }
 }

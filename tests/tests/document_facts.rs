@@ -631,10 +631,18 @@ fn holds_the_report_operations_among_all_of_the_official_sdk() {
         })
         .collect();
     for f in OPERATIONS {
-        let fact = (f.method.to_owned(), f.path.to_owned(), f.operation_id.to_owned());
+        let fact = (
+            f.method.to_owned(),
+            f.path.to_owned(),
+            f.operation_id.to_owned(),
+        );
         assert!(actual.contains(&fact), "{fact:?} is missing");
     }
-    assert_eq!(actual.len(), 173, "the official SDK 3.1.219 has 173 operations");
+    assert_eq!(
+        actual.len(),
+        173,
+        "the official SDK 3.1.219 has 173 operations"
+    );
 }
 
 #[test]
@@ -1035,7 +1043,10 @@ fn component_schemas_hold_the_reference_properties() {
 fn every_component_fact_names_a_component_schema() {
     let in_document: BTreeSet<&str> = components().schemas.keys().map(String::as_str).collect();
     for (name, _) in COMPONENTS {
-        assert!(in_document.contains(name), "{name} has a fact but no schema");
+        assert!(
+            in_document.contains(name),
+            "{name} has a fact but no schema"
+        );
     }
 }
 

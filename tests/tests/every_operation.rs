@@ -120,7 +120,10 @@ async fn every_operation_is_answered_and_its_answer_decodes_and_fits_the_schema(
                         }
                     }
                     AnswerKind::Bytes => {
-                        assert!(matches!(answer.answer, dbss_client::api::Answer::Bytes(ref b) if !b.is_empty()), "{op}")
+                        assert!(
+                            matches!(answer.answer, dbss_client::api::Answer::Bytes(ref b) if !b.is_empty()),
+                            "{op}"
+                        )
                     }
                     _ => assert_eq!(answer.answer, dbss_client::api::Answer::Empty, "{op}"),
                 }
@@ -258,7 +261,10 @@ async fn bad_input_of_every_kind_is_refused_before_sending_for_every_operation()
     // nothing to break.
     for kind in ["MissingRequired", "WrongType", "TooLong", "NotInEnum"] {
         let n = exercised.get(kind).copied().unwrap_or(0);
-        assert!(n >= 10, "{kind} exercised on only {n} operations: {exercised:?}");
+        assert!(
+            n >= 10,
+            "{kind} exercised on only {n} operations: {exercised:?}"
+        );
     }
 }
 
@@ -286,7 +292,10 @@ async fn a_post_that_may_have_been_sent_is_not_repeated_and_a_get_is() {
         let result = client.api(op).args(valid_args(op, &mock)).send().await;
         if op == post {
             let err = result.unwrap_err();
-            assert!(matches!(&err, Error::Service(e) if e.status == 500), "{err}");
+            assert!(
+                matches!(&err, Error::Service(e) if e.status == 500),
+                "{err}"
+            );
             assert_eq!(mock.requests(op), 1, "the POST was repeated");
         } else {
             result.unwrap();

@@ -518,7 +518,9 @@ fn list_audit_instances_requests() {
     run(
         (project_id(), limit, offset, token()),
         |(project, limit, offset, token)| {
-            let mut builder = client.list_audit_instances_last().project_id(project.as_str());
+            let mut builder = client
+                .list_audit_instances_last()
+                .project_id(project.as_str());
             if let Some(limit) = &limit {
                 builder = builder.limit(limit.as_str());
             }

@@ -43,14 +43,21 @@ pub enum Answer {
     Empty,
 }
 
-fn resolve_param<'a>(spec: &'a OpenAPI, p: &'a ReferenceOr<Parameter>) -> Result<&'a Parameter, String> {
+fn resolve_param<'a>(
+    spec: &'a OpenAPI,
+    p: &'a ReferenceOr<Parameter>,
+) -> Result<&'a Parameter, String> {
     match p {
         ReferenceOr::Item(p) => Ok(p),
         ReferenceOr::Reference { reference } => {
             let name = reference
                 .strip_prefix("#/components/parameters/")
                 .ok_or_else(|| format!("unsupported parameter reference {reference}"))?;
-            match spec.components.as_ref().and_then(|c| c.parameters.get(name)) {
+            match spec
+                .components
+                .as_ref()
+                .and_then(|c| c.parameters.get(name))
+            {
                 Some(ReferenceOr::Item(p)) => Ok(p),
                 _ => Err(format!("parameter {reference} is not defined")),
             }
@@ -169,7 +176,9 @@ pub fn table_file(ops: &[Op]) -> TokenStream {
     let variants = ops.iter().map(|op| {
         let v = variant(&op.id);
         let doc = format!("`{} {}`: {}", op.method, op.path, op.summary);
-        let deprecated = op.deprecated.then(|| quote!(#[doc = ""] #[doc = "Deprecated by the official SDK."]));
+        let deprecated = op
+            .deprecated
+            .then(|| quote!(#[doc = ""] #[doc = "Deprecated by the official SDK."]));
         quote!(#[doc = #doc] #deprecated #v,)
     });
     let all = ops.iter().map(|op| {
@@ -266,7 +275,9 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
         let mut steps = Vec::new();
         if op.path.contains("{project_id}") {
             let ty = type_of("project_id")?;
-            steps.push(quote!(let builder = builder.project_id(args.project_id::<#ty>(project_id)?);));
+            steps.push(
+                quote!(let builder = builder.project_id(args.project_id::<#ty>(project_id)?);),
+            );
         }
         for p in &op.params {
             let field = p.name.to_snake_case();
@@ -335,9 +346,12 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
     })
 }
 
-/// `(builder struct name, [(field name, T of Result<T, String>)])` of the client's `builder`
-/// module.
-fn builder_fields(client: &syn::File) -> Result<Vec<(String, Vec<(String, syn::Type)>)>, String> {
+/// A builder struct of the client: its name and its fields, each with the `T` of its
+/// `Result<T, String>`.
+type Builder = (String, Vec<(String, syn::Type)>);
+
+/// The builder structs of the client's `builder` module.
+fn builder_fields(client: &syn::File) -> Result<Vec<Builder>, String> {
     let builder = client
         .items
         .iter()
@@ -368,7 +382,9 @@ fn builder_fields(client: &syn::File) -> Result<Vec<(String, Vec<(String, syn::T
 
 /// `T` of `Option<T>`: an optional parameter's setter takes the `T`.
 fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else { return None };
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     if last.ident != "Option" {
         return None;
@@ -383,7 +399,9 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
 }
 
 fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(path) = ty else { return None };
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     if last.ident != "Result" {
         return None;

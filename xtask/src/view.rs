@@ -74,12 +74,10 @@ fn references(doc: &Value, value: &Value, out: &mut BTreeSet<String>) {
                 .get("$ref")
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                && out.insert(name.to_owned())
+                && let Some(target) = doc.pointer(&format!("/components/schemas/{name}"))
             {
-                if out.insert(name.to_owned())
-                    && let Some(target) = doc.pointer(&format!("/components/schemas/{name}"))
-                {
-                    references(doc, target, out);
-                }
+                references(doc, target, out);
             }
             for child in map.values() {
                 references(doc, child, out);
@@ -93,29 +91,25 @@ fn references(doc: &Value, value: &Value, out: &mut BTreeSet<String>) {
 /// Removes the decoder constraints of a schema and of its inline subschemas (not of the
 /// components it references: each is judged on its own).
 fn drop_constraints(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            for keyword in DECODER_CONSTRAINTS {
-                map.remove(*keyword);
-            }
-            for (key, child) in map.iter_mut() {
-                match key.as_str() {
-                    "properties" => {
-                        if let Value::Object(props) = child {
-                            props.values_mut().for_each(drop_constraints);
-                        }
-                    }
-                    "items" | "additionalProperties" => drop_constraints(child),
-                    "allOf" | "anyOf" | "oneOf" => {
-                        if let Value::Array(parts) = child {
-                            parts.iter_mut().for_each(drop_constraints);
-                        }
-                    }
-                    _ => {}
+    let Value::Object(map) = schema else { return };
+    for keyword in DECODER_CONSTRAINTS {
+        map.remove(*keyword);
+    }
+    for (key, child) in map.iter_mut() {
+        match key.as_str() {
+            "properties" => {
+                if let Value::Object(props) = child {
+                    props.values_mut().for_each(drop_constraints);
                 }
             }
+            "items" | "additionalProperties" => drop_constraints(child),
+            "allOf" | "anyOf" | "oneOf" => {
+                if let Value::Array(parts) = child {
+                    parts.iter_mut().for_each(drop_constraints);
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 
@@ -146,7 +140,10 @@ mod tests {
         let view = lenient_answers(doc);
         let schemas = &view["components"]["schemas"];
         assert_eq!(schemas["Ans"]["properties"]["s"], json!({"type": "string"}));
-        assert_eq!(schemas["Ans"]["properties"]["l"]["items"], json!({"type": "string"}));
+        assert_eq!(
+            schemas["Ans"]["properties"]["l"]["items"],
+            json!({"type": "string"})
+        );
         assert_eq!(schemas["Req"]["properties"]["s"]["enum"], json!(["A"]));
         assert_eq!(schemas["Strict"]["enum"], json!(["B"]));
     }

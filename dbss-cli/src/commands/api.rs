@@ -22,11 +22,11 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
     let Some(name) = call.next() else {
         return list(context);
     };
-    let op: Operation = name
-        .parse()
-        .map_err(|e: dbss_client::types::operations::ParseOperationError| {
-            Failure::Usage(format!("{e} (`dbss api --list` shows every operation)"))
-        })?;
+    let op: Operation =
+        name.parse()
+            .map_err(|e: dbss_client::types::operations::ParseOperationError| {
+                Failure::Usage(format!("{e} (`dbss api --list` shows every operation)"))
+            })?;
     let command = operation_command(op);
     let mut argv = vec![format!("dbss api {}", op.operation_id())];
     argv.extend(call);
@@ -49,7 +49,7 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
         if p.location == ParamLocation::Header || p.name == "project_id" {
             continue;
         }
-        if let Some(value) = matches.get_one::<String>(p.name) {
+        if let Some(value) = matches.try_get_one::<String>(p.name).ok().flatten() {
             call_args.insert(p.name.to_owned(), Value::String(value.clone()));
         } else if p.name == "instance_id"
             && let Some(instance) = context.global.instance.as_deref()
@@ -57,13 +57,13 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
             call_args.insert("instance_id".into(), Value::String(instance.to_owned()));
         }
     }
-    if let Some(source) = matches.get_one::<String>("body") {
+    if let Some(source) = matches.try_get_one::<String>("body").ok().flatten() {
         call_args.insert("body".into(), read_body(source)?);
     }
     let client = context.client()?;
     let response = client.api(op).args(call_args).send().await?;
     match &response.answer {
-        Answer::Bytes(bytes) => match matches.get_one::<PathBuf>("out") {
+        Answer::Bytes(bytes) => match matches.try_get_one::<PathBuf>("out").ok().flatten() {
             Some(path) => {
                 std::fs::write(path, bytes).map_err(Failure::Io)?;
                 context.printer.line(format!(
@@ -93,8 +93,7 @@ fn read_body(source: &str) -> Result<Value, Failure> {
     } else {
         std::fs::read_to_string(source).map_err(Failure::Io)?
     };
-    serde_json::from_str(&text)
-        .map_err(|e| Failure::Invalid(format!("--body is not JSON: {e}")))
+    serde_json::from_str(&text).map_err(|e| Failure::Invalid(format!("--body is not JSON: {e}")))
 }
 
 /// The clap command of one operation, from the document.

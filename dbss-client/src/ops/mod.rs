@@ -1,6 +1,9 @@
-//! One module per operation: the ergonomic wrapper around its generated builder.
+//! The ergonomic wrappers: one module per report operation, around its generated builder;
+//! `databases` and `audit_logs` on top of [`DbssClient::api`](crate::DbssClient::api).
 
+pub mod audit_logs;
 pub mod create_report;
+pub mod databases;
 pub mod delete;
 pub mod download;
 pub mod instances;

@@ -367,7 +367,8 @@ mod tests {
         assert!(create.body.is_some() && create.body_required);
         assert!(
             schemas
-                .operation(Operation::ListAuditInstancesLast).unwrap()
+                .operation(Operation::ListAuditInstancesLast)
+                .unwrap()
                 .body
                 .is_none()
         );
@@ -375,7 +376,10 @@ mod tests {
 
     #[test]
     fn path_and_query_rules_come_from_the_document() {
-        let download = schemas().unwrap().operation(Operation::DownloadAuditReport).unwrap();
+        let download = schemas()
+            .unwrap()
+            .operation(Operation::DownloadAuditReport)
+            .unwrap();
         let path = pairs(&[
             ("project_id", P),
             ("instance_id", P),
@@ -395,7 +399,10 @@ mod tests {
         assert_eq!(e.details.len(), 2, "{:?}", e.details);
         assert_eq!(e.details[1].1, "id must be at least 16 characters long");
 
-        let instances = schemas().unwrap().operation(Operation::ListAuditInstancesLast).unwrap();
+        let instances = schemas()
+            .unwrap()
+            .operation(Operation::ListAuditInstancesLast)
+            .unwrap();
         let path = pairs(&[("project_id", P)]);
         instances
             .check_params(&path, &pairs(&[("offset", "0"), ("limit", "1000")]))
@@ -418,7 +425,10 @@ mod tests {
 
     #[test]
     fn bodies_are_checked_against_the_component_schemas() {
-        let create = schemas().unwrap().operation(Operation::CreateReport).unwrap();
+        let create = schemas()
+            .unwrap()
+            .operation(Operation::CreateReport)
+            .unwrap();
         let ok = br#"{"template_id":"t8g7LJgBTpKZyZbbeTgS","start_time":"2025-08-20 16:00:00","end_time":"2025-08-21 07:03:31","db_ids":null}"#;
         create.check_body(ok).unwrap();
         let e = create
@@ -451,7 +461,10 @@ mod tests {
             "request body must be of type object"
         );
 
-        let list = schemas().unwrap().operation(Operation::ListAuditReports).unwrap();
+        let list = schemas()
+            .unwrap()
+            .operation(Operation::ListAuditReports)
+            .unwrap();
         list.check_body(br#"{"page":1,"size":100}"#).unwrap();
         assert_eq!(
             list.check_body(br#"{"page":0,"size":10}"#).unwrap_err().msg,

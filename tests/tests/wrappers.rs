@@ -1,0 +1,95 @@
+//! The lifecycle and audit-log wrappers against the mock: each reaches its operation once (or
+//! once per page) and decodes the answer into the generated types.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use dbss_client::types::operations::Operation;
+use dbss_client::{Credentials, DbssClient, Error};
+use dbss_contract_tests::document;
+use dbss_mock::MockServer;
+use futures::TryStreamExt;
+use serde_json::json;
+
+fn client(mock: &MockServer) -> DbssClient {
+    DbssClient::builder()
+        .env(Arc::new(|_: &str| None))
+        .endpoint(mock.base_url())
+        .project_id(mock.project_id())
+        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_database_lifecycle_goes_through_its_operations() {
+    let mock = MockServer::builder().start().await.unwrap();
+    let client = client(&mock);
+    let instance = mock.instance_id();
+
+    let databases: Vec<_> = client.list_databases(instance).try_collect().await.unwrap();
+    assert!(!databases.is_empty());
+    assert_eq!(mock.requests(Operation::ListAuditDatabasesNew), 1);
+
+    let doc = document::json();
+    let schema = &doc["components"]["schemas"]["CreateDatabaseRequestDatabase"];
+    let database =
+        serde_json::from_value(dbss_mock::synth::value_of(doc, schema, 0).unwrap()).unwrap();
+    client.add_database(instance, database).await.unwrap();
+    client
+        .set_database_audit(instance, "dbid0123456789abcdef", true)
+        .await
+        .unwrap();
+    client
+        .set_database_audit(instance, "dbid0123456789abcdef", false)
+        .await
+        .unwrap();
+    client
+        .delete_database(instance, "dbid0123456789abcdef")
+        .await
+        .unwrap();
+    client.stop_instance(instance).await.unwrap();
+    client.start_instance(instance).await.unwrap();
+    for (op, n) in [
+        (Operation::AddAuditDatabaseNew, 1),
+        (Operation::SwitchAuditDatabaseNew, 2),
+        (Operation::DeleteAuditDatabaseNew, 1),
+        (Operation::StopAuditInstanceNew, 1),
+        (Operation::StartAuditInstanceNew, 1),
+    ] {
+        assert_eq!(mock.requests(op), n, "{op}");
+    }
+}
+
+#[tokio::test]
+async fn audit_sqls_stream_pages_until_a_short_page() {
+    let mock = MockServer::builder().start().await.unwrap();
+    let client = client(&mock);
+    // The mock's answer holds one statement: a page of size 1 is full, so the stream asks for
+    // the next page while `total` (1 in the answer) allows, and stops.
+    let query = serde_json::from_value(json!({
+        "time": {"time_range": "DAY"}, "page": 1, "size": 1, "time_order": "DESC"
+    }))
+    .unwrap();
+    let sqls: Vec<_> = client
+        .audit_sqls(mock.instance_id(), query)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(sqls.len(), 1);
+    assert_eq!(mock.requests(Operation::ListAuditSqlsNew), 1);
+}
+
+#[tokio::test]
+async fn a_bad_instance_id_is_refused_before_sending() {
+    let mock = MockServer::builder().start().await.unwrap();
+    let err = client(&mock)
+        .set_database_audit("short", "dbid0123456789abcdef", true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation(v) if v.field == "instance_id"),
+        "{err}"
+    );
+    assert_eq!(mock.requests(Operation::SwitchAuditDatabaseNew), 0);
+}
