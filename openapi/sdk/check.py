@@ -106,6 +106,10 @@ def differences(surface, doc):
             out.append("operation %s: path %s, SDK %s" % (name, path, sop["path"]))
         if bool(op.get("deprecated")) != sop["deprecated"]:
             out.append("operation %s: deprecated %s, SDK %s" % (name, bool(op.get("deprecated")), sop["deprecated"]))
+        sdk_ct = sop["content_type"] if sop["content_type"] != "application/json" else None
+        if sop["body"] and op.get("x-dbss-content-type") != sdk_ct:
+            out.append("operation %s: content type %s, SDK %s"
+                       % (name, op.get("x-dbss-content-type") or "application/json", sop["content_type"]))
         doc_params = {}
         for p in op.get("parameters", []):
             p = d.deref(p, "parameters")
