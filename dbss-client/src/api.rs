@@ -96,10 +96,21 @@ impl ApiResponse {
 }
 
 /// JSON arguments by wire name: path and query parameters, and `body`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub(crate) struct Args {
     values: Map<String, Value>,
     body: Option<Value>,
+}
+
+/// Names only: a body may hold a password (e.g. `reset_db_om_password`), and no value is
+/// worth the risk of a log line.
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("params", &self.values.keys().collect::<Vec<_>>())
+            .field("body", &self.body.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// Decodes `value` into `T`; a string that does not decode as one is read as JSON (so `"10"`
@@ -346,5 +357,24 @@ impl ApiRequest<'_> {
             answer: success.value,
             request_id: success.request_id,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_argument_value() {
+        let mut args = Args::default();
+        args.values
+            .insert("instance_id".into(), Value::from("visible-name-only"));
+        args.body = Some(serde_json::json!({"password": "hunter2-secret"}));
+        let shown = format!("{args:?}");
+        assert!(shown.contains("instance_id"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("visible-name-only"),
+            "{shown}"
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Rust SDK for the Huawei Cloud DBSS audit-report API.
+//! Rust SDK for the Huawei Cloud DBSS API: the audit-report workflow, and every other
+//! operation of the official client by name through [`DbssClient::api`].
 //!
 //! [`DbssClient`] is the entry point: configure it with [`DbssClient::builder`] or
 //! [`DbssClient::from_env`], then call an operation, e.g. [`DbssClient::create_report`].
@@ -6,10 +7,11 @@
 //! field and rule, or carries the service's code, message and request id; retries never repeat
 //! a create-report that may have reached the server unless asked to.
 //!
-//! Layout: `generated.rs` is the progenitor client (never edited; see [`raw`]); everything else
-//! is handwritten: `hooks` (what every request passes through), `auth` (credentials and
+//! Layout: `generated.rs` is the progenitor client (never edited; see [`raw`]) and
+//! `generated_dispatch.rs` builds its requests from JSON arguments (never edited); everything
+//! else is handwritten: `api` (any operation by name), `hooks` (what every request passes through), `auth` (credentials and
 //! signing), `config`, `error`, `retry`, `execute` (attempts, timeouts, tracing), `ops`
-//! (one wrapper per operation), `prepared` and `transport` (create-report's hot path: the
+//! (the wrappers), `prepared` and `transport` (create-report's hot path: the
 //! request built once per call and sent over hyper-util, the same bytes as the generated
 //! client's).
 

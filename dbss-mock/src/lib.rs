@@ -1,7 +1,9 @@
 //! An embedded Huawei Cloud DBSS audit-report server, for demos, for the CLI's tests and for
 //! users' own tests: no cloud account needed.
 //!
-//! It serves the six operations of `openapi/dbss.json` on 127.0.0.1 from in-memory state,
+//! It serves every operation of `openapi/dbss.json` on 127.0.0.1 (the six of the report
+//! workflow from in-memory state, the others with the document's example or a value made from
+//! the response schema, see [`synth`]),
 //! authenticates every request as the API gateway does (IAM tokens, or AK/SK signatures checked
 //! with dbss-signer's verifier, "signature expired" beyond 15 minutes of clock skew), validates
 //! every request against the OpenAPI document, and can be told to misbehave in the ways real

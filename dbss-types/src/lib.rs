@@ -1,7 +1,8 @@
-//! Request and response types of the Huawei Cloud DBSS audit-report API.
+//! Request and response types of the Huawei Cloud DBSS API, and the table of its operations.
 //!
-//! Everything in this crate except [`open_enum`] is generated from `openapi/dbss.json` by
-//! `cargo xtask generate` (see `generated.rs`, never edited by hand). The types derive
+//! Everything in this crate except [`open_enum`] and the types of [`operations`] is generated
+//! from `openapi/dbss.json` by `cargo xtask generate` (`generated.rs` and
+//! `generated_operations.rs`, never edited by hand). The types derive
 //! `serde`, `schemars::JsonSchema` and `PartialEq`; optional fields that are unset are omitted
 //! from the JSON that is sent, and unknown fields in responses are ignored.
 //!
