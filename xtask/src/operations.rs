@@ -382,11 +382,21 @@ fn builder_fields(client: &syn::File) -> Result<Vec<Builder>, String> {
 
 /// `T` of `Option<T>`: an optional parameter's setter takes the `T`.
 fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    first_type_argument(ty, "Option")
+}
+
+/// `T` of `Result<T, _>`.
+fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
+    first_type_argument(ty, "Result").cloned()
+}
+
+/// The first type argument of `ty` when `ty` is a path ending in `wrapper<...>`.
+fn first_type_argument<'a>(ty: &'a syn::Type, wrapper: &str) -> Option<&'a syn::Type> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
     let last = path.path.segments.last()?;
-    if last.ident != "Option" {
+    if last.ident != wrapper {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
@@ -394,23 +404,6 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
     };
     match args.args.first()? {
         syn::GenericArgument::Type(t) => Some(t),
-        _ => None,
-    }
-}
-
-fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
         _ => None,
     }
 }

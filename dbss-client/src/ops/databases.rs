@@ -125,16 +125,19 @@ impl DbssClient {
 
     /// Starts an audit instance (`start_audit_instance_new`).
     pub async fn start_instance(&self, instance_id: &str) -> Result<(), Error> {
-        self.api(Operation::StartAuditInstanceNew)
-            .body(json!({ "instance_id": instance_id }))
-            .send()
-            .await?;
-        Ok(())
+        self.on_instance(Operation::StartAuditInstanceNew, instance_id)
+            .await
     }
 
     /// Stops an audit instance (`stop_audit_instance_new`).
     pub async fn stop_instance(&self, instance_id: &str) -> Result<(), Error> {
-        self.api(Operation::StopAuditInstanceNew)
+        self.on_instance(Operation::StopAuditInstanceNew, instance_id)
+            .await
+    }
+
+    /// An operation whose body names the instance it acts on (`ServerIdBean`).
+    async fn on_instance(&self, op: Operation, instance_id: &str) -> Result<(), Error> {
+        self.api(op)
             .body(json!({ "instance_id": instance_id }))
             .send()
             .await?;
