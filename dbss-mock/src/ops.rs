@@ -38,11 +38,7 @@ mod tests {
         let doc = crate::validate::document();
         for op in Operation::ALL {
             let item = doc
-                .pointer(&format!(
-                    "/paths/{}/{}",
-                    op.path_template().replace('~', "~0").replace('/', "~1"),
-                    op.method().to_ascii_lowercase()
-                ))
+                .pointer(&op.document_pointer())
                 .unwrap_or_else(|| panic!("{op}: path or method not in the document"));
             assert_eq!(
                 item.get("operationId").and_then(|v| v.as_str()),

@@ -14,9 +14,8 @@ const MAX_DEPTH: usize = 8;
 /// The JSON body of `op`'s 200 answer, or `None` when the answer has no JSON body.
 pub(crate) fn answer(doc: &Value, op: Operation) -> Result<Option<Value>, String> {
     let at = format!(
-        "/paths/{}/{}/responses/200/content/application~1json",
-        op.path_template().replace('~', "~0").replace('/', "~1"),
-        op.method().to_ascii_lowercase()
+        "{}/responses/200/content/application~1json",
+        op.document_pointer()
     );
     let Some(media) = doc.pointer(&at) else {
         return Ok(None);

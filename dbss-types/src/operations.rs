@@ -144,6 +144,16 @@ impl Operation {
             .collect()
     }
 
+    /// The JSON pointer of this operation's object in `openapi/dbss.json`, e.g.
+    /// `/paths/~1v2~1{project_id}~1audit~1instances/get`.
+    pub fn document_pointer(self) -> String {
+        format!(
+            "/paths/{}/{}",
+            self.path_template().replace('~', "~0").replace('/', "~1"),
+            self.method().to_ascii_lowercase()
+        )
+    }
+
     /// Position in [`Operation::ALL`].
     pub fn index(self) -> usize {
         self as usize
@@ -204,6 +214,10 @@ mod tests {
             assert_eq!(op.index(), i);
             assert_eq!(op.operation_id().parse::<Operation>(), Ok(op));
             assert_eq!(Operation::from_operation_id(op.operation_id()), Some(op));
+            assert!(
+                op.document_pointer()
+                    .ends_with(&op.method().to_ascii_lowercase())
+            );
             assert_eq!(op.name().parse::<Operation>(), Ok(op));
         }
         assert!("reports".parse::<Operation>().is_err());

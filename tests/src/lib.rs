@@ -6,6 +6,7 @@
 //! - [`document`]: the OpenAPI document, parsed once, and JSON-pointer look-ups into it;
 //! - [`json_schema`]: the OpenAPI 3.0 Schema Object → JSON Schema (2020-12) converter, so the
 //!   `jsonschema` crate can validate examples, request bodies and generated responses;
+//! - [`mock_client`]: a client of an in-process mock, signing with its AK/SK;
 //! - [`capture`]: a loopback HTTP server (127.0.0.1, ephemeral port) that records every request
 //!   and answers with a reply the test chooses;
 //! - [`wire`]: checks of what went on the wire (path templates with percent-encoded parameters,
@@ -14,4 +15,5 @@
 pub mod capture;
 pub mod document;
 pub mod json_schema;
+pub mod mock_client;
 pub mod wire;

@@ -6,12 +6,10 @@
 //! field, and the mock's counter of the operation shows nothing was sent.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
 use dbss_client::types::operations::{AnswerKind, Operation, ParamLocation};
-use dbss_client::{Credentials, DbssClient, Error, RetryPolicy};
-use dbss_contract_tests::document;
+use dbss_client::{DbssClient, Error, RetryPolicy};
 use dbss_contract_tests::json_schema;
+use dbss_contract_tests::{document, mock_client};
 use dbss_mock::MockServer;
 use serde_json::{Map, Value, json};
 
@@ -19,24 +17,14 @@ use serde_json::{Map, Value, json};
 const REPORT: &str = "Hx9QLJgBTpKZyZbbhTgS";
 
 fn client(mock: &MockServer) -> DbssClient {
-    DbssClient::builder()
-        .env(Arc::new(|_: &str| None))
-        .endpoint(mock.base_url())
-        .project_id(mock.project_id())
-        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
+    mock_client::aksk(mock)
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
 }
 
 fn operation_json(op: Operation) -> &'static Value {
-    document::json()
-        .pointer(&format!(
-            "/paths/{}/{}",
-            op.path_template().replace('~', "~0").replace('/', "~1"),
-            op.method().to_ascii_lowercase()
-        ))
-        .unwrap()
+    document::json().pointer(&op.document_pointer()).unwrap()
 }
 
 /// The schema of a parameter of `op`.
@@ -272,11 +260,7 @@ async fn bad_input_of_every_kind_is_refused_before_sending_for_every_operation()
 async fn a_post_that_may_have_been_sent_is_not_repeated_and_a_get_is() {
     use dbss_mock::Fault;
     let mock = MockServer::builder().start().await.unwrap();
-    let client = DbssClient::builder()
-        .env(Arc::new(|_: &str| None))
-        .endpoint(mock.base_url())
-        .project_id(mock.project_id())
-        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
+    let client = mock_client::aksk(&mock)
         .retry_policy(
             RetryPolicy::default()
                 .with_max_attempts(3)

@@ -2,23 +2,15 @@
 //! once per page) and decodes the answer into the generated types.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
 use dbss_client::types::operations::Operation;
-use dbss_client::{Credentials, DbssClient, Error};
-use dbss_contract_tests::document;
+use dbss_client::{DbssClient, Error};
+use dbss_contract_tests::{document, mock_client};
 use dbss_mock::MockServer;
 use futures::TryStreamExt;
 use serde_json::json;
 
 fn client(mock: &MockServer) -> DbssClient {
-    DbssClient::builder()
-        .env(Arc::new(|_: &str| None))
-        .endpoint(mock.base_url())
-        .project_id(mock.project_id())
-        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
-        .build()
-        .unwrap()
+    mock_client::aksk(mock).build().unwrap()
 }
 
 #[tokio::test]
