@@ -304,6 +304,7 @@ impl ApiRequest<'_> {
     /// Checks the arguments, then sends the request.
     pub async fn send(&self) -> Result<ApiResponse, Error> {
         let client = self.client;
+        let project_id = client.resolve_project_id().await?;
         let info = self.operation.info();
         let known: Vec<&str> = info.params.iter().map(|p| p.name).collect();
         if let Some(unknown) = self
@@ -335,7 +336,7 @@ impl ApiRequest<'_> {
         }
         let attempt = crate::generated_dispatch::prepare(
             &client.raw,
-            &client.project_id,
+            project_id,
             self.operation,
             &self.args,
         )?;

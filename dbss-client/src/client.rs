@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use reqwest::header::HeaderValue;
 
-use crate::auth::Credentials;
+use crate::auth::{ChainOptions, Credentials};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{self, ConfigError, Timeouts};
 use crate::error::Error;
@@ -18,7 +18,7 @@ use crate::validate;
 /// environment.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
-fn process_env() -> EnvLookup {
+pub(crate) fn process_env() -> EnvLookup {
     Arc::new(|name| std::env::var(name).ok())
 }
 
@@ -45,7 +45,6 @@ pub struct DbssClient {
     pub(crate) transport: Option<Arc<crate::transport::Transport>>,
     /// The create-report URL of each instance used so far.
     pub(crate) create_report_urls: Arc<crate::prepared::UrlCache>,
-    pub(crate) project_id: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
 }
@@ -55,7 +54,7 @@ impl fmt::Debug for DbssClient {
         // `raw` holds the credentials; its Debug is redacted, but the endpoint is what matters.
         f.debug_struct("DbssClient")
             .field("endpoint", &self.endpoint())
-            .field("project_id", &self.project_id)
+            .field("project_id", &self.project_id())
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .finish_non_exhaustive()
@@ -70,7 +69,8 @@ impl DbssClient {
 
     /// A client configured from the environment alone:
     /// `DBSS_ENDPOINT` (a base URL) or `DBSS_REGION` (else `HUAWEICLOUD_SDK_REGION`), and the
-    /// credential chain (explicit → environment → profile file) for credentials and project id.
+    /// credential chain (OIDC → environment → profile file → ECS metadata → CCE pod identity)
+    /// for credentials and project id.
     pub fn from_env() -> Result<Self, Error> {
         Self::builder().from_env_vars().build()
     }
@@ -94,9 +94,18 @@ impl DbssClient {
         url
     }
 
-    /// The project every request is made in.
-    pub fn project_id(&self) -> &str {
-        &self.project_id
+    /// The project every request is made in, if known yet: given, found with the credentials,
+    /// or discovered from IAM by an earlier request. [`resolve_project_id`](Self::resolve_project_id)
+    /// discovers it when needed.
+    pub fn project_id(&self) -> Option<&str> {
+        self.raw.inner.auth.known_project_id()
+    }
+
+    /// The project every request is made in, asking IAM for the project of the region the
+    /// first time when none was given (`GET /v3/projects?name=<region>`, as the official SDK
+    /// does); the answer is cached.
+    pub async fn resolve_project_id(&self) -> Result<&str, Error> {
+        Ok(self.raw.inner.auth.project_id().await?)
     }
 
     /// The default retry policy of this client.
@@ -125,6 +134,7 @@ pub struct DbssClientBuilder {
     allow_insecure_http: bool,
     project_id: Option<String>,
     credentials: Option<Credentials>,
+    chain: ChainOptions,
     user_agent_suffix: Option<String>,
     http_client: Option<reqwest::Client>,
     timeouts: Timeouts,
@@ -141,6 +151,7 @@ impl Default for DbssClientBuilder {
             allow_insecure_http: false,
             project_id: None,
             credentials: None,
+            chain: ChainOptions::default(),
             user_agent_suffix: None,
             http_client: None,
             timeouts: Timeouts::default(),
@@ -159,6 +170,7 @@ impl fmt::Debug for DbssClientBuilder {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("project_id", &self.project_id)
             .field("credentials", &self.credentials)
+            .field("chain", &self.chain)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
@@ -181,21 +193,38 @@ impl DbssClientBuilder {
         self
     }
 
-    /// Allows plain `http://` to a host that is not loopback (credentials travel unencrypted).
+    /// Allows plain `http://` to a host that is not loopback (credentials travel unencrypted):
+    /// the endpoint, and the STS and IAM endpoints credentials are fetched from.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
     }
 
-    /// The project id (32 to 64 characters). Default: the one the credential sources provide.
+    /// The project id (32 to 64 characters). Default: the one the credential sources provide,
+    /// else, with AK/SK or temporary credentials and a region, the one IAM names for the region
+    /// (discovered on first use).
     pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
         self.project_id = Some(project_id.into());
         self
     }
 
-    /// The credentials. Default: the chain (environment, then profile file).
+    /// The credentials. Default: the official SDK's chain (OIDC, environment, profile file,
+    /// ECS metadata, CCE pod identity; see [`resolve_default_chain`](crate::auth::resolve_default_chain)).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// The profile file the chain reads, instead of `$HUAWEICLOUD_SDK_CREDENTIALS_FILE` or
+    /// `~/.huaweicloud/credentials` (a missing file is then an error).
+    pub fn credentials_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.chain.credentials_file = Some(path.into());
+        self
+    }
+
+    /// The section of the profile file the chain reads (default `basic`, the official SDK's).
+    pub fn profile(mut self, section: impl Into<String>) -> Self {
+        self.chain.profile = Some(section.into());
         self
     }
 
@@ -264,9 +293,16 @@ impl DbssClientBuilder {
             (None, None) => return Err(ConfigError::NoEndpoint.into()),
         };
 
-        let (credentials, chain_project_id) = match self.credentials {
-            Some(credentials) => (credentials, None),
-            None => crate::auth::resolve_chain(&*self.env)?,
+        let (credentials, chain_project_id, profile_iam_endpoint) = match self.credentials {
+            Some(credentials) => (credentials, None, None),
+            None => {
+                let resolved = crate::auth::resolve_chain(&self.chain, &*self.env)?;
+                (
+                    resolved.credentials,
+                    resolved.project_id,
+                    resolved.iam_endpoint,
+                )
+            }
         };
         // Password credentials obtain tokens from the IAM endpoint of the same region.
         let credentials = match crate::auth::iam_endpoint(self.region.as_deref(), &*self.env) {
@@ -276,9 +312,10 @@ impl DbssClientBuilder {
         let project_id = self
             .project_id
             .or(chain_project_id)
-            .or_else(|| (self.env)("HUAWEICLOUD_SDK_PROJECT_ID"))
-            .ok_or(ConfigError::NoProjectId)?;
-        validate::project_or_instance_id("project_id", &project_id)?;
+            .or_else(|| (self.env)("HUAWEICLOUD_SDK_PROJECT_ID").filter(|v| !v.trim().is_empty()));
+        if let Some(project_id) = &project_id {
+            validate::project_or_instance_id("project_id", project_id)?;
+        }
 
         let user_agent = match &self.user_agent_suffix {
             Some(suffix) => {
@@ -301,20 +338,28 @@ impl DbssClientBuilder {
                     .map(Arc::new),
             ),
         };
-        let inner = Inner::new(
+        let auth = crate::auth::Auth::new(
             credentials,
-            self.clock.clone(),
-            user_agent,
-            Some(project_id.clone()),
-            http.clone(),
+            crate::auth::AuthSettings {
+                clock: self.clock.clone(),
+                project_id,
+                http: http.clone(),
+                region: self.region.clone(),
+                allow_insecure_http: self.allow_insecure_http,
+                iam_endpoint: profile_iam_endpoint,
+                env: Arc::clone(&self.env),
+            },
         );
-        inner.auth.check()?;
+        if !auth.has_project() {
+            return Err(ConfigError::NoProjectId.into());
+        }
+        auth.check()?;
+        let inner = Inner::with_auth(auth, user_agent);
         Ok(DbssClient {
             raw: raw::Client::new_with_client(&base_url, http, inner),
             base_url: parsed_base_url,
             transport,
             create_report_urls: Arc::default(),
-            project_id,
             retry: self.retry,
             timeouts: self.timeouts,
         })

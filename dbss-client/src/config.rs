@@ -75,7 +75,7 @@ pub enum ConfigError {
     },
     /// No project id was given or found in the credential sources.
     #[error(
-        "no project id: give one with the builder, or set HUAWEICLOUD_SDK_PROJECT_ID or project_id in the credentials file"
+        "no project id: give one with the builder, set HUAWEICLOUD_SDK_PROJECT_ID or project_id in the credentials file, or give a region so that it can be discovered from IAM (AK/SK or temporary credentials)"
     )]
     NoProjectId,
     /// The user-agent suffix is not a valid header value.
@@ -151,7 +151,7 @@ pub(crate) fn check_endpoint(
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") {
         return true;
     }

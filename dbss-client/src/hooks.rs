@@ -34,8 +34,22 @@ impl Inner {
         project_id: Option<String>,
         http: reqwest::Client,
     ) -> Self {
+        let settings = crate::auth::AuthSettings {
+            clock,
+            project_id,
+            http,
+            region: None,
+            allow_insecure_http: false,
+            iam_endpoint: None,
+            env: crate::client::process_env(),
+        };
+        Self::with_auth(Auth::new(credentials, settings), user_agent)
+    }
+
+    /// Hooks around a ready auth layer.
+    pub(crate) fn with_auth(auth: Auth, user_agent: HeaderValue) -> Self {
         Self {
-            auth: Arc::new(Auth::new(credentials, clock, project_id, http)),
+            auth: Arc::new(auth),
             user_agent,
         }
     }

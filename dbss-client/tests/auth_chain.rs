@@ -254,8 +254,9 @@ fn half_set_sources_are_errors_not_fall_throughs() {
 #[test]
 fn nothing_found_lists_what_was_tried() {
     let home = tempfile::tempdir().unwrap();
-    let err =
-        resolve_default_chain(None, &env(&[("HOME", home.path().to_str().unwrap())])).unwrap_err();
+    let home_path = home.path().to_str().unwrap();
+    let off = ("DBSS_METADATA_DISABLED", "true");
+    let err = resolve_default_chain(None, &env(&[("HOME", home_path), off])).unwrap_err();
     let CredentialsError::NotFound { tried } = &err else {
         panic!("{err:?}");
     };
@@ -263,17 +264,20 @@ fn nothing_found_lists_what_was_tried() {
     assert_eq!(
         tried,
         &vec![
-            "explicit credentials: none given".to_owned(),
-            "environment variables: neither HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK nor DBSS_AUTH_TOKEN is set".to_owned(),
+            "OIDC: HUAWEICLOUD_OIDC_PROVIDER_URN is not set".to_owned(),
+            "environment variables: none of HUAWEICLOUD_SDK_IDP_ID/HUAWEICLOUD_SDK_ID_TOKEN_FILE, DBSS_AUTH_TOKEN, HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK is set".to_owned(),
             format!("profile file {}: not found", path.display()),
+            "ECS metadata service: disabled by DBSS_METADATA_DISABLED".to_owned(),
+            "CCE pod identity: HC_CONTAINER_CREDENTIALS_FULL_URI and HC_CONTAINER_AUTHORIZATION_TOKEN_FILE are not both set".to_owned(),
         ]
     );
     assert!(
         err.to_string()
-            .starts_with("no credentials found; tried: explicit credentials")
+            .starts_with("no credentials found; tried: OIDC: "),
+        "{err}"
     );
 
-    let err = resolve_default_chain(None, &env(&[])).unwrap_err();
+    let err = resolve_default_chain(None, &env(&[off])).unwrap_err();
     assert!(
         err.to_string()
             .contains("HUAWEICLOUD_SDK_CREDENTIALS_FILE is not set and there is no home directory"),
@@ -281,11 +285,29 @@ fn nothing_found_lists_what_was_tried() {
     );
 
     let home = home_with_profile("[basic]\nproject_id = p\n");
-    let err =
-        resolve_default_chain(None, &env(&[("HOME", home.path().to_str().unwrap())])).unwrap_err();
+    let err = resolve_default_chain(None, &env(&[("HOME", home.path().to_str().unwrap()), off]))
+        .unwrap_err();
     assert!(
-        err.to_string().ends_with(": [basic] has no ak and sk"),
+        err.to_string()
+            .contains(": [basic] has neither ak and sk nor idp_id and id_token_file; ECS metadata"),
         "{err}"
+    );
+}
+
+/// With the first three sources empty, the chain ends in the sources only a request can try:
+/// the ECS metadata service, then CCE pod identity, on first use (nothing is asked here).
+#[test]
+fn nothing_static_leaves_metadata_and_pod_identity_for_first_use() {
+    let home = tempfile::tempdir().unwrap();
+    let r = resolve_default_chain(None, &env(&[("HOME", home.path().to_str().unwrap())])).unwrap();
+    assert_eq!(r.source, CredentialSource::MetadataOrPodIdentity);
+    assert!(
+        matches!(
+            r.credentials,
+            Credentials::Temporary(dbss_client::auth::TemporarySource::ChainTail(_))
+        ),
+        "{:?}",
+        r.credentials
     );
 }
 

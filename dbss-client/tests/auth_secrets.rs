@@ -142,11 +142,24 @@ fn debug_and_display_of_every_credentials_type_are_exact_and_redacted() {
     assert_eq!(
         format!("{resolved:?}"),
         "ResolvedCredentials { credentials: AkSk(AkSkCredentials { access_key_id: \"AK-PUBLIC\", \
-         secret_key: [REDACTED], security_token: None }), project_id: Some(\"p\"), source: Environment }"
+         secret_key: [REDACTED], security_token: None }), project_id: Some(\"p\"), iam_endpoint: None, source: Environment }"
     );
     assert_eq!(
         CredentialSource::ProfileFile(PathBuf::from("/x/credentials")).to_string(),
         "profile file /x/credentials"
+    );
+
+    // Temporary sources: an inline OIDC id token is a secret too.
+    let oidc = dbss_client::auth::OidcConfig::with_id_token("urn:p", "urn:a", SECURITY_TOKEN);
+    let creds = Credentials::temporary(dbss_client::auth::TemporarySource::Oidc(oidc));
+    assert_no_secret("OIDC Debug", &format!("{creds:?}"));
+    assert_eq!(
+        creds.to_string(),
+        "temporary credentials from OIDC (STS assume-with-oidc)"
+    );
+    assert!(
+        format!("{creds:?}").contains("Inline([REDACTED])"),
+        "{creds:?}"
     );
 }
 

@@ -128,7 +128,7 @@ fn from_env_vars_reads_endpoint_region_and_project() {
         .build()
         .unwrap();
     assert_eq!(c.endpoint(), "http://127.0.0.1:9");
-    assert_eq!(c.project_id(), PROJECT);
+    assert_eq!(c.project_id(), Some(PROJECT));
     let c = DbssClient::builder()
         .env(env(&[
             ("DBSS_REGION", "cn-east-3"),

@@ -1,6 +1,10 @@
-//! Where credentials come from: explicit, then the environment, then the profile file — the
-//! order of the official SDKs (which would go on to the ECS metadata service; this SDK does
-//! not).
+//! Where credentials come from: explicit, else the official SDK's chain — OIDC, then the
+//! environment, then the profile file, then the ECS metadata service, then CCE pod identity.
+//!
+//! The first three are decided without the network, when the client is built: a source that
+//! is configured is used (and a half-configured one is an error, so that a typo is not
+//! silently replaced by other credentials). The last two can only be tried by asking them, so
+//! they are tried in order on first use, and the first that answers is kept.
 //!
 //! The environment is passed in as a function (`&dyn Fn(&str) -> Option<String>`, e.g.
 //! [`process_env`]) so tests never have to mutate the process environment, and so that the
@@ -12,6 +16,11 @@ use std::path::{Path, PathBuf};
 use super::credentials::Credentials;
 use super::error::CredentialsError;
 use super::profile;
+use super::sources::{
+    ChainTail, ENV_ID_TOKEN_FILE, ENV_IDP_ID, ENV_METADATA_DISABLED, ENV_OIDC_PROVIDER_URN,
+    ENV_POD_CREDENTIALS_URI, ENV_POD_TOKEN_FILE, FederatedConfig, MetadataConfig, OidcConfig,
+    PodIdentityConfig, TemporarySource, federated_from_env,
+};
 
 /// The access key id variable of the official SDKs.
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -21,6 +30,8 @@ pub const ENV_SK: &str = "HUAWEICLOUD_SDK_SK";
 pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
 /// The project id variable of the official SDKs.
 pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
+/// The domain (account) id variable of the official SDKs.
+pub const ENV_DOMAIN_ID: &str = "HUAWEICLOUD_SDK_DOMAIN_ID";
 /// A ready IAM token (specific to this SDK).
 pub const ENV_AUTH_TOKEN: &str = "DBSS_AUTH_TOKEN";
 /// The variable naming the profile file, overriding `~/.huaweicloud/credentials`.
@@ -44,6 +55,17 @@ pub enum CredentialSource {
     Environment,
     /// The `[basic]` section of this profile file.
     ProfileFile(PathBuf),
+    /// OIDC: an id token exchanged at STS (`HUAWEICLOUD_OIDC_*`).
+    Oidc,
+    /// A federated identity provider's id token exchanged at IAM (`HUAWEICLOUD_SDK_IDP_ID` +
+    /// `HUAWEICLOUD_SDK_ID_TOKEN_FILE`, or `idp_id` + `id_token_file` in the profile file).
+    Federated,
+    /// The ECS metadata service (the agency of the server).
+    EcsMetadata,
+    /// CCE pod identity (`HC_CONTAINER_CREDENTIALS_FULL_URI`).
+    PodIdentity,
+    /// The chain's tail, tried on first use: the ECS metadata service, then CCE pod identity.
+    MetadataOrPodIdentity,
 }
 
 impl fmt::Display for CredentialSource {
@@ -52,6 +74,13 @@ impl fmt::Display for CredentialSource {
             Self::Explicit => f.write_str("explicit credentials"),
             Self::Environment => f.write_str("environment variables"),
             Self::ProfileFile(p) => write!(f, "profile file {}", p.display()),
+            Self::Oidc => f.write_str("OIDC (STS assume-with-oidc)"),
+            Self::Federated => f.write_str("federated id token (IAM)"),
+            Self::EcsMetadata => f.write_str("ECS metadata service"),
+            Self::PodIdentity => f.write_str("CCE pod identity"),
+            Self::MetadataOrPodIdentity => {
+                f.write_str("ECS metadata service, then CCE pod identity (tried on first use)")
+            }
         }
     }
 }
@@ -66,8 +95,21 @@ pub struct ResolvedCredentials {
     /// `project_id` when the credentials came from that file. An explicitly configured project
     /// id should take precedence over this one.
     pub project_id: Option<String>,
+    /// The profile file's `iam_endpoint`, when the credentials came from it.
+    pub iam_endpoint: Option<String>,
     /// Where the credentials came from.
     pub source: CredentialSource,
+}
+
+/// Choices that change where the chain looks.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ChainOptions {
+    /// The profile file to read instead of `$HUAWEICLOUD_SDK_CREDENTIALS_FILE` or
+    /// `~/.huaweicloud/credentials`.
+    pub credentials_file: Option<PathBuf>,
+    /// The section of the profile file to read (default `basic`, the official SDK's).
+    pub profile: Option<String>,
 }
 
 /// A variable's value; empty (or blank) counts as unset, as in the official SDKs, where `""` is
@@ -78,21 +120,31 @@ fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Finds credentials in the order the official SDKs use: `explicit` if given, else the
-/// environment, else the profile file.
+/// Finds credentials in the order the official SDK uses: `explicit` if given, else
 ///
-/// - **Environment**: `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK` (+ optional
-///   `HUAWEICLOUD_SDK_SECURITY_TOKEN`), or `DBSS_AUTH_TOKEN` (a ready IAM token; when both are
-///   set the token wins, being the more specific choice). An AK without an SK, an SK without an
-///   AK, or a security token without both is an error ([`CredentialsError::Incomplete`]).
-/// - **Profile file**: `$HUAWEICLOUD_SDK_CREDENTIALS_FILE`, or `~/.huaweicloud/credentials`
-///   (home from `HOME`, or `USERPROFILE` on Windows), INI section `[basic]` with `ak`, `sk`,
-///   `security_token`, `project_id`. A missing default file is skipped; a missing file named by
-///   the variable is an error. A file that group or others may access is used with a warning.
+/// 1. **OIDC**: `HUAWEICLOUD_OIDC_PROVIDER_URN`, `_AGENCY_URN` and `_ID_TOKEN` or
+///    `_TOKEN_FILE` (see [`OidcConfig`](crate::auth::OidcConfig)), exchanged at STS on first use.
+/// 2. **Environment**: `HUAWEICLOUD_SDK_IDP_ID` + `HUAWEICLOUD_SDK_ID_TOKEN_FILE` (federated,
+///    exchanged at IAM on first use), else `DBSS_AUTH_TOKEN` (a ready IAM token, specific to
+///    this SDK), else `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK` (+
+///    `HUAWEICLOUD_SDK_SECURITY_TOKEN`).
+/// 3. **Profile file**: `$HUAWEICLOUD_SDK_CREDENTIALS_FILE`, or `~/.huaweicloud/credentials`
+///    (home from `HOME`, or `USERPROFILE` on Windows), read as Python's `configparser` reads it,
+///    section `[basic]`: `idp_id` + `id_token_file` (federated), else `ak`, `sk`,
+///    `security_token`; and `project_id`, `iam_endpoint`. A missing default file is skipped; a
+///    missing file named by the variable is an error. A file that group or others may access
+///    is used with a warning.
+/// 4. **ECS metadata service**, then 5. **CCE pod identity** (`HC_CONTAINER_CREDENTIALS_FULL_URI`
+///    + `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`): only a request can tell whether they work, so
+///    they are tried on first use, in that order ([`CredentialSource::MetadataOrPodIdentity`]).
+///    `DBSS_METADATA_DISABLED=true` leaves the metadata service out; with it left out and pod
+///    identity not configured, the chain fails here with [`CredentialsError::NotFound`].
 ///
-/// The project id comes from `HUAWEICLOUD_SDK_PROJECT_ID`, or from the profile file when the
-/// credentials came from it. A `debug` log names the source used (never a secret). When no
-/// source has credentials the error lists what was tried.
+/// Half-set sources (an AK without an SK, an OIDC provider without an agency...) are errors
+/// ([`CredentialsError::Incomplete`]) rather than reasons to look further. The project id comes
+/// from `HUAWEICLOUD_SDK_PROJECT_ID`, or from the profile file when the credentials came from
+/// it. A `debug` log names the source used (never a secret); the error of a chain that finds
+/// nothing lists what each source said.
 ///
 /// ```
 /// use dbss_client::auth::{CredentialSource, resolve_default_chain};
@@ -112,6 +164,16 @@ pub fn resolve_default_chain(
     explicit: Option<Credentials>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ResolvedCredentials, CredentialsError> {
+    resolve_chain_with(explicit, &ChainOptions::default(), env)
+}
+
+/// [`resolve_default_chain`] with a profile file or section chosen by the caller (the CLI's
+/// `--credentials-file` and `--profile`).
+pub fn resolve_chain_with(
+    explicit: Option<Credentials>,
+    options: &ChainOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ResolvedCredentials, CredentialsError> {
     let env_project_id = var(env, ENV_PROJECT_ID);
     if let Some(credentials) = explicit {
         return Ok(found(
@@ -120,52 +182,81 @@ pub fn resolve_default_chain(
             CredentialSource::Explicit,
         ));
     }
-    let mut tried = vec!["explicit credentials: none given".to_owned()];
+    let mut tried = vec![];
 
-    if let Some(credentials) = from_env_vars(env)? {
-        return Ok(found(
-            credentials,
-            env_project_id,
-            CredentialSource::Environment,
-        ));
+    match OidcConfig::from_env_with(env)? {
+        Some(oidc) => {
+            return Ok(found(
+                Credentials::temporary(TemporarySource::Oidc(oidc)),
+                env_project_id,
+                CredentialSource::Oidc,
+            ));
+        }
+        None => tried.push(format!("OIDC: {ENV_OIDC_PROVIDER_URN} is not set")),
+    }
+
+    if let Some((credentials, source)) = from_env_vars(env)? {
+        return Ok(found(credentials, env_project_id, source));
     }
     tried.push(format!(
-        "environment variables: neither {ENV_AK}/{ENV_SK} nor {ENV_AUTH_TOKEN} is set"
+        "environment variables: none of {ENV_IDP_ID}/{ENV_ID_TOKEN_FILE}, {ENV_AUTH_TOKEN}, \
+         {ENV_AK}/{ENV_SK} is set"
     ));
 
-    let (path, explicit_path) = match var(env, ENV_CREDENTIALS_FILE) {
-        Some(p) => (Some(PathBuf::from(p)), true),
-        None => (default_profile_path(env), false),
+    let (path, explicit_path) = match (&options.credentials_file, var(env, ENV_CREDENTIALS_FILE)) {
+        (Some(p), _) => (Some(p.clone()), true),
+        (None, Some(p)) => (Some(PathBuf::from(p)), true),
+        (None, None) => (default_profile_path(env), false),
     };
-    let Some(path) = path else {
-        tried.push(format!(
+    let section = options.profile.as_deref().unwrap_or(DEFAULT_SECTION);
+    match &path {
+        None => tried.push(format!(
             "profile file: {ENV_CREDENTIALS_FILE} is not set and there is no home directory"
+        )),
+        Some(path) => match read_profile(path, section, explicit_path)? {
+            ProfileOutcome::Found(mut resolved) => {
+                resolved.project_id = env_project_id.or(resolved.project_id);
+                tracing::debug!(source = %resolved.source, credentials = %resolved.credentials, "using credentials");
+                return Ok(resolved);
+            }
+            ProfileOutcome::Missing(why) => {
+                tried.push(format!("profile file {}: {why}", path.display()));
+            }
+        },
+    }
+
+    let metadata =
+        (!MetadataConfig::disabled_by_env(env)).then(|| MetadataConfig::from_env_with(env));
+    let pod = PodIdentityConfig::from_env_with(env);
+    if metadata.is_none() && pod.is_none() {
+        tried.push(format!(
+            "ECS metadata service: disabled by {ENV_METADATA_DISABLED}"
+        ));
+        tried.push(format!(
+            "CCE pod identity: {ENV_POD_CREDENTIALS_URI} and {ENV_POD_TOKEN_FILE} are not both set"
         ));
         return Err(not_found(tried));
-    };
-    match read_profile(&path, explicit_path)? {
-        ProfileOutcome::Found {
-            credentials,
-            project_id,
-        } => Ok(found(
-            credentials,
-            env_project_id.or(project_id),
-            CredentialSource::ProfileFile(path),
-        )),
-        ProfileOutcome::Missing(why) => {
-            tried.push(format!("profile file {}: {why}", path.display()));
-            Err(not_found(tried))
-        }
     }
+    Ok(found(
+        Credentials::temporary(TemporarySource::ChainTail(ChainTail {
+            metadata,
+            pod,
+            tried,
+        })),
+        env_project_id,
+        CredentialSource::MetadataOrPodIdentity,
+    ))
 }
 
-/// The chain without explicit credentials, as the client builder uses it: the credentials and
-/// the project id found with them.
+/// The section of the profile file the official SDK reads for regional services.
+const DEFAULT_SECTION: &str = "basic";
+
+/// The chain without explicit credentials, as the client builder uses it.
 pub(crate) fn resolve_chain(
+    options: &ChainOptions,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Credentials, Option<String>), CredentialsError> {
-    let resolved = resolve_default_chain(None, env)?;
-    Ok((resolved.credentials, resolved.project_id))
+) -> Result<ResolvedCredentials, CredentialsError> {
+    resolve_chain_with(None, options, env)
 }
 
 fn found(
@@ -177,6 +268,7 @@ fn found(
     ResolvedCredentials {
         credentials,
         project_id,
+        iam_endpoint: None,
         source,
     }
 }
@@ -187,8 +279,8 @@ fn not_found(tried: Vec<String>) -> CredentialsError {
 }
 
 impl Credentials {
-    /// Credentials from this process's environment variables; see [`resolve_default_chain`]
-    /// for the variables and rules. An error if none are set.
+    /// Credentials from this process's environment variables (step 2 of
+    /// [`resolve_default_chain`]). An error if none are set.
     pub fn from_env() -> Result<ResolvedCredentials, CredentialsError> {
         Self::from_env_with(&process_env)
     }
@@ -198,13 +290,26 @@ impl Credentials {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<ResolvedCredentials, CredentialsError> {
         match from_env_vars(env)? {
-            Some(credentials) => Ok(found(
-                credentials,
+            Some((credentials, source)) => Ok(found(credentials, var(env, ENV_PROJECT_ID), source)),
+            None => Err(not_found(vec![format!(
+                "environment variables: none of {ENV_IDP_ID}/{ENV_ID_TOKEN_FILE}, \
+                 {ENV_AUTH_TOKEN}, {ENV_AK}/{ENV_SK} is set"
+            )])),
+        }
+    }
+
+    /// OIDC credentials from the `HUAWEICLOUD_OIDC_*` variables (step 1 of the chain).
+    pub fn from_oidc_env_with(
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ResolvedCredentials, CredentialsError> {
+        match OidcConfig::from_env_with(env)? {
+            Some(oidc) => Ok(found(
+                Credentials::temporary(TemporarySource::Oidc(oidc)),
                 var(env, ENV_PROJECT_ID),
-                CredentialSource::Environment,
+                CredentialSource::Oidc,
             )),
             None => Err(not_found(vec![format!(
-                "environment variables: neither {ENV_AK}/{ENV_SK} nor {ENV_AUTH_TOKEN} is set"
+                "OIDC: {ENV_OIDC_PROVIDER_URN} is not set"
             )])),
         }
     }
@@ -214,16 +319,20 @@ impl Credentials {
     pub fn from_profile_file(
         path: impl AsRef<Path>,
     ) -> Result<ResolvedCredentials, CredentialsError> {
+        Self::from_profile_section(path, DEFAULT_SECTION)
+    }
+
+    /// Like [`from_profile_file`](Self::from_profile_file), reading section `[section]`.
+    pub fn from_profile_section(
+        path: impl AsRef<Path>,
+        section: &str,
+    ) -> Result<ResolvedCredentials, CredentialsError> {
         let path = path.as_ref();
-        match read_profile(path, true)? {
-            ProfileOutcome::Found {
-                credentials,
-                project_id,
-            } => Ok(found(
-                credentials,
-                project_id,
-                CredentialSource::ProfileFile(path.to_owned()),
-            )),
+        match read_profile(path, section, true)? {
+            ProfileOutcome::Found(resolved) => {
+                tracing::debug!(source = %resolved.source, credentials = %resolved.credentials, "using credentials");
+                Ok(resolved)
+            }
             ProfileOutcome::Missing(why) => Err(not_found(vec![format!(
                 "profile file {}: {why}",
                 path.display()
@@ -235,7 +344,14 @@ impl Credentials {
 /// The credentials in the environment, `None` if there are none, an error if half set.
 fn from_env_vars(
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<Credentials>, CredentialsError> {
+) -> Result<Option<(Credentials, CredentialSource)>, CredentialsError> {
+    // Federated wins over AK/SK when both are set, as in the official SDK.
+    if let Some(federated) = federated_from_env(env) {
+        return Ok(Some((
+            Credentials::temporary(TemporarySource::Federated(federated)),
+            CredentialSource::Federated,
+        )));
+    }
     let ak_sk = ak_sk(
         var(env, ENV_AK),
         var(env, ENV_SK),
@@ -247,9 +363,12 @@ fn from_env_vars(
         if ak_sk.is_some() {
             tracing::debug!("{ENV_AUTH_TOKEN} takes precedence over {ENV_AK}/{ENV_SK}");
         }
-        return Ok(Some(Credentials::token(token)));
+        return Ok(Some((
+            Credentials::token(token),
+            CredentialSource::Environment,
+        )));
     }
-    Ok(ak_sk)
+    Ok(ak_sk.map(|c| (c, CredentialSource::Environment)))
 }
 
 /// AK/SK credentials from the three values of one source; `names` are how that source calls
@@ -283,6 +402,81 @@ fn ak_sk(
     }
 }
 
+enum ProfileOutcome {
+    Found(ResolvedCredentials),
+    /// No credentials in it, and why (for the "tried" list).
+    Missing(String),
+}
+
+/// Reads section `section` of the profile file. A missing file is an error only if
+/// `must_exist`.
+fn read_profile(
+    path: &Path,
+    section: &str,
+    must_exist: bool,
+) -> Result<ProfileOutcome, CredentialsError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+            return Ok(ProfileOutcome::Missing("not found".to_owned()));
+        }
+        Err(source) => {
+            return Err(CredentialsError::ProfileFile {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    warn_if_accessible_by_others(path);
+    let syntax = |e: profile::SyntaxError| CredentialsError::ProfileSyntax {
+        path: path.to_owned(),
+        line: e.line,
+        reason: e.reason,
+    };
+    let Some(items) = profile_items(&text, section).map_err(syntax)? else {
+        return Ok(ProfileOutcome::Missing(format!("no [{section}] section")));
+    };
+    // Empty values count as absent, as the official SDK's `if ak and sk` treats them.
+    let get = |key: &str| {
+        items
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let source = || CredentialSource::ProfileFile(path.to_owned());
+    let iam_endpoint = get("iam_endpoint");
+    let credentials = match (get("idp_id"), get("id_token_file")) {
+        (Some(idp), Some(file)) => {
+            let mut federated = FederatedConfig::new(idp, file);
+            if let Some(endpoint) = &iam_endpoint {
+                federated = federated.with_iam_endpoint(endpoint.clone());
+            }
+            Some(Credentials::temporary(TemporarySource::Federated(
+                federated,
+            )))
+        }
+        _ => ak_sk(
+            get("ak"),
+            get("sk"),
+            get("security_token"),
+            ["ak", "sk", "security_token"],
+            source,
+        )?,
+    };
+    Ok(match credentials {
+        Some(credentials) => ProfileOutcome::Found(ResolvedCredentials {
+            credentials,
+            project_id: get("project_id"),
+            iam_endpoint,
+            source: source(),
+        }),
+        None => ProfileOutcome::Missing(format!(
+            "[{section}] has neither ak and sk nor idp_id and id_token_file"
+        )),
+    })
+}
+
 /// `~/.huaweicloud/credentials`, if there is a home directory.
 fn default_profile_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let home = var(env, "HOME").or_else(|| {
@@ -293,54 +487,6 @@ fn default_profile_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf>
         }
     })?;
     Some(PathBuf::from(home).join(".huaweicloud").join("credentials"))
-}
-
-enum ProfileOutcome {
-    Found {
-        credentials: Credentials,
-        project_id: Option<String>,
-    },
-    /// No credentials in it, and why (for the "tried" list).
-    Missing(&'static str),
-}
-
-/// Reads the profile file. A missing file is an error only if `must_exist`.
-fn read_profile(path: &Path, must_exist: bool) -> Result<ProfileOutcome, CredentialsError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
-            return Ok(ProfileOutcome::Missing("not found"));
-        }
-        Err(source) => {
-            return Err(CredentialsError::ProfileFile {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
-    warn_if_accessible_by_others(path);
-    let section = profile::parse_basic(&text).map_err(|e| CredentialsError::ProfileSyntax {
-        path: path.to_owned(),
-        line: e.line,
-        reason: e.reason,
-    })?;
-    let Some(section) = section else {
-        return Ok(ProfileOutcome::Missing("no [basic] section"));
-    };
-    let credentials = ak_sk(
-        section.ak,
-        section.sk,
-        section.security_token,
-        ["ak", "sk", "security_token"],
-        || CredentialSource::ProfileFile(path.to_owned()),
-    )?;
-    Ok(match credentials {
-        Some(credentials) => ProfileOutcome::Found {
-            credentials,
-            project_id: section.project_id,
-        },
-        None => ProfileOutcome::Missing("[basic] has no ak and sk"),
-    })
 }
 
 /// Warns when the file holding a secret key can be read (or written) by group or others,
@@ -363,4 +509,25 @@ fn warn_if_accessible_by_others(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+/// TEMPORARY adapter until `profile::ProfileFile` lands.
+fn profile_items(
+    text: &str,
+    section: &str,
+) -> Result<Option<Vec<(String, String)>>, profile::SyntaxError> {
+    if section != "basic" {
+        return Ok(None);
+    }
+    Ok(profile::parse_basic(text)?.map(|b| {
+        [
+            ("ak", b.ak),
+            ("sk", b.sk),
+            ("project_id", b.project_id),
+            ("security_token", b.security_token),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+        .collect()
+    }))
 }

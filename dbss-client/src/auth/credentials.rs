@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::sources::TemporarySource;
+
 /// What `Debug` prints in place of a secret.
 pub(crate) struct Redacted;
 
@@ -48,6 +50,9 @@ pub enum Credentials {
     /// An IAM user's name, password and domain: the client obtains a project-scoped IAM token
     /// from IAM, caches it and renews it before it expires.
     Password(PasswordCredentials),
+    /// Temporary AK/SK credentials from a source (OIDC, a federated id token, the ECS metadata
+    /// service, CCE pod identity): fetched on first use and renewed before they expire.
+    Temporary(TemporarySource),
     /// No authentication (tests against a server that does not check).
     Anonymous,
 }
@@ -75,6 +80,12 @@ impl Credentials {
                 other
             }
         }
+    }
+
+    /// Temporary credentials from `source`, fetched when first needed and renewed before they
+    /// expire.
+    pub fn temporary(source: TemporarySource) -> Self {
+        Self::Temporary(source)
     }
 
     /// A ready IAM token, sent as `X-Auth-Token`.
@@ -115,6 +126,7 @@ impl fmt::Display for Credentials {
             Self::AkSk(c) => c.fmt(f),
             Self::Token(c) => c.fmt(f),
             Self::Password(c) => c.fmt(f),
+            Self::Temporary(s) => write!(f, "temporary credentials from {s}"),
             Self::Anonymous => f.write_str("anonymous (no credentials)"),
         }
     }

@@ -105,6 +105,68 @@ pub enum CredentialsError {
     /// The signed URL could not be put back into the request.
     #[error("the signed URL is not valid: {0}")]
     SignedUrl(#[source] url::ParseError),
+    /// A source of temporary credentials (OIDC, federated id token, ECS metadata, CCE pod
+    /// identity) is configured but could not give credentials, or could not renew them before
+    /// the ones in hand expire.
+    #[error("{from}: {failure}")]
+    Source {
+        /// Which source.
+        from: CredentialSource,
+        /// What went wrong.
+        failure: SourceFailure,
+    },
+    /// No project id was given and none could be discovered for the region.
+    #[error("cannot discover the project id of region {region}: {reason}")]
+    ProjectDiscovery {
+        /// The region.
+        region: String,
+        /// Why: no project, several projects, IAM refused, ...
+        reason: String,
+    },
+}
+
+/// Why a source of temporary credentials failed. Holds what the service answered, never a
+/// secret (id tokens and authorization tokens are removed from echoed messages).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceFailure {
+    /// The source is configured wrongly: a variable missing or malformed, an endpoint refused.
+    #[error("{0}")]
+    Config(String),
+    /// A file the source reads (an id token, an authorization token) cannot be read or is empty.
+    #[error("cannot read {}: {reason}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why (the I/O error, or "it is empty").
+        reason: String,
+    },
+    /// The request got no HTTP answer (connection refused, timeout, TLS...).
+    #[error("request to {url} failed: {reason}")]
+    Transport {
+        /// Where the request went.
+        url: String,
+        /// What the HTTP client said, with its causes.
+        reason: String,
+    },
+    /// The service answered with an error status.
+    #[error("{url} answered {answer}")]
+    Rejected {
+        /// Where the request went.
+        url: String,
+        /// What the service said.
+        answer: IamErrorResponse,
+    },
+    /// The service answered with success but no usable credentials.
+    #[error("unusable answer from {url}: {reason}{}", RequestId(request_id.as_deref()))]
+    InvalidAnswer {
+        /// Where the request went.
+        url: String,
+        /// What is wrong.
+        reason: &'static str,
+        /// The answer's request id, if any.
+        request_id: Option<String>,
+    },
 }
 
 /// IAM's answer to a failed token request.

@@ -23,8 +23,44 @@ use crate::clock::Clock;
 /// How long before its expiry a token is renewed, unless configured otherwise.
 pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(10 * 60);
 
-/// The IAM endpoint to use: `HUAWEICLOUD_SDK_IAM_ENDPOINT` from `env` if set, else
-/// `https://iam.{region}.myhuaweicloud.com` for the region, if one is given.
+/// IAM's global endpoint: what the official SDK uses for a region it has no IAM endpoint for.
+pub const GLOBAL_IAM_ENDPOINT: &str = "https://iam.myhuaweicloud.com";
+
+/// The regions the official SDK (huaweicloudsdkcore 3.1.219) knows a regional IAM endpoint for,
+/// `https://iam.{region}.myhuaweicloud.com`.
+const IAM_REGIONS: [&str; 27] = [
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-1",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-southwest-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "af-south-1",
+    "sa-brazil-1",
+    "la-south-2",
+    "na-mexico-1",
+    "la-north-2",
+    "cn-north-9",
+    "eu-west-0",
+    "my-kualalumpur-1",
+    "ru-moscow-1",
+    "me-east-1",
+    "ap-southeast-4",
+    "ae-ad-1",
+    "cn-east-4",
+    "cn-east-5",
+    "tr-west-1",
+    "cn-north-12",
+];
+
+/// The IAM endpoint to use, as the official SDK picks it: `HUAWEICLOUD_SDK_IAM_ENDPOINT` from
+/// `env` if set, else `https://iam.{region}.myhuaweicloud.com` for a region the SDK knows one
+/// for, else the global [`GLOBAL_IAM_ENDPOINT`]; `None` with neither a variable nor a region.
 ///
 /// ```
 /// use dbss_client::auth::iam_endpoint;
@@ -34,13 +70,25 @@ pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(10 * 60);
 ///     iam_endpoint(Some("cn-north-4"), &no_env).as_deref(),
 ///     Some("https://iam.cn-north-4.myhuaweicloud.com")
 /// );
+/// assert_eq!(
+///     iam_endpoint(Some("cn-southwest-3"), &no_env).as_deref(),
+///     Some("https://iam.myhuaweicloud.com")
+/// );
 /// assert_eq!(iam_endpoint(None, &no_env), None);
 /// ```
 pub fn iam_endpoint(region: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     env(super::chain::ENV_IAM_ENDPOINT)
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-        .or_else(|| region.map(|r| format!("https://iam.{r}.myhuaweicloud.com")))
+        .or_else(|| {
+            region.map(|r| {
+                if IAM_REGIONS.contains(&r) {
+                    format!("https://iam.{r}.myhuaweicloud.com")
+                } else {
+                    GLOBAL_IAM_ENDPOINT.to_owned()
+                }
+            })
+        })
 }
 
 /// A cached token.
@@ -135,7 +183,7 @@ impl IamTokenCache {
         match base.scheme() {
             "https" => {}
             // The password travels in the body: plain http only to this machine, or on request.
-            "http" if is_loopback(host) => {}
+            "http" if crate::config::is_loopback(host) => {}
             "http" => {
                 return Err(invalid(
                     "plain http to a non-loopback host would expose the password; use https",
@@ -220,7 +268,7 @@ impl IamTokenCache {
             })?;
 
         if !status.is_success() {
-            let (code, message) = error_code_and_message(&bytes);
+            let (code, message) = super::sources::error_code_and_message(&bytes);
             // IAM does not echo passwords; this is a belt-and-braces guard for proxies that might.
             let password = self.credentials.expose_password();
             let message = message.map(|m| {
@@ -267,39 +315,13 @@ impl IamTokenCache {
     }
 }
 
-/// The error code and message of an IAM error body. IAM uses the Keystone form
-/// `{"error": {"code": 401, "message": "...", "title": "..."}}`; the API gateway in front of it
-/// uses `{"error_code": "APIGW.0301", "error_msg": "..."}`. Anything else yields `None`s.
-fn error_code_and_message(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return (None, None);
-    };
-    let text = |v: Option<&serde_json::Value>| match v {
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    if let Some(error) = value.get("error").filter(|e| e.is_object()) {
-        return (text(error.get("code")), text(error.get("message")));
-    }
-    (text(value.get("error_code")), text(value.get("error_msg")))
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn iam_error_bodies_of_both_shapes() {
+        use super::super::sources::error_code_and_message;
         assert_eq!(
             error_code_and_message(br#"{"error":{"code":401,"message":"The username or password is wrong.","title":"Unauthorized"}}"#),
             (Some("401".into()), Some("The username or password is wrong.".into()))

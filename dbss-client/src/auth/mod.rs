@@ -26,17 +26,29 @@ mod credentials;
 mod error;
 mod iam;
 mod profile;
+mod project;
 mod sign;
+mod sources;
+mod temporary;
 
 pub(crate) use chain::resolve_chain;
+
 pub use chain::{
-    CredentialSource, ENV_AK, ENV_AUTH_TOKEN, ENV_CREDENTIALS_FILE, ENV_IAM_ENDPOINT,
-    ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK, ResolvedCredentials, process_env,
-    resolve_default_chain,
+    ChainOptions, CredentialSource, ENV_AK, ENV_AUTH_TOKEN, ENV_CREDENTIALS_FILE, ENV_DOMAIN_ID,
+    ENV_IAM_ENDPOINT, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK, ResolvedCredentials, process_env,
+    resolve_chain_with, resolve_default_chain,
 };
 pub use credentials::{AkSkCredentials, Credentials, PasswordCredentials, TokenCredentials};
-pub use error::{CredentialsError, IamErrorResponse};
-pub use iam::{DEFAULT_TOKEN_REFRESH_MARGIN, iam_endpoint};
+pub use error::{CredentialsError, IamErrorResponse, SourceFailure};
+pub use iam::{DEFAULT_TOKEN_REFRESH_MARGIN, GLOBAL_IAM_ENDPOINT, iam_endpoint};
+pub use sources::{
+    ChainTail, DEFAULT_METADATA_ENDPOINT, DEFAULT_STS_ENDPOINT, ENV_ID_TOKEN_FILE, ENV_IDP_ID,
+    ENV_METADATA_DISABLED, ENV_METADATA_ENDPOINT, ENV_OIDC_AGENCY_URN, ENV_OIDC_DURATION_SECONDS,
+    ENV_OIDC_ID_TOKEN, ENV_OIDC_POLICY, ENV_OIDC_POLICY_IDS, ENV_OIDC_PROVIDER_URN,
+    ENV_OIDC_SESSION_NAME, ENV_OIDC_TOKEN_FILE, ENV_POD_CREDENTIALS_URI, ENV_POD_TOKEN_FILE,
+    ENV_STS_ENDPOINT, FederatedConfig, MetadataConfig, OidcConfig, PodIdentityConfig,
+    TemporarySource,
+};
 
 /// Header names whose values are credentials (as `HeaderName`s: no parsing per request).
 const SENSITIVE_HEADERS: [HeaderName; 3] = [
@@ -60,16 +72,37 @@ fn mark_sensitive(headers: &mut HeaderMap) {
 enum Method {
     Anonymous,
     Token(TokenCredentials),
-    AkSk {
-        credentials: AkSkCredentials,
-        project: Option<sign::ProjectHeader>,
-    },
+    AkSk(AkSkCredentials),
+    Temporary(temporary::TemporaryCache),
     Password(iam::IamTokenCache),
+}
+
+/// What the auth layer needs from the client besides the credentials.
+#[derive(Clone)]
+pub(crate) struct AuthSettings {
+    /// The time (signing date, expiries).
+    pub clock: Arc<dyn Clock>,
+    /// The project id, when given or found with the credentials.
+    pub project_id: Option<String>,
+    /// The DBSS client's HTTP client: IAM and STS are reached through it.
+    pub http: reqwest::Client,
+    /// The client's region: the IAM endpoint and project discovery follow it.
+    pub region: Option<String>,
+    /// Plain http to non-loopback STS/IAM endpoints allowed.
+    pub allow_insecure_http: bool,
+    /// The IAM endpoint for project discovery, when the profile file names one.
+    pub iam_endpoint: Option<String>,
+    /// The environment (variables read when credentials are fetched).
+    pub env: crate::client::EnvLookup,
 }
 
 /// Authenticates requests with one set of credentials; shared by every clone of a client.
 pub(crate) struct Auth {
     method: Method,
+    /// The project id: set when the client is built if known, else discovered on first use.
+    project: tokio::sync::OnceCell<sign::ProjectHeader>,
+    /// How to discover the project id, when it was not given.
+    discovery: Option<project::Discovery>,
     clock: Arc<dyn Clock>,
 }
 
@@ -79,44 +112,127 @@ impl fmt::Debug for Auth {
         match &self.method {
             Method::Anonymous => d.field("credentials", &Credentials::Anonymous),
             Method::Token(c) => d.field("credentials", c),
-            Method::AkSk {
-                credentials,
-                project,
-            } => d
-                .field("credentials", credentials)
-                .field("project_id", &project.as_ref().map(sign::ProjectHeader::id)),
+            Method::AkSk(c) => d.field("credentials", c),
+            Method::Temporary(cache) => d.field("credentials", cache),
             Method::Password(cache) => d.field("token_cache", cache),
         };
-        d.field("clock", &self.clock).finish()
+        d.field(
+            "project_id",
+            &self.project.get().map(sign::ProjectHeader::id),
+        )
+        .field("discovery", &self.discovery.as_ref().map(|d| &d.region))
+        .field("clock", &self.clock)
+        .finish()
     }
 }
 
 impl Auth {
-    /// The auth layer for `credentials`, reading the time (signing date, token expiry) from
-    /// `clock`. `project_id` is sent as `X-Project-Id` on AK/SK requests (as the official SDK
-    /// does) and scopes IAM tokens obtained with password credentials; `http` sends the IAM
-    /// token requests (the DBSS client's own, so its proxy and TLS settings apply).
-    pub(crate) fn new(
-        credentials: Credentials,
-        clock: Arc<dyn Clock>,
-        project_id: Option<String>,
-        http: reqwest::Client,
-    ) -> Self {
+    /// The auth layer for `credentials`. The project id is sent as `X-Project-Id` on AK/SK
+    /// requests (as the official SDK does) and scopes IAM tokens obtained with password
+    /// credentials; without one, AK/SK and temporary credentials discover it from IAM for the
+    /// region on first use.
+    pub(crate) fn new(credentials: Credentials, settings: AuthSettings) -> Self {
+        let AuthSettings {
+            clock,
+            project_id,
+            http,
+            region,
+            allow_insecure_http,
+            iam_endpoint,
+            env,
+        } = settings;
+        let discovery = match (&project_id, &region, &credentials) {
+            (None, Some(region), Credentials::AkSk(_) | Credentials::Temporary(_)) => {
+                Some(project::Discovery {
+                    region: region.clone(),
+                    iam_endpoint: iam_endpoint
+                        .or_else(|| iam::iam_endpoint(Some(region), &*env))
+                        .unwrap_or_else(|| iam::GLOBAL_IAM_ENDPOINT.to_owned()),
+                    http: http.clone(),
+                    allow_insecure_http,
+                })
+            }
+            _ => None,
+        };
         let method = match credentials {
             Credentials::Anonymous => Method::Anonymous,
             Credentials::Token(c) => Method::Token(c),
-            Credentials::AkSk(c) => Method::AkSk {
-                credentials: c,
-                project: project_id.map(sign::ProjectHeader::new),
-            },
+            Credentials::AkSk(c) => Method::AkSk(c),
+            Credentials::Temporary(source) => {
+                let ctx = sources::FetchContext {
+                    http: http.clone(),
+                    allow_insecure_http,
+                    region,
+                    env,
+                };
+                Method::Temporary(temporary::TemporaryCache::new(
+                    sources::LiveSource::new(source),
+                    ctx,
+                    Arc::clone(&clock),
+                ))
+            }
             Credentials::Password(c) => Method::Password(iam::IamTokenCache::new(
                 c,
-                project_id,
+                project_id.clone(),
                 http,
                 Arc::clone(&clock),
             )),
         };
-        Self { method, clock }
+        let project = tokio::sync::OnceCell::new();
+        if let Some(id) = project_id {
+            let _ = project.set(sign::ProjectHeader::new(id));
+        }
+        Self {
+            method,
+            project,
+            discovery,
+            clock,
+        }
+    }
+
+    /// Whether the project id is known or can be discovered.
+    pub(crate) fn has_project(&self) -> bool {
+        self.project.initialized() || self.discovery.is_some()
+    }
+
+    /// The project id, discovering it from IAM on first use when it was not given.
+    pub(crate) async fn project_id(&self) -> Result<&str, CredentialsError> {
+        self.project_header().await.map(sign::ProjectHeader::id)
+    }
+
+    /// The project id if known now (given, or discovered already).
+    pub(crate) fn known_project_id(&self) -> Option<&str> {
+        self.project.get().map(sign::ProjectHeader::id)
+    }
+
+    async fn project_header(&self) -> Result<&sign::ProjectHeader, CredentialsError> {
+        if let Some(header) = self.project.get() {
+            return Ok(header);
+        }
+        let Some(discovery) = &self.discovery else {
+            return Err(CredentialsError::NoProjectId);
+        };
+        self.project
+            .get_or_try_init(|| async {
+                let (credentials, key) = match &self.method {
+                    Method::AkSk(c) => (Arc::new(c.clone()), c.access_key_id().to_owned()),
+                    Method::Temporary(cache) => {
+                        let c = cache.credentials().await?;
+                        let key = cache
+                            .federated_idp_id()
+                            .map_or_else(|| c.access_key_id().to_owned(), str::to_owned);
+                        (c, key)
+                    }
+                    _ => return Err(CredentialsError::NoProjectId),
+                };
+                let id = discovery
+                    .project_id(&credentials, &key, self.clock.now())
+                    .await?;
+                let header = sign::ProjectHeader::new(id);
+                sign::header_value("X-Project-Id", header.id())?;
+                Ok(header)
+            })
+            .await
     }
 
     /// Checks what can be checked without the network, once, when the client is built: header
@@ -124,29 +240,35 @@ impl Auth {
     /// Failures are typed here, rather than surfacing from the hook as text on every request.
     pub(crate) fn check(&self) -> Result<(), CredentialsError> {
         match &self.method {
-            Method::Anonymous | Method::Password(_) => Ok(()),
+            Method::Anonymous | Method::Password(_) | Method::Temporary(_) => Ok(()),
             Method::Token(c) => {
                 use secrecy::ExposeSecret;
                 sign::header_value("X-Auth-Token", c.token.expose_secret()).map(|_| ())
             }
-            Method::AkSk {
-                credentials,
-                project,
-            } => {
-                sign::check_credentials(credentials, project.as_ref().map(sign::ProjectHeader::id))
+            Method::AkSk(credentials) => {
+                sign::check_credentials(credentials, self.known_project_id())
             }
         }
     }
 
-    /// Makes the credentials ready to use: obtains or renews the IAM token of password
-    /// credentials when needed. Called by the handwritten layer before each attempt so that
-    /// failures are typed; [`apply`](Self::apply) renews by itself too, for users of the raw
-    /// client. Static credentials were checked once by [`check`](Self::check).
+    /// Makes the credentials ready to use: obtains or renews an IAM token or temporary
+    /// credentials when due, and discovers the project id if needed. Called by the handwritten
+    /// layer before each attempt so that failures are typed; [`apply`](Self::apply) does the
+    /// same by itself, for users of the raw client.
     pub(crate) async fn prepare(&self) -> Result<(), CredentialsError> {
         match &self.method {
-            Method::Anonymous | Method::Token(_) | Method::AkSk { .. } => Ok(()),
-            Method::Password(cache) => cache.token().await.map(|_| ()),
+            Method::Anonymous | Method::Token(_) | Method::AkSk(_) => {}
+            Method::Password(cache) => {
+                cache.token().await?;
+            }
+            Method::Temporary(cache) => {
+                cache.credentials().await?;
+            }
         }
+        if self.discovery.is_some() {
+            self.project_header().await?;
+        }
+        Ok(())
     }
 
     /// Authenticates one request: called from the pre hook, once per attempt.
@@ -154,22 +276,32 @@ impl Auth {
         &self,
         request: &mut reqwest::Request,
     ) -> Result<(), CredentialsError> {
+        use secrecy::ExposeSecret;
         match &self.method {
             Method::Anonymous => Ok(()),
-            Method::Token(c) => {
-                use secrecy::ExposeSecret;
-                set_token(request, c.token.expose_secret())
-            }
+            Method::Token(c) => set_token(request, c.token.expose_secret()),
             Method::Password(cache) => {
-                use secrecy::ExposeSecret;
                 let token = cache.token().await?;
                 set_token(request, token.expose_secret())
             }
-            Method::AkSk {
-                credentials,
-                project,
-            } => sign::sign_request(request, credentials, project.as_ref(), self.clock.now()),
+            Method::AkSk(credentials) => {
+                let project = self.signing_project().await?;
+                sign::sign_request(request, credentials, project, self.clock.now())
+            }
+            Method::Temporary(cache) => {
+                let credentials = cache.credentials().await?;
+                let project = self.signing_project().await?;
+                sign::sign_request(request, &credentials, project, self.clock.now())
+            }
         }
+    }
+
+    /// The `X-Project-Id` of signed requests: the known or discovered project id, if any.
+    async fn signing_project(&self) -> Result<Option<&sign::ProjectHeader>, CredentialsError> {
+        if self.discovery.is_some() {
+            return self.project_header().await.map(Some);
+        }
+        Ok(self.project.get())
     }
 }
 

@@ -24,6 +24,22 @@ const SK: &str = "SKtestExampleSecretKey0123456789abcdefABC";
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const UA: &str = "huaweicloud-usdk-python/3.0; vector-test-agent";
 
+fn settings(
+    clock: Arc<dyn Clock>,
+    project_id: Option<String>,
+    http: reqwest::Client,
+) -> super::AuthSettings {
+    super::AuthSettings {
+        clock,
+        project_id,
+        http,
+        region: None,
+        allow_insecure_http: false,
+        iam_endpoint: None,
+        env: Arc::new(|_| None),
+    }
+}
+
 fn clock() -> Arc<FixedClock> {
     Arc::new(FixedClock(Mutex::new(UNIX_EPOCH + Duration::from_secs(T0))))
 }
@@ -34,7 +50,10 @@ fn http() -> reqwest::Client {
 }
 
 fn auth(credentials: Credentials, clock: Arc<FixedClock>) -> Auth {
-    Auth::new(credentials, clock, Some(PROJECT.to_owned()), http())
+    Auth::new(
+        credentials,
+        settings(clock, Some(PROJECT.to_owned()), http()),
+    )
 }
 
 /// A request as progenitor builds it (Accept and Content-Type set, `api-version` already
@@ -231,9 +250,7 @@ async fn static_credentials_are_checked_typed() {
     }
     let e = Auth::new(
         Credentials::ak_sk(AK, SK),
-        clock(),
-        Some("p\n".to_owned()),
-        http(),
+        settings(clock(), Some("p\n".to_owned()), http()),
     )
     .check()
     .unwrap_err();
@@ -283,7 +300,7 @@ async fn anonymous_leaves_the_request_alone() {
 #[tokio::test]
 async fn password_credentials_need_a_project_id_and_an_endpoint() {
     let creds = Credentials::password("alice", "PW", "acme");
-    let a = Auth::new(creds.clone(), clock(), None, http());
+    let a = Auth::new(creds.clone(), settings(clock(), None, http()));
     assert!(matches!(
         a.prepare().await,
         Err(CredentialsError::NoProjectId)

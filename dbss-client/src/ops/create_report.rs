@@ -176,6 +176,7 @@ impl<'a> CreateReport<'a> {
     pub async fn send(self) -> Result<CreateReportOutput, Error> {
         let body = self.request()?;
         let client = self.client;
+        let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         // Built once for every attempt (see `prepared`): the path and body the generated
         // `client.raw.create_report()` builder would send.
@@ -184,7 +185,7 @@ impl<'a> CreateReport<'a> {
             .get_or_build(&self.instance_id, || {
                 client.operation_url(&format!(
                     "/v1/{}/audit/{}/reports/create",
-                    path_segment(&client.project_id),
+                    path_segment(project_id),
                     path_segment(&self.instance_id),
                 ))
             });

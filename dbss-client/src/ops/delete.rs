@@ -60,13 +60,14 @@ impl DeleteReport<'_> {
         validate::project_or_instance_id("instance_id", &self.instance_id)?;
         validate::report_id(&self.report_id)?;
         let client = self.client;
+        let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let response = client
             .execute(OPERATION, policy, || {
                 client
                     .raw
                     .delete_audit_report()
-                    .project_id(client.project_id.as_str())
+                    .project_id(project_id)
                     .instance_id(self.instance_id.as_str())
                     .id(self.report_id.as_str())
                     .send()

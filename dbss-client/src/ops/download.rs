@@ -143,6 +143,7 @@ impl<'a> DownloadReport<'a> {
         validate::project_or_instance_id("instance_id", &self.instance_id)?;
         validate::report_id(&self.report_id)?;
         let client = self.client;
+        let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let locale = self.locale;
         let response = client
@@ -150,7 +151,7 @@ impl<'a> DownloadReport<'a> {
                 let request = client
                     .raw
                     .download_audit_report()
-                    .project_id(client.project_id.as_str())
+                    .project_id(project_id)
                     .instance_id(self.instance_id.as_str())
                     .id(self.report_id.as_str());
                 let request = match &locale {

@@ -82,6 +82,7 @@ impl<'a> ListInstances<'a> {
             .into());
         }
         let client = self.client;
+        let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let (offset, limit) = (self.offset.to_string(), self.limit.to_string());
         let response = client
@@ -89,7 +90,7 @@ impl<'a> ListInstances<'a> {
                 client
                     .raw
                     .list_audit_instances_last()
-                    .project_id(client.project_id.as_str())
+                    .project_id(project_id)
                     .offset(offset.as_str())
                     .limit(limit.as_str())
                     .send()

@@ -120,6 +120,7 @@ impl<'a> ListReports<'a> {
     pub async fn send(&self) -> Result<ReportPage, Error> {
         let (page, size) = self.check()?;
         let client = self.client;
+        let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let body = ListAuditReportsRequest {
             name: self.name.clone(),
@@ -131,7 +132,7 @@ impl<'a> ListReports<'a> {
                 client
                     .raw
                     .list_audit_reports()
-                    .project_id(client.project_id.as_str())
+                    .project_id(project_id)
                     .instance_id(self.instance_id.as_str())
                     .body(body.clone())
                     .send()

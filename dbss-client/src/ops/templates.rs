@@ -44,13 +44,14 @@ impl ListTemplates<'_> {
     pub async fn send(self) -> Result<Vec<TemplateBean>, Error> {
         validate::project_or_instance_id("instance_id", &self.instance_id)?;
         let client = self.client;
+        let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let response = client
             .execute(OPERATION, policy, || {
                 client
                     .raw
                     .list_audit_report_templates()
-                    .project_id(client.project_id.as_str())
+                    .project_id(project_id)
                     .instance_id(self.instance_id.as_str())
                     .send()
             })
