@@ -26,11 +26,13 @@ const LONG_ABOUT: &str = "\
 Command line for the Huawei Cloud DBSS audit-report API: instances, report templates, and reports \
 (create, wait, list, download, delete).
 
-Credentials come from the SDK's chain: HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK \
-(+ HUAWEICLOUD_SDK_SECURITY_TOKEN), or DBSS_AUTH_TOKEN (an IAM token), else the [basic] section \
-of ~/.huaweicloud/credentials (or of HUAWEICLOUD_SDK_CREDENTIALS_FILE). The project id comes from \
-HUAWEICLOUD_SDK_PROJECT_ID or that file; the endpoint from DBSS_ENDPOINT, or the region from \
-DBSS_REGION / HUAWEICLOUD_SDK_REGION. Flags override the environment.
+Credentials come from the official SDK's chain, in its order: OIDC (HUAWEICLOUD_OIDC_*), the \
+environment (HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK [+ HUAWEICLOUD_SDK_SECURITY_TOKEN], \
+HUAWEICLOUD_SDK_IDP_ID + HUAWEICLOUD_SDK_ID_TOKEN_FILE, or DBSS_AUTH_TOKEN), the [basic] section \
+of ~/.huaweicloud/credentials (or of HUAWEICLOUD_SDK_CREDENTIALS_FILE), the ECS metadata service, \
+then CCE pod identity. The project id comes from --project-id, HUAWEICLOUD_SDK_PROJECT_ID or that \
+file, else IAM names the project of the region. The endpoint comes from DBSS_ENDPOINT, or the \
+region from DBSS_REGION / HUAWEICLOUD_SDK_REGION. Flags override the environment.
 
 Try it without an account: `dbss demo` runs the whole workflow against an embedded mock server.";
 
@@ -65,6 +67,66 @@ pub struct GlobalArgs {
     /// Debug logs on stderr (RUST_LOG, when set, chooses the filter instead).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+
+    /// Section of the credentials file to read (default: basic, the official SDK's).
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Credentials")]
+    pub profile: Option<String>,
+
+    /// Credentials file to read instead of HUAWEICLOUD_SDK_CREDENTIALS_FILE or
+    /// ~/.huaweicloud/credentials.
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Credentials")]
+    pub credentials_file: Option<PathBuf>,
+
+    /// Use one credential source only instead of the chain (OIDC, environment, profile file,
+    /// ECS metadata, CCE pod identity, in that order).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "SOURCE",
+        help_heading = "Credentials"
+    )]
+    pub credentials_from: Option<CredentialsFrom>,
+
+    /// IAM user name for password credentials (with --domain and --password-stdin).
+    #[arg(long, global = true, value_name = "NAME", requires_all = ["domain", "password_stdin"], help_heading = "Credentials")]
+    pub user: Option<String>,
+
+    /// IAM domain (account) name of --user.
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        requires = "user",
+        help_heading = "Credentials"
+    )]
+    pub domain: Option<String>,
+
+    /// Read the IAM password of --user from the first line of standard input (a password is
+    /// never taken from the command line, where other users and shell history can see it).
+    #[arg(long, global = true, requires = "user", help_heading = "Credentials")]
+    pub password_stdin: bool,
+
+    /// Allow plain http:// to hosts that are not loopback (the endpoint, STS, IAM):
+    /// credentials and data then travel unencrypted.
+    #[arg(long, global = true, help_heading = "Credentials")]
+    pub allow_insecure_http: bool,
+}
+
+/// A single credential source (`--credentials-from`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[non_exhaustive]
+pub enum CredentialsFrom {
+    /// HUAWEICLOUD_OIDC_* (an id token exchanged at STS).
+    Oidc,
+    /// HUAWEICLOUD_SDK_AK/_SK, HUAWEICLOUD_SDK_IDP_ID/_ID_TOKEN_FILE or DBSS_AUTH_TOKEN.
+    Env,
+    /// The credentials file (--credentials-file, --profile).
+    Profile,
+    /// The ECS metadata service (DBSS_METADATA_ENDPOINT overrides its address).
+    Metadata,
+    /// CCE pod identity (HC_CONTAINER_CREDENTIALS_FULL_URI, HC_CONTAINER_AUTHORIZATION_TOKEN_FILE).
+    PodIdentity,
 }
 
 /// How results are printed.

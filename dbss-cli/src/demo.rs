@@ -53,6 +53,13 @@ async fn workflow(context: &Context, args: &DemoArgs, mock: &MockServer) -> Resu
         output: context.global.output,
         timeout: context.global.timeout,
         verbose: context.global.verbose,
+        profile: None,
+        credentials_file: None,
+        credentials_from: None,
+        user: None,
+        domain: None,
+        password_stdin: false,
+        allow_insecure_http: false,
     };
     let client = build_client(&global, Some(Credentials::ak_sk(mock.ak(), mock.sk())))?;
     let instance = mock.instance_id();

@@ -26,7 +26,8 @@ pub struct Context {
 impl Context {
     /// A client configured from the flags, then the environment and the credential chain.
     pub fn client(&self) -> Result<DbssClient, Failure> {
-        Ok(build_client(&self.global, None)?)
+        let credentials = credentials_from_flags(&self.global)?;
+        Ok(build_client(&self.global, credentials)?)
     }
 
     /// The audit instance of the command: `--instance` or `DBSS_INSTANCE_ID`.
@@ -88,6 +89,13 @@ pub fn build_client(
     if let Some(project_id) = &global.project_id {
         builder = builder.project_id(project_id);
     }
+    if let Some(path) = &global.credentials_file {
+        builder = builder.credentials_file(path);
+    }
+    if let Some(profile) = &global.profile {
+        builder = builder.profile(profile);
+    }
+    builder = builder.allow_insecure_http(global.allow_insecure_http);
     if let Some(credentials) = credentials {
         builder = builder.credentials(credentials);
     }
@@ -100,4 +108,79 @@ pub fn build_client(
         );
     }
     builder.from_env_vars().build()
+}
+
+/// The credentials the flags choose: password credentials (`--user`, `--domain`,
+/// `--password-stdin`), or one source alone (`--credentials-from`); `None` leaves the choice to
+/// the chain.
+fn credentials_from_flags(global: &GlobalArgs) -> Result<Option<Credentials>, Failure> {
+    use dbss_client::auth::{CredentialSource, MetadataConfig, PodIdentityConfig, TemporarySource};
+
+    use crate::args::CredentialsFrom;
+
+    if let (Some(user), Some(domain), true) = (&global.user, &global.domain, global.password_stdin)
+    {
+        let password = read_password(std::io::stdin().lock())?;
+        return Ok(Some(Credentials::password(user, password, domain)));
+    }
+    let env = dbss_client::auth::process_env;
+    let Some(from) = global.credentials_from else {
+        return Ok(None);
+    };
+    let resolved = match from {
+        CredentialsFrom::Oidc => {
+            Credentials::from_oidc_env_with(&env).map_err(dbss_client::Error::from)?
+        }
+        CredentialsFrom::Env => {
+            Credentials::from_env_with(&env).map_err(dbss_client::Error::from)?
+        }
+        CredentialsFrom::Profile => {
+            let path = match &global.credentials_file {
+                Some(path) => path.clone(),
+                None => dbss_client::auth::profile_path(&env).ok_or_else(|| {
+                    Failure::Usage(
+                        "no credentials file: pass --credentials-file, set \
+                         HUAWEICLOUD_SDK_CREDENTIALS_FILE, or set HOME"
+                            .into(),
+                    )
+                })?,
+            };
+            Credentials::from_profile_section(&path, global.profile.as_deref().unwrap_or("basic"))
+                .map_err(dbss_client::Error::from)?
+        }
+        CredentialsFrom::Metadata => {
+            return Ok(Some(Credentials::temporary(TemporarySource::EcsMetadata(
+                MetadataConfig::from_env_with(&env),
+            ))));
+        }
+        CredentialsFrom::PodIdentity => {
+            let config = PodIdentityConfig::from_env_with(&env).ok_or_else(|| {
+                Failure::Usage(format!(
+                    "{}: HC_CONTAINER_CREDENTIALS_FULL_URI and \
+                     HC_CONTAINER_AUTHORIZATION_TOKEN_FILE must both be set",
+                    CredentialSource::PodIdentity
+                ))
+            })?;
+            return Ok(Some(Credentials::temporary(TemporarySource::PodIdentity(
+                config,
+            ))));
+        }
+    };
+    Ok(Some(resolved.credentials))
+}
+
+/// The first line of `input`, without its line ending: the password of `--password-stdin`.
+fn read_password(mut input: impl std::io::BufRead) -> Result<String, Failure> {
+    let mut line = String::new();
+    input.read_line(&mut line).map_err(|e| {
+        Failure::Usage(format!("cannot read the password from standard input: {e}"))
+    })?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(Failure::Usage(
+            "--password-stdin: standard input holds no password (an empty first line)".into(),
+        ));
+    }
+    Ok(password.to_owned())
 }

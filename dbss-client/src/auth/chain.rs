@@ -135,7 +135,7 @@ fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
 ///    missing file named by the variable is an error. A file that group or others may access
 ///    is used with a warning.
 /// 4. **ECS metadata service**, then 5. **CCE pod identity** (`HC_CONTAINER_CREDENTIALS_FULL_URI`
-///    + `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`): only a request can tell whether they work, so
+///    and `HC_CONTAINER_AUTHORIZATION_TOKEN_FILE`): only a request can tell whether they work, so
 ///    they are tried on first use, in that order ([`CredentialSource::MetadataOrPodIdentity`]).
 ///    `DBSS_METADATA_DISABLED=true` leaves the metadata service out; with it left out and pod
 ///    identity not configured, the chain fails here with [`CredentialsError::NotFound`].
@@ -217,7 +217,7 @@ pub fn resolve_chain_with(
             ProfileOutcome::Found(mut resolved) => {
                 resolved.project_id = env_project_id.or(resolved.project_id);
                 tracing::debug!(source = %resolved.source, credentials = %resolved.credentials, "using credentials");
-                return Ok(resolved);
+                return Ok(*resolved);
             }
             ProfileOutcome::Missing(why) => {
                 tried.push(format!("profile file {}: {why}", path.display()));
@@ -331,7 +331,7 @@ impl Credentials {
         match read_profile(path, section, true)? {
             ProfileOutcome::Found(resolved) => {
                 tracing::debug!(source = %resolved.source, credentials = %resolved.credentials, "using credentials");
-                Ok(resolved)
+                Ok(*resolved)
             }
             ProfileOutcome::Missing(why) => Err(not_found(vec![format!(
                 "profile file {}: {why}",
@@ -403,7 +403,7 @@ fn ak_sk(
 }
 
 enum ProfileOutcome {
-    Found(ResolvedCredentials),
+    Found(Box<ResolvedCredentials>),
     /// No credentials in it, and why (for the "tried" list).
     Missing(String),
 }
@@ -465,16 +465,24 @@ fn read_profile(
         )?,
     };
     Ok(match credentials {
-        Some(credentials) => ProfileOutcome::Found(ResolvedCredentials {
+        Some(credentials) => ProfileOutcome::Found(Box::new(ResolvedCredentials {
             credentials,
             project_id: get("project_id"),
             iam_endpoint,
             source: source(),
-        }),
+        })),
         None => ProfileOutcome::Missing(format!(
             "[{section}] has neither ak and sk nor idp_id and id_token_file"
         )),
     })
+}
+
+/// The profile file the chain reads: `$HUAWEICLOUD_SDK_CREDENTIALS_FILE`, else
+/// `~/.huaweicloud/credentials` (`None` without a home directory).
+pub fn profile_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    var(env, ENV_CREDENTIALS_FILE)
+        .map(PathBuf::from)
+        .or_else(|| default_profile_path(env))
 }
 
 /// `~/.huaweicloud/credentials`, if there is a home directory.

@@ -112,8 +112,8 @@ pub enum CredentialsError {
     Source {
         /// Which source.
         from: CredentialSource,
-        /// What went wrong.
-        failure: SourceFailure,
+        /// What went wrong (boxed: it is rare, and keeps every `Result` small).
+        failure: Box<SourceFailure>,
     },
     /// No project id was given and none could be discovered for the region.
     #[error("cannot discover the project id of region {region}: {reason}")]

@@ -36,7 +36,7 @@ pub(crate) use chain::resolve_chain;
 pub use chain::{
     ChainOptions, CredentialSource, ENV_AK, ENV_AUTH_TOKEN, ENV_CREDENTIALS_FILE, ENV_DOMAIN_ID,
     ENV_IAM_ENDPOINT, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK, ResolvedCredentials, process_env,
-    resolve_chain_with, resolve_default_chain,
+    profile_path, resolve_chain_with, resolve_default_chain,
 };
 pub use credentials::{AkSkCredentials, Credentials, PasswordCredentials, TokenCredentials};
 pub use error::{CredentialsError, IamErrorResponse, SourceFailure};

@@ -82,11 +82,11 @@ impl TemporaryCache {
         match self.source.fetch(&self.ctx).await {
             Ok(fetched) if fetched.expires_at <= now => Err(CredentialsError::Source {
                 from: self.source.source(),
-                failure: super::SourceFailure::InvalidAnswer {
+                failure: Box::new(super::SourceFailure::InvalidAnswer {
                     url: "the credential service".to_owned(),
                     reason: "the credentials received have already expired (check the clock)",
                     request_id: None,
-                },
+                }),
             }),
             Ok(fetched) => Ok(self.store(fetched, now).await),
             Err(error) => {

@@ -221,7 +221,7 @@ impl LiveSource {
         };
         result.map_err(|failure| CredentialsError::Source {
             from: source,
-            failure,
+            failure: Box::new(failure),
         })
     }
 }

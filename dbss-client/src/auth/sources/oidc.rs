@@ -196,9 +196,9 @@ impl OidcConfig {
         if let Some(seconds) = var(env, ENV_OIDC_DURATION_SECONDS) {
             config.duration_seconds = seconds.parse().map_err(|_| CredentialsError::Source {
                 from: CredentialSource::Oidc,
-                failure: SourceFailure::Config(format!(
+                failure: Box::new(SourceFailure::Config(format!(
                     "{ENV_OIDC_DURATION_SECONDS} must be a whole number of seconds"
-                )),
+                ))),
             })?;
         }
         config.policy = var(env, ENV_OIDC_POLICY);
