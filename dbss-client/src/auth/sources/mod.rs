@@ -81,6 +81,22 @@ impl TemporarySource {
     }
 }
 
+macro_rules! source_from_config {
+    ($($config:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$config> for TemporarySource {
+            fn from(config: $config) -> Self {
+                Self::$variant(config)
+            }
+        }
+    )*};
+}
+source_from_config!(
+    OidcConfig => Oidc,
+    FederatedConfig => Federated,
+    MetadataConfig => EcsMetadata,
+    PodIdentityConfig => PodIdentity,
+);
+
 impl std::fmt::Display for TemporarySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
