@@ -2,13 +2,17 @@
 # Interop check (CI runs it): the example `dbss-client/examples/create_report.rs`, configured from
 # the environment only, sends CreateReport to a loopback server that verifies AK/SK signatures
 # with the official Huawei Cloud Python SDK's own signer (huaweicloudsdkcore, pinned), and, with a
-# token, that X-Auth-Token is sent and Authorization is not.
+# token, that X-Auth-Token is sent and Authorization is not. Then credential_requests.py runs the
+# official SDK's DbssClient and the same example side by side from each temporary-credential
+# source (OIDC, federated id token, ECS metadata, CCE pod identity) and compares the requests
+# each sends to STS, IAM, the metadata service and the pod agent byte for byte.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv="${TMPDIR:-/tmp}/dbss-interop-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check "huaweicloudsdkcore==3.1.219"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "huaweicloudsdkcore==3.1.219" \
+  "huaweicloudsdkdbss==3.1.219"
 scratch_home=$(mktemp -d)   # the SDK's import writes $HOME/.huaweicloud/application_id
 log=$(mktemp)
 
@@ -47,3 +51,8 @@ echo "$verdicts"
 echo "$verdicts" | sed -n 2p | grep -q '^REFUSE signature mismatch' || { echo "wrong SK not detected"; exit 1; }
 [ "$(echo "$verdicts" | sed -n 3p)" = "ACCEPT token" ] || { echo "token request not accepted"; exit 1; }
 echo "interop: 3 passed, 0 failed"
+
+echo "== credential sources: the official SDK's requests and ours, byte for byte"
+cred_home=$(mktemp -d)
+HOME="$cred_home" "$venv/bin/python" -u interop/credential_requests.py "$example"
+rm -rf "$cred_home"

@@ -129,6 +129,20 @@ pub enum CredentialsFrom {
     PodIdentity,
 }
 
+impl CredentialsFrom {
+    /// The step of the client's chain.
+    pub fn step(self) -> dbss_client::auth::ChainStep {
+        use dbss_client::auth::ChainStep;
+        match self {
+            Self::Oidc => ChainStep::Oidc,
+            Self::Env => ChainStep::Environment,
+            Self::Profile => ChainStep::Profile,
+            Self::Metadata => ChainStep::EcsMetadata,
+            Self::PodIdentity => ChainStep::PodIdentity,
+        }
+    }
+}
+
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {

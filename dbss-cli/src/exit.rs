@@ -158,8 +158,8 @@ impl Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            // Bad-input fix: the SDK's message tells a Rust caller to opt in with
-            // `allow_insecure_http(true)`, which a CLI user cannot do (there is no flag).
+            // The SDK's message tells a Rust caller to opt in with `allow_insecure_http(true)`;
+            // a CLI user opts in with the flag.
             Failure::Sdk(dbss_client::Error::Config(ConfigError::InsecureEndpoint {
                 host,
                 ..
@@ -167,7 +167,7 @@ impl fmt::Display for Failure {
                 f,
                 "refusing plain http:// to non-loopback host {host:?}: credentials and reports \
                  would travel unencrypted; use an https:// endpoint (plain http:// is accepted \
-                 only for 127.0.0.1, ::1 and localhost)"
+                 for 127.0.0.1, ::1 and localhost), or opt in with --allow-insecure-http"
             ),
             Failure::Sdk(e) => write!(f, "{e}"),
             Failure::Usage(message) | Failure::Invalid(message) | Failure::Other(message) => {

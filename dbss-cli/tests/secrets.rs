@@ -4,9 +4,9 @@
 //! through every command, failing ones included: stdout and stderr hold no secret key, token
 //! or security token (the access key id is not a secret).
 //!
-//! The CLI has no password source (credentials come from the environment or the profile file:
-//! AK/SK or a token), so the IAM password flow is checked at the client level, through the
-//! `DbssClient` wrappers with a loopback IAM, under a TRACE subscriber.
+//! The IAM password flow is checked here at the client level, through the `DbssClient` wrappers
+//! with a loopback IAM, under a TRACE subscriber; `tests/credentials.rs` checks the CLI's
+//! `--password-stdin` end to end (the password is in neither stdout nor stderr).
 //!
 //! And: a profile file that group or others may read is used with a warning on stderr.
 

@@ -228,6 +228,13 @@ impl DbssClientBuilder {
         self
     }
 
+    /// Look for credentials at this step of the default chain only (see
+    /// [`ChainStep`](crate::auth::ChainStep)); ignored when credentials are given.
+    pub fn credentials_from(mut self, step: crate::auth::ChainStep) -> Self {
+        self.chain.only = Some(step);
+        self
+    }
+
     /// Appended to the user agent `dbss-rs/<version>`, e.g. `my-app/1.2`.
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(suffix.into());

@@ -58,6 +58,13 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
         }
     }
     if let Some(source) = matches.try_get_one::<String>("body").ok().flatten() {
+        if source == "-" && context.global.password_stdin {
+            return Err(Failure::Usage(
+                "--body - and --password-stdin both read standard input; give the body as a \
+                 file or inline JSON"
+                    .into(),
+            ));
+        }
         call_args.insert("body".into(), read_body(source)?);
     }
     let client = context.client()?;

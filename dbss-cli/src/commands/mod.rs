@@ -96,6 +96,9 @@ pub fn build_client(
         builder = builder.profile(profile);
     }
     builder = builder.allow_insecure_http(global.allow_insecure_http);
+    if let Some(from) = global.credentials_from {
+        builder = builder.credentials_from(from.step());
+    }
     if let Some(credentials) = credentials {
         builder = builder.credentials(credentials);
     }
@@ -110,63 +113,16 @@ pub fn build_client(
     builder.from_env_vars().build()
 }
 
-/// The credentials the flags choose: password credentials (`--user`, `--domain`,
-/// `--password-stdin`), or one source alone (`--credentials-from`); `None` leaves the choice to
-/// the chain.
+/// Password credentials, when the flags give them (`--user`, `--domain`, `--password-stdin`);
+/// `None` leaves the choice to the chain (or to the one step `--credentials-from` names).
 fn credentials_from_flags(global: &GlobalArgs) -> Result<Option<Credentials>, Failure> {
-    use dbss_client::auth::{CredentialSource, MetadataConfig, PodIdentityConfig, TemporarySource};
-
-    use crate::args::CredentialsFrom;
-
-    if let (Some(user), Some(domain), true) = (&global.user, &global.domain, global.password_stdin)
-    {
-        let password = read_password(std::io::stdin().lock())?;
-        return Ok(Some(Credentials::password(user, password, domain)));
+    match (&global.user, &global.domain, global.password_stdin) {
+        (Some(user), Some(domain), true) => {
+            let password = read_password(std::io::stdin().lock())?;
+            Ok(Some(Credentials::password(user, password, domain)))
+        }
+        _ => Ok(None),
     }
-    let env = dbss_client::auth::process_env;
-    let Some(from) = global.credentials_from else {
-        return Ok(None);
-    };
-    let resolved = match from {
-        CredentialsFrom::Oidc => {
-            Credentials::from_oidc_env_with(&env).map_err(dbss_client::Error::from)?
-        }
-        CredentialsFrom::Env => {
-            Credentials::from_env_with(&env).map_err(dbss_client::Error::from)?
-        }
-        CredentialsFrom::Profile => {
-            let path = match &global.credentials_file {
-                Some(path) => path.clone(),
-                None => dbss_client::auth::profile_path(&env).ok_or_else(|| {
-                    Failure::Usage(
-                        "no credentials file: pass --credentials-file, set \
-                         HUAWEICLOUD_SDK_CREDENTIALS_FILE, or set HOME"
-                            .into(),
-                    )
-                })?,
-            };
-            Credentials::from_profile_section(&path, global.profile.as_deref().unwrap_or("basic"))
-                .map_err(dbss_client::Error::from)?
-        }
-        CredentialsFrom::Metadata => {
-            return Ok(Some(Credentials::temporary(TemporarySource::EcsMetadata(
-                MetadataConfig::from_env_with(&env),
-            ))));
-        }
-        CredentialsFrom::PodIdentity => {
-            let config = PodIdentityConfig::from_env_with(&env).ok_or_else(|| {
-                Failure::Usage(format!(
-                    "{}: HC_CONTAINER_CREDENTIALS_FULL_URI and \
-                     HC_CONTAINER_AUTHORIZATION_TOKEN_FILE must both be set",
-                    CredentialSource::PodIdentity
-                ))
-            })?;
-            return Ok(Some(Credentials::temporary(TemporarySource::PodIdentity(
-                config,
-            ))));
-        }
-    };
-    Ok(Some(resolved.credentials))
 }
 
 /// The first line of `input`, without its line ending: the password of `--password-stdin`.

@@ -94,11 +94,15 @@ pub fn command(mock: &MockServer, auth: Auth, home: &Path) -> tokio::process::Co
     cmd
 }
 
-/// The binary with an empty environment but for `HOME`.
+/// The binary with an empty environment but for `HOME` and `DBSS_METADATA_DISABLED=true`: with
+/// no credentials, the chain would otherwise end at the ECS metadata service, 169.254.169.254,
+/// which no test may reach (a test of that source points `DBSS_METADATA_ENDPOINT` at the mock
+/// and removes the variable).
 pub fn bare_command(home: &Path) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dbss"));
     cmd.env_clear()
         .env("HOME", home)
+        .env("DBSS_METADATA_DISABLED", "true")
         .stdin(Stdio::null())
         .kill_on_drop(true);
     cmd

@@ -110,6 +110,26 @@ pub struct ChainOptions {
     pub credentials_file: Option<PathBuf>,
     /// The section of the profile file to read (default `basic`, the official SDK's).
     pub profile: Option<String>,
+    /// Look at this step of the chain only (the CLI's `--credentials-from`): what it finds is
+    /// used, and when it finds nothing the chain fails instead of going on.
+    pub only: Option<ChainStep>,
+}
+
+/// A step of the default chain, in the chain's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainStep {
+    /// `HUAWEICLOUD_OIDC_*`.
+    Oidc,
+    /// `HUAWEICLOUD_SDK_IDP_ID`/`_ID_TOKEN_FILE`, `DBSS_AUTH_TOKEN`, `HUAWEICLOUD_SDK_AK`/`_SK`.
+    Environment,
+    /// The profile file.
+    Profile,
+    /// The ECS metadata service (asked even when `DBSS_METADATA_DISABLED` is set, since it was
+    /// chosen).
+    EcsMetadata,
+    /// CCE pod identity.
+    PodIdentity,
 }
 
 /// A variable's value; empty (or blank) counts as unset, as in the official SDKs, where `""` is
@@ -183,25 +203,28 @@ pub fn resolve_chain_with(
         ));
     }
     let mut tried = vec![];
+    let wants = |step: ChainStep| options.only.is_none_or(|only| only == step);
 
-    match OidcConfig::from_env_with(env)? {
-        Some(oidc) => {
+    if wants(ChainStep::Oidc) {
+        if let Some(oidc) = OidcConfig::from_env_with(env)? {
             return Ok(found(
                 Credentials::temporary(TemporarySource::Oidc(oidc)),
                 env_project_id,
                 CredentialSource::Oidc,
             ));
         }
-        None => tried.push(format!("OIDC: {ENV_OIDC_PROVIDER_URN} is not set")),
+        tried.push(format!("OIDC: {ENV_OIDC_PROVIDER_URN} is not set"));
     }
 
-    if let Some((credentials, source)) = from_env_vars(env)? {
-        return Ok(found(credentials, env_project_id, source));
+    if wants(ChainStep::Environment) {
+        if let Some((credentials, source)) = from_env_vars(env)? {
+            return Ok(found(credentials, env_project_id, source));
+        }
+        tried.push(format!(
+            "environment variables: none of {ENV_IDP_ID}/{ENV_ID_TOKEN_FILE}, {ENV_AUTH_TOKEN}, \
+             {ENV_AK}/{ENV_SK} is set"
+        ));
     }
-    tried.push(format!(
-        "environment variables: none of {ENV_IDP_ID}/{ENV_ID_TOKEN_FILE}, {ENV_AUTH_TOKEN}, \
-         {ENV_AK}/{ENV_SK} is set"
-    ));
 
     let (path, explicit_path) = match (&options.credentials_file, var(env, ENV_CREDENTIALS_FILE)) {
         (Some(p), _) => (Some(p.clone()), true),
@@ -210,6 +233,7 @@ pub fn resolve_chain_with(
     };
     let section = options.profile.as_deref().unwrap_or(DEFAULT_SECTION);
     match &path {
+        _ if !wants(ChainStep::Profile) => {}
         None => tried.push(format!(
             "profile file: {ENV_CREDENTIALS_FILE} is not set and there is no home directory"
         )),
@@ -225,6 +249,34 @@ pub fn resolve_chain_with(
         },
     }
 
+    let pod_unset = || {
+        format!(
+            "CCE pod identity: {ENV_POD_CREDENTIALS_URI} and {ENV_POD_TOKEN_FILE} are not both set"
+        )
+    };
+    match options.only {
+        None => {}
+        Some(ChainStep::EcsMetadata) => {
+            return Ok(found(
+                Credentials::temporary(TemporarySource::EcsMetadata(
+                    MetadataConfig::from_env_with(env),
+                )),
+                env_project_id,
+                CredentialSource::EcsMetadata,
+            ));
+        }
+        Some(ChainStep::PodIdentity) => {
+            return match PodIdentityConfig::from_env_with(env) {
+                Some(pod) => Ok(found(
+                    Credentials::temporary(TemporarySource::PodIdentity(pod)),
+                    env_project_id,
+                    CredentialSource::PodIdentity,
+                )),
+                None => Err(not_found(vec![pod_unset()])),
+            };
+        }
+        Some(_) => return Err(not_found(tried)),
+    }
     let metadata =
         (!MetadataConfig::disabled_by_env(env)).then(|| MetadataConfig::from_env_with(env));
     let pod = PodIdentityConfig::from_env_with(env);
@@ -232,9 +284,7 @@ pub fn resolve_chain_with(
         tried.push(format!(
             "ECS metadata service: disabled by {ENV_METADATA_DISABLED}"
         ));
-        tried.push(format!(
-            "CCE pod identity: {ENV_POD_CREDENTIALS_URI} and {ENV_POD_TOKEN_FILE} are not both set"
-        ));
+        tried.push(pod_unset());
         return Err(not_found(tried));
     }
     Ok(found(

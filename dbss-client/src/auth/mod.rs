@@ -1,10 +1,18 @@
 //! Authentication: credentials, where they are found, IAM tokens and AK/SK signing.
 //!
 //! - [`Credentials`]: AK/SK (optionally temporary, with a security token), a ready IAM token,
-//!   IAM password credentials, or none. Every secret is a `secrecy::SecretString`; `Debug` and
+//!   IAM password credentials, a [`TemporarySource`] (OIDC, federated id token, ECS metadata,
+//!   CCE pod identity), or none. Every secret is a `secrecy::SecretString`; `Debug` and
 //!   `Display` print no secret.
-//! - [`resolve_default_chain`]: explicit, then environment, then the profile file, as the
-//!   official SDKs look for credentials.
+//! - [`resolve_default_chain`]: the official SDK's provider chain, in its order: explicit, OIDC,
+//!   environment, profile file, then ECS metadata and CCE pod identity (tried on first use).
+//!   [`ChainOptions::only`] (the builder's `credentials_from`) keeps one step.
+//! - Temporary credentials are fetched on first use, cached, and renewed before they expire
+//!   (40 minutes before, or at half their life), once however many requests wait; no request is
+//!   signed with credentials that expire within 5 minutes. A failure is
+//!   [`CredentialsError::Source`], naming the source.
+//! - With no project id, the client asks IAM for the project of its region
+//!   (`GET /v3/projects?name=`), signed with the credentials in hand, and caches the answer.
 //! - [`PasswordCredentials`] carry the IAM endpoint their tokens come from ([`iam_endpoint`]
 //!   gives the region's) and the refresh margin.
 //!
@@ -34,9 +42,9 @@ mod temporary;
 pub(crate) use chain::resolve_chain;
 
 pub use chain::{
-    ChainOptions, CredentialSource, ENV_AK, ENV_AUTH_TOKEN, ENV_CREDENTIALS_FILE, ENV_DOMAIN_ID,
-    ENV_IAM_ENDPOINT, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK, ResolvedCredentials, process_env,
-    profile_path, resolve_chain_with, resolve_default_chain,
+    ChainOptions, ChainStep, CredentialSource, ENV_AK, ENV_AUTH_TOKEN, ENV_CREDENTIALS_FILE,
+    ENV_DOMAIN_ID, ENV_IAM_ENDPOINT, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK,
+    ResolvedCredentials, process_env, profile_path, resolve_chain_with, resolve_default_chain,
 };
 pub use credentials::{AkSkCredentials, Credentials, PasswordCredentials, TokenCredentials};
 pub use error::{CredentialsError, IamErrorResponse, SourceFailure};
