@@ -47,6 +47,8 @@ pub struct DbssClient {
     pub(crate) create_report_urls: Arc<crate::prepared::UrlCache>,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
+    /// Shared by every task using this client (and its clones).
+    pub(crate) limiter: Option<Arc<crate::rate_limit::AdaptiveLimiter>>,
 }
 
 impl fmt::Debug for DbssClient {
@@ -139,6 +141,7 @@ pub struct DbssClientBuilder {
     http_client: Option<reqwest::Client>,
     timeouts: Timeouts,
     retry: RetryPolicy,
+    rate_limit: crate::RateLimit,
     clock: Arc<dyn Clock>,
     env: EnvLookup,
 }
@@ -156,6 +159,7 @@ impl Default for DbssClientBuilder {
             http_client: None,
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
+            rate_limit: crate::RateLimit::default(),
             clock: Arc::new(SystemClock),
             env: process_env(),
         }
@@ -174,6 +178,7 @@ impl fmt::Debug for DbssClientBuilder {
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }
@@ -225,6 +230,17 @@ impl DbssClientBuilder {
     /// The section of the profile file the chain reads (default `basic`, the official SDK's).
     pub fn profile(mut self, section: impl Into<String>) -> Self {
         self.chain.profile = Some(section.into());
+        self
+    }
+
+    /// Client-side rate limiting under throttling (default: off). [`RateLimit::Adaptive`] is
+    /// dormant until the service answers 429, then a token bucket whose rate follows the
+    /// service's limit, shared by every task using this client; see [`RateLimit`].
+    ///
+    /// [`RateLimit`]: crate::RateLimit
+    /// [`RateLimit::Adaptive`]: crate::RateLimit::Adaptive
+    pub fn rate_limit(mut self, rate_limit: crate::RateLimit) -> Self {
+        self.rate_limit = rate_limit;
         self
     }
 
@@ -369,6 +385,8 @@ impl DbssClientBuilder {
             create_report_urls: Arc::default(),
             retry: self.retry,
             timeouts: self.timeouts,
+            limiter: (self.rate_limit == crate::RateLimit::Adaptive)
+                .then(|| Arc::new(crate::rate_limit::AdaptiveLimiter::new())),
         })
     }
 }

@@ -218,6 +218,9 @@ impl DbssClient {
         if let Err(e) = self.raw.inner.auth.prepare().await {
             return (Err(Error::Credentials(e)), None);
         }
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire().await;
+        }
         let exchange = RESPONSE_META.scope(RefCell::new(None), async {
             // Boxed: the request future is kilobytes, and each wrapper around it (task-local
             // scope, timeout, span) would otherwise copy all of it when it is moved in.
@@ -236,6 +239,9 @@ impl DbssClient {
             );
         };
         let meta_ref = meta.clone().unwrap_or_default();
+        if let (Some(limiter), Some(status)) = (&self.limiter, meta_ref.status) {
+            limiter.record(status == 429);
+        }
         let result = match result {
             Ok(value) => Ok(Success {
                 request_id: meta_ref.request_id.clone(),
