@@ -7,9 +7,12 @@
 //! access key, a malformed `Authorization`, a signature mismatch (with the server's string to
 //! sign, which holds no secret, so a client can see which side canonicalised differently),
 //! a missing or wrong security token, or "signature expired" when `X-Sdk-Date` is more than the
-//! allowed skew (15 minutes, as at the gateway) away from the mock's clock.
+//! allowed skew (15 minutes, as at the gateway) away from the mock's clock, or "security token
+//! expired" when temporary credentials issued by an identity stand-in (see `identity`) are used
+//! after their expiry on the mock's clock.
 
 use std::fmt;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use dbss_signer::{ReceivedRequest, VerifyError};
@@ -24,6 +27,8 @@ pub(crate) struct AccessKey {
     pub sk: String,
     /// Set for temporary credentials: requests must carry it in `X-Security-Token`.
     pub security_token: Option<String>,
+    /// Set for keys issued by an identity stand-in: refused from this instant on (mock clock).
+    pub expires_at: Option<SystemTime>,
 }
 
 impl fmt::Debug for AccessKey {
@@ -35,17 +40,20 @@ impl fmt::Debug for AccessKey {
                 "security_token",
                 &self.security_token.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
 
 /// The credentials the mock accepts, and whether it checks them at all.
-#[derive(Clone)]
 pub(crate) struct Auth {
     pub enabled: bool,
     pub tokens: Vec<String>,
     pub keys: Vec<AccessKey>,
     pub max_skew: Duration,
+    /// Temporary keys issued by the identity stand-ins while the server runs (each with an
+    /// expiry). Kept after they expire, so that a late use is told "expired", not "unknown".
+    pub issued: Mutex<Vec<AccessKey>>,
 }
 
 impl fmt::Debug for Auth {
@@ -55,11 +63,22 @@ impl fmt::Debug for Auth {
             .field("tokens", &format_args!("[{} redacted]", self.tokens.len()))
             .field("keys", &self.keys)
             .field("max_skew", &self.max_skew)
+            .field("issued", &format_args!("[{} issued]", self.issued().len()))
             .finish()
     }
 }
 
 impl Auth {
+    /// Accepts `key` (temporary credentials issued by an identity stand-in) from now on.
+    pub fn issue(&self, key: AccessKey) {
+        self.issued().push(key);
+    }
+
+    fn issued(&self) -> MutexGuard<'_, Vec<AccessKey>> {
+        // Pushes cannot leave the list inconsistent.
+        self.issued.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Checks the credentials of a request whose body has been read.
     pub fn check(&self, parts: &Parts, body: &[u8], now: SystemTime) -> Result<(), ApiError> {
         if !self.enabled {
@@ -102,11 +121,12 @@ impl Auth {
             headers: &pairs,
             body: Some(body),
         };
+        let issued = self.issued();
         let mut matched: Option<&AccessKey> = None;
         let verified = dbss_signer::verify(
             &request,
             |ak: &str| {
-                matched = self.keys.iter().find(|k| k.ak == ak);
+                matched = self.keys.iter().chain(issued.iter()).find(|k| k.ak == ak);
                 matched.map(|k| k.sk.as_bytes())
             },
             now,
@@ -155,11 +175,21 @@ impl Auth {
                 ));
             }
         }
+        if let Some(expires_at) = matched.and_then(|k| k.expires_at)
+            && now >= expires_at
+        {
+            return Err(ApiError::unauthenticated(format!(
+                "security token expired: these temporary credentials expired at {} \
+                 (the server's clock says {}); get new ones",
+                crate::identity::format_expiry(expires_at),
+                crate::identity::format_expiry(now),
+            )));
+        }
         Ok(())
     }
 }
 
 /// Compares secrets without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -65,6 +65,16 @@ pub mod codes {
     pub const FORBIDDEN: &str = "APIGW.0302";
     /// 429: injected throttling.
     pub const THROTTLED: &str = "APIGW.0308";
+    /// 400 from the STS stand-in (`assume-with-oidc`): the body is not JSON, a field is
+    /// missing or malformed, or `duration_seconds` is outside 900..=43200. The mock's own code.
+    pub const STS_INVALID_PARAMETER: &str = "STS.0101";
+    /// 401 from the STS stand-in: the id token is not the one it knows. The mock's own code.
+    pub const STS_INVALID_ID_TOKEN: &str = "STS.0102";
+    /// 400 from the pod-identity stand-in: the body is not JSON. The mock's own code.
+    pub const POD_IDENTITY_INVALID: &str = "PODIDENTITY.0400";
+    /// 401 from the pod-identity stand-in: `Authorization` is missing or not the pod's token.
+    /// The mock's own code.
+    pub const POD_IDENTITY_UNAUTHORIZED: &str = "PODIDENTITY.0401";
 }
 
 /// An error answer with the DBSS error body

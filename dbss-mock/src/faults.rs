@@ -1,4 +1,5 @@
-//! Fault injection: what can go wrong, for how many requests, and for which operation.
+//! Fault injection: what can go wrong, for how many requests, and for which operation (or
+//! which identity stand-in endpoint).
 //!
 //! Faults model the network and the API gateway in front of DBSS, so they are applied to a
 //! request *before* authentication and validation: a request with bad credentials still gets
@@ -9,6 +10,7 @@ use std::str::FromStr;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::identity::IdentityEndpoint;
 use crate::ops::Operation;
 
 /// Default length of [`Fault::Garbage`]: 10 MiB, more than any client should buffer for an
@@ -33,6 +35,7 @@ pub const DEFAULT_GARBAGE_LEN: u64 = 10 * 1024 * 1024;
 /// | [`Fault::Html`] | the status with a proxy's HTML error page | no |
 /// | [`Fault::EmptyOk`] | 200 with `Content-Type: application/json` and an empty body | no |
 /// | [`Fault::UnknownResult`] | 200 with a `result`/`status` value the API does not document | no |
+/// | [`Fault::Reply`] | that status, content type and body, verbatim | no |
 ///
 /// "Takes effect" matters for CreateReport: after a `TruncatedJson` or `AfterProcessing` reset
 /// the report exists although the client saw no success, which is exactly the case where a
@@ -85,6 +88,17 @@ pub enum Fault {
     /// Answer 200 with a body whose `result` (CreateReport) or `status` (DeleteAuditReport) is a
     /// value the API does not document: `{"result":"queued","status":"QUEUED"}`.
     UnknownResult,
+    /// Answer `status` with this body and `Content-Type`, verbatim (e.g. an identity service's
+    /// own error JSON, or a credentials answer without an expiry). Its text form is
+    /// `reply=STATUS` (an empty `text/plain` body): bodies cannot be written in `--fault`.
+    Reply {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header value.
+        content_type: String,
+        /// The body.
+        body: String,
+    },
 }
 
 /// When a [`Fault::Reset`] resets the connection.
@@ -130,6 +144,15 @@ impl Fault {
         }
     }
 
+    /// [`Fault::Reply`]: `status` with `body` labelled `content_type`.
+    pub fn reply(status: u16, content_type: impl Into<String>, body: impl Into<String>) -> Self {
+        Fault::Reply {
+            status,
+            content_type: content_type.into(),
+            body: body.into(),
+        }
+    }
+
     /// Sets the `Retry-After` value of a [`Fault::Status`]; other kinds are returned unchanged.
     pub fn with_retry_after(mut self, value: impl Into<String>) -> Self {
         if let Fault::Status { retry_after, .. } = &mut self {
@@ -152,6 +175,11 @@ impl Fault {
     pub fn only(self, operation: Operation) -> FaultRule {
         FaultRule::new(self).only(operation)
     }
+
+    /// Applies this fault to the next request to the identity stand-in `endpoint` only.
+    pub fn at(self, endpoint: IdentityEndpoint) -> FaultRule {
+        FaultRule::new(self).at(endpoint)
+    }
 }
 
 /// How many requests a [`FaultRule`] still applies to.
@@ -164,19 +192,28 @@ pub enum Times {
     Always,
 }
 
-/// A fault, how many requests it applies to, and optionally the one operation it applies to.
+/// A fault, how many requests it applies to, and what it applies to: any DBSS operation (the
+/// default), one operation ([`only`](Self::only)), or one identity stand-in endpoint
+/// ([`at`](Self::at)). Rules without [`at`](Self::at) never touch identity requests, so a
+/// "503 for the next request" still hits the DBSS call, whatever credentials the client
+/// fetched first.
 ///
 /// ```
 /// use dbss_mock::{Fault, FaultRule, Operation};
 ///
 /// let rule = FaultRule::new(Fault::status(503)).times(2).only(Operation::CreateReport);
 /// assert_eq!(rule, "status=503,times=2,op=create_report".parse().unwrap());
+///
+/// use dbss_mock::IdentityEndpoint;
+/// let rule = Fault::status(500).times(1).at(IdentityEndpoint::MetadataSecurityKey);
+/// assert_eq!(rule, "status=500,at=metadata-security-key".parse().unwrap());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultRule {
     fault: Fault,
     times: Times,
     operation: Option<Operation>,
+    identity: Option<IdentityEndpoint>,
 }
 
 impl FaultRule {
@@ -186,6 +223,7 @@ impl FaultRule {
             fault,
             times: Times::Count(1),
             operation: None,
+            identity: None,
         }
     }
 
@@ -202,8 +240,18 @@ impl FaultRule {
     }
 
     /// Only for requests of `operation` (others pass untouched and do not use up the count).
+    /// Replaces an [`at`](Self::at).
     pub fn only(mut self, operation: Operation) -> Self {
         self.operation = Some(operation);
+        self.identity = None;
+        self
+    }
+
+    /// Only for requests to the identity stand-in `endpoint` (others pass untouched and do not
+    /// use up the count). Replaces an [`only`](Self::only).
+    pub fn at(mut self, endpoint: IdentityEndpoint) -> Self {
+        self.identity = Some(endpoint);
+        self.operation = None;
         self
     }
 
@@ -220,6 +268,11 @@ impl FaultRule {
     /// The operation it is limited to, if any.
     pub fn operation(&self) -> Option<Operation> {
         self.operation
+    }
+
+    /// The identity stand-in endpoint it is limited to, if any.
+    pub fn identity_endpoint(&self) -> Option<IdentityEndpoint> {
+        self.identity
     }
 }
 
@@ -240,7 +293,7 @@ pub struct ParseFaultError {
 impl FromStr for FaultRule {
     type Err = ParseFaultError;
 
-    /// Parses `KIND[=ARG][,times=N|always][,op=OPERATION][,retry-after=VALUE]`:
+    /// Parses `KIND[=ARG][,times=N|always][,op=OPERATION|,at=ENDPOINT][,retry-after=VALUE]`:
     ///
     /// | KIND | ARG |
     /// |---|---|
@@ -250,9 +303,10 @@ impl FromStr for FaultRule {
     /// | `reset` | `headers` (default), `request` or `processed` |
     /// | `garbage` | `SIZE[@STATUS]`: the length (10MiB by default) and status (200 by default), e.g. `garbage=10MiB@502` |
     /// | `html` | the status, 502 by default |
+    /// | `reply` | the status (required); the body is empty |
     ///
-    /// `op` takes an operationId (`create_report`) or a name (`CreateReport`); `retry-after`
-    /// applies to `status`.
+    /// `op` takes an operationId (`create_report`) or a name (`CreateReport`); `at` takes an
+    /// [`IdentityEndpoint`] name (`metadata-token`, ...); `retry-after` applies to `status`.
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let err = |reason: String| ParseFaultError {
             spec: spec.to_owned(),
@@ -307,11 +361,12 @@ impl FromStr for FaultRule {
             "html" => Fault::Html {
                 status: arg.map_or(Ok(502), status)?,
             },
+            "reply" => Fault::reply(status(need("STATUS")?)?, "text/plain", ""),
             other => {
                 return Err(err(format!(
                     "unknown kind {other:?}: expected status, delay, hang, stall-body, \
-                     close-mid-body, reset, truncated-json, garbage, html, empty-200 or \
-                     unknown-result"
+                     close-mid-body, reset, truncated-json, garbage, html, empty-200, \
+                     unknown-result or reply"
                 )));
             }
         };
@@ -331,12 +386,23 @@ impl FromStr for FaultRule {
                     };
                 }
                 "op" => {
+                    if rule.identity.is_some() {
+                        return Err(err("op and at exclude each other".into()));
+                    }
                     rule.operation = Some(
                         value
                             .trim()
                             .parse()
                             .map_err(|e: crate::ops::ParseOperationError| err(e.to_string()))?,
                     );
+                }
+                "at" => {
+                    if rule.operation.is_some() {
+                        return Err(err("op and at exclude each other".into()));
+                    }
+                    rule.identity = Some(value.trim().parse().map_err(
+                        |e: crate::identity::ParseIdentityEndpointError| err(e.to_string()),
+                    )?);
                 }
                 "retry-after" => {
                     if !matches!(fault, Fault::Status { .. }) {
@@ -369,6 +435,7 @@ impl fmt::Display for FaultRule {
             Fault::Html { status } => write!(f, "html={status}")?,
             Fault::EmptyOk => f.write_str("empty-200")?,
             Fault::UnknownResult => f.write_str("unknown-result")?,
+            Fault::Reply { status, .. } => write!(f, "reply={status}")?,
         }
         match self.times {
             Times::Count(n) => write!(f, ",times={n}")?,
@@ -376,6 +443,9 @@ impl fmt::Display for FaultRule {
         }
         if let Some(op) = self.operation {
             write!(f, ",op={op}")?;
+        }
+        if let Some(endpoint) = self.identity {
+            write!(f, ",at={endpoint}")?;
         }
         if let Fault::Status {
             retry_after: Some(r),
@@ -457,12 +527,22 @@ impl FaultQueue {
 
     /// The fault for a request of `op`: the first rule that matches it, with one use taken.
     /// Rules are taken in the order they were added, so `503 once` then `429 once` gives the
-    /// first request a 503 and the second a 429.
+    /// first request a 503 and the second a 429. Rules for identity endpoints never match.
     pub fn take(&self, op: Operation) -> Option<Fault> {
+        self.take_where(|r| r.identity.is_none() && r.operation.is_none_or(|o| o == op))
+    }
+
+    /// The fault for a request to the identity stand-in `endpoint`: only rules made with
+    /// [`FaultRule::at`] for it match.
+    pub fn take_identity(&self, endpoint: IdentityEndpoint) -> Option<Fault> {
+        self.take_where(|r| r.identity == Some(endpoint))
+    }
+
+    fn take_where(&self, matches: impl Fn(&FaultRule) -> bool) -> Option<Fault> {
         let mut rules = self.lock();
         let index = rules
             .iter()
-            .position(|r| r.operation.is_none_or(|o| o == op) && r.times != Times::Count(0))?;
+            .position(|r| matches(r) && r.times != Times::Count(0))?;
         let rule = &mut rules[index];
         let fault = rule.fault.clone();
         if let Times::Count(n) = &mut rule.times {
@@ -501,6 +581,9 @@ mod tests {
             "truncated-json,times=1",
             "empty-200,times=1",
             "unknown-result,times=1",
+            "reply=418,times=1",
+            "status=500,times=2,at=metadata-token",
+            "delay=200ms,times=always,at=pod-identity",
         ] {
             let rule: FaultRule = spec.parse().unwrap();
             assert_eq!(rule.to_string(), spec);
@@ -522,6 +605,9 @@ mod tests {
             "status=500,op=unknown",
             "status=500,times=-1",
             "status=500,color=red",
+            "reply",
+            "status=500,at=nowhere",
+            "status=500,op=create_report,at=oidc",
         ] {
             assert!(bad.parse::<FaultRule>().is_err(), "{bad}");
         }
@@ -541,6 +627,16 @@ mod tests {
         assert_eq!(q.take(Operation::CreateReport), None);
         q.push(Fault::Hang.times(0));
         assert_eq!(q.take(Operation::CreateReport), None);
+        q.clear();
+        q.push(Fault::status(500).at(IdentityEndpoint::MetadataToken));
+        q.push(Fault::status(503).once());
+        assert_eq!(q.take_identity(IdentityEndpoint::PodIdentity), None);
+        assert_eq!(q.take(Operation::CreateReport), Some(Fault::status(503)));
+        assert_eq!(q.take(Operation::CreateReport), None);
+        assert_eq!(
+            q.take_identity(IdentityEndpoint::MetadataToken),
+            Some(Fault::status(500))
+        );
         q.clear();
         q.push(FaultRule::new(Fault::EmptyOk).always());
         for _ in 0..5 {

@@ -32,7 +32,8 @@
 //!
 //! # What the mock does with a request
 //!
-//! 1. Routes on method and path; anything else is a 404 `APIGW.0101`.
+//! 1. Routes on method and path; anything else is a 404 `APIGW.0101`. Requests to the
+//!    [identity stand-ins](#identity-stand-ins) leave here for their own handling.
 //! 2. Counts it for its [`Operation`] ([`MockServer::requests`]).
 //! 3. Applies the next matching [`FaultRule`], if any.
 //! 4. Authenticates: `X-Auth-Token` must be a known token; otherwise `Authorization` must be a
@@ -59,11 +60,61 @@
 //! when it reaches 100. Its answer is `{"result":"success"}` with no id, as the real API's.
 //! Downloads are generated PDFs of [`MockServerBuilder::report_size`] bytes, streamed.
 //!
+//! # Identity stand-ins
+//!
+//! The same server (same base URL) also stands in for the services the official SDK's
+//! credential chain gets temporary credentials from, so that a client can run end to end with
+//! credentials from them: point `HUAWEICLOUD_SDK_STS_ENDPOINT` at
+//! [`MockServer::sts_endpoint`], `HUAWEICLOUD_SDK_IAM_ENDPOINT` at
+//! [`MockServer::iam_endpoint`], the metadata base URL at [`MockServer::metadata_endpoint`] and
+//! `HC_CONTAINER_CREDENTIALS_FULL_URI` at [`MockServer::pod_identity_uri`] (all the base URL).
+//! DBSS authentication does not apply to them; each checks its own credentials:
+//!
+//! | Endpoint ([`IdentityEndpoint`]) | Accepts | Answers |
+//! |---|---|---|
+//! | `POST /v5/agencies/assume-with-oidc` (STS) | JSON `provider_urn` (`urn:…:identity-provider:…`), `agency_urn` (`urn:…:agency:…`), `agency_session_name` (2–64 of `A-Za-z0-9_+=,.@-`), `id_token` = [`MockServerBuilder::oidc_id_token`], `duration_seconds` 900–43200 (default 3600), optional `policy` (string), `policy_ids` (≤ 10 strings) | 200 `{"credentials":{"access_key_id","secret_access_key","security_token","expiration"},"assumed_agency":{..}}`; 400 [`codes::STS_INVALID_PARAMETER`], 401 [`codes::STS_INVALID_ID_TOKEN`], as `{"error_code","error_msg"}` |
+//! | `POST /v3.0/OS-AUTH/id-token/tokens` (IAM) | header `X-Idp-Id` = the IdP of [`MockServerBuilder::federated_id_token`], body `{"auth":{"id_token":{"id":TOKEN}}}` | 201 with an unscoped token (24 h) in `X-Subject-Token` and a `{"token":{..}}` body; 400 (no header, bad body), 404 (unknown IdP), 401 (wrong token) |
+//! | `POST /v3.0/OS-CREDENTIAL/securitytokens` (IAM) | `{"auth":{"identity":{"methods":["token"],"token":{"id":T,"duration_seconds":N}}}}` (or `X-Auth-Token`); T an unexpired token from the exchange above or one of the mock's IAM tokens; N 900–86400 (default 900) | 201 `{"credential":{"access","secret","securitytoken","expires_at"}}`; 400, 401 |
+//! | `GET /v3/projects?name=REGION` (IAM) | AK/SK-signed (permanent or issued keys, checked like DBSS requests) or `X-Auth-Token` | 200 `{"projects":[{"id","name",..}],"links":{..}}`: the mock's project, or what [`MockServerBuilder::projects`] set for the region (zero, one or several); 401 `APIGW.0301` |
+//! | `PUT /meta-data/latest/api/token` (ECS) | `X-Metadata-Token-Ttl-Seconds` 1–21600 | 200 `text/plain` session token (expires after the TTL, mock clock); 400; the status of [`MetadataMode::NoTokenApi`] |
+//! | `GET /openstack/latest/securitykey` (ECS) | `X-Metadata-Token`, as the [`MetadataMode`] says | 200 `{"credential":{"access","secret","securitytoken","expires_at"}}`; 401 `text/plain` (no, unknown, expired or [revoked](MockServer::revoke_metadata_tokens) token), 401 [`NO_AGENCY_MESSAGE`] in [`MetadataMode::NoAgency`] |
+//! | `POST /pod-identity/credentials` (CCE, [`POD_IDENTITY_PATH`]) | `Authorization` = [`MockServerBuilder::pod_identity_token`]; body empty or JSON | 200 `{"accessKeyId","secretAccessKey","securityToken","expiration"}`; 401 [`codes::POD_IDENTITY_UNAUTHORIZED`], 400 [`codes::POD_IDENTITY_INVALID`] |
+//!
+//! Metadata modes: [`MetadataMode::TokenRequired`] (default), [`MetadataMode::TokenOptional`],
+//! [`MetadataMode::NoTokenApi`] (the PUT answers the given status: 404, 405 or 503 make the
+//! official client go on without a token) and [`MetadataMode::NoAgency`]; change them while
+//! running with [`MockServer::set_metadata_mode`].
+//!
+//! **Issued keys.** Every successful fetch issues *new* temporary credentials (an access key id
+//! `DBSSTMP…` never seen before, a secret key and a security token), with an expiry of the
+//! mock's [`Clock`] now plus their lifetime, written `%Y-%m-%dT%H:%M:%S.%fZ` (UTC,
+//! microseconds). Lifetimes: STS and IAM honour the request's `duration_seconds`; the metadata
+//! service and the pod-identity agent give [`DEFAULT_LOCAL_CREDENTIAL_LIFETIME`] (1 hour);
+//! [`MockServerBuilder::identity_credential_lifetime`] overrides all of them. The DBSS
+//! endpoints (and the IAM project listing) accept a signature by an issued key when the request
+//! carries its `X-Security-Token`, until the mock's clock reaches the expiry; from then on they
+//! answer 401 `APIGW.0301` "security token expired". [`MockServer::issued_credentials`] lists
+//! them.
+//!
+//! **Observing and breaking them.** [`MockServer::identity_requests`] records every identity
+//! request (method, path and query, headers, body; `Debug` hides secrets),
+//! [`MockServer::identity_calls`] counts them per endpoint (faulted and rejected requests
+//! included). Faults made with [`FaultRule::at`] (`--fault status=503,times=2,at=metadata-token`)
+//! apply to one identity endpoint, before it checks anything; any [`Fault`] works, and
+//! [`Fault::reply`] answers a body of your choice. Rules without `at` never touch identity
+//! requests. [`MockServerBuilder::identity_delay`] delays every identity answer (real time) so
+//! that concurrent fetches overlap.
+//!
 //! # The binary
 //!
 //! `dbss-mock --port 0` prints `listening on http://127.0.0.1:PORT` as its first line, then the
-//! seeded ids and credentials as `key=value` lines, and serves until killed. `dbss-mock --help`
-//! lists the flags; `--fault` takes the [`FaultRule`] text form.
+//! seeded ids and credentials and the identity stand-ins' endpoints and tokens (`sts_endpoint`,
+//! `iam_endpoint`, `metadata_endpoint`, `metadata_mode`, `pod_identity_uri`,
+//! `pod_identity_token`, `oidc_id_token`, `idp_id`, `federated_id_token`) as `key=value` lines,
+//! the last being `auth=`, and serves until killed. `dbss-mock --help` lists the flags
+//! (`--metadata-mode`, `--oidc-id-token`, `--idp-id`, `--federated-id-token`,
+//! `--pod-identity-token`, `--identity-credential-lifetime` among them); `--fault` takes the
+//! [`FaultRule`] text form.
 #![deny(missing_docs)]
 
 mod auth;
@@ -73,6 +124,7 @@ mod conn;
 mod content;
 mod error;
 mod faults;
+mod identity;
 pub mod openapi_schema;
 mod ops;
 mod pipeline;
@@ -88,6 +140,12 @@ pub use error::{Error, codes};
 pub use faults::{
     DEFAULT_GARBAGE_LEN, Fault, FaultRule, ParseFaultError, ResetPoint, Times, parse_duration,
     parse_size,
+};
+pub use identity::{
+    DEFAULT_FEDERATED_ID_TOKEN, DEFAULT_IDP_ID, DEFAULT_LOCAL_CREDENTIAL_LIFETIME,
+    DEFAULT_OIDC_ID_TOKEN, DEFAULT_POD_IDENTITY_TOKEN, IdentityEndpoint, IssuedCredentials,
+    MetadataMode, NO_AGENCY_MESSAGE, POD_IDENTITY_PATH, ParseIdentityEndpointError,
+    ParseMetadataModeError, RecordedRequest,
 };
 pub use ops::{Operation, ParseOperationError};
 pub use server::{

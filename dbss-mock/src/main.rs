@@ -1,8 +1,9 @@
 //! `dbss-mock`: runs the embedded DBSS server on loopback until killed.
 //!
 //! The first stdout line is `listening on http://127.0.0.1:PORT` (so a script or test can read
-//! the URL of `--port 0`), then the seeded ids and credentials as `key=value` lines. Request logs
-//! go to stderr (`RUST_LOG` overrides the `info` default).
+//! the URL of `--port 0`), then the seeded ids and credentials, and the identity stand-ins'
+//! endpoints and tokens, as `key=value` lines ending with `auth=`. Request logs go to stderr
+//! (`RUST_LOG` overrides the `info` default).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -10,8 +11,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use dbss_mock::{
-    DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, FaultRule, MockServer,
-    parse_duration, parse_size,
+    DEFAULT_AK, DEFAULT_FEDERATED_ID_TOKEN, DEFAULT_IDP_ID, DEFAULT_OIDC_ID_TOKEN,
+    DEFAULT_POD_IDENTITY_TOKEN, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, FaultRule,
+    MetadataMode, MockServer, parse_duration, parse_size,
 };
 
 /// An embedded Huawei Cloud DBSS audit-report server for demos and tests (loopback only).
@@ -65,9 +67,37 @@ struct Args {
     /// Inject a fault: KIND[=ARG][,times=N|always][,op=OPERATION][,retry-after=VALUE].
     /// KIND: status=CODE, delay=DURATION, hang, stall-body, close-mid-body,
     /// reset[=headers|request|processed], truncated-json, garbage[=SIZE[@STATUS]],
-    /// html[=STATUS], empty-200, unknown-result. Repeatable; rules apply in order.
+    /// html[=STATUS], empty-200, unknown-result, reply=STATUS. Repeatable; rules apply in
+    /// order. `at=ENDPOINT` aims a rule at an identity stand-in instead (oidc, iam-id-token,
+    /// iam-security-token, iam-projects, metadata-token, metadata-security-key, pod-identity).
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<FaultRule>,
+
+    /// The ECS metadata stand-in's behaviour: token-required, token-optional,
+    /// no-token-api[=STATUS] (404 by default) or no-agency.
+    #[arg(long, default_value = "token-required")]
+    metadata_mode: MetadataMode,
+
+    /// The OIDC id token the STS stand-in accepts.
+    #[arg(long, default_value = DEFAULT_OIDC_ID_TOKEN)]
+    oidc_id_token: String,
+
+    /// The identity provider id the IAM stand-in knows (HUAWEICLOUD_SDK_IDP_ID).
+    #[arg(long, default_value = DEFAULT_IDP_ID)]
+    idp_id: String,
+
+    /// The id token of --idp-id.
+    #[arg(long, default_value = DEFAULT_FEDERATED_ID_TOKEN)]
+    federated_id_token: String,
+
+    /// The Authorization value the pod-identity stand-in accepts.
+    #[arg(long, default_value = DEFAULT_POD_IDENTITY_TOKEN)]
+    pod_identity_token: String,
+
+    /// How long every issued temporary credential lives (default: STS and IAM honour the
+    /// request's duration_seconds, metadata and pod identity give 1h).
+    #[arg(long, value_parser = parse_duration)]
+    identity_credential_lifetime: Option<Duration>,
 }
 
 #[tokio::main]
@@ -88,7 +118,14 @@ async fn main() -> ExitCode {
         .report_duration(args.report_duration)
         .report_size(args.report_size)
         .instances(args.instances)
-        .seed_reports(!args.no_seed_reports);
+        .seed_reports(!args.no_seed_reports)
+        .metadata_mode(args.metadata_mode)
+        .oidc_id_token(&args.oidc_id_token)
+        .federated_id_token(&args.idp_id, &args.federated_id_token)
+        .pod_identity_token(&args.pod_identity_token);
+    if let Some(lifetime) = args.identity_credential_lifetime {
+        builder = builder.identity_credential_lifetime(lifetime);
+    }
     if args.no_auth {
         builder = builder.without_auth();
     }
@@ -116,6 +153,15 @@ async fn main() -> ExitCode {
         // nothing but this process.
         .and_then(|()| writeln!(out, "sk={}", mock.sk()))
         .and_then(|()| writeln!(out, "token={}", mock.token()))
+        .and_then(|()| writeln!(out, "sts_endpoint={}", mock.sts_endpoint()))
+        .and_then(|()| writeln!(out, "iam_endpoint={}", mock.iam_endpoint()))
+        .and_then(|()| writeln!(out, "metadata_endpoint={}", mock.metadata_endpoint()))
+        .and_then(|()| writeln!(out, "metadata_mode={}", mock.metadata_mode()))
+        .and_then(|()| writeln!(out, "pod_identity_uri={}", mock.pod_identity_uri()))
+        .and_then(|()| writeln!(out, "pod_identity_token={}", mock.pod_identity_token()))
+        .and_then(|()| writeln!(out, "oidc_id_token={}", mock.oidc_id_token()))
+        .and_then(|()| writeln!(out, "idp_id={}", mock.federated_idp_id()))
+        .and_then(|()| writeln!(out, "federated_id_token={}", mock.federated_id_token()))
         .and_then(|()| writeln!(out, "auth={}", if args.no_auth { "off" } else { "on" }))
         .and_then(|()| out.flush());
     drop(out);

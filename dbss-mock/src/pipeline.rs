@@ -4,6 +4,9 @@
 //! connection layer (server.rs)   one hyper connection per TCP connection; can reset it
 //!   request_id                   X-Request-Id on every response; a log line per request
 //!     routing (routes.rs)        unknown method/path → 404 APIGW.0101
+//!       identity::layer          identity stand-ins only (not DBSS auth): record, count,
+//!                                delay, faults made with FaultRule::at; each checks its own
+//!                                credentials (identity/*.rs)
 //!       pipeline(op)             1. count the request for its operation
 //!                                2. take the next matching fault, if any, and apply it
 //!                                3. read the body (≤ 1 MiB)
@@ -40,7 +43,7 @@ use crate::server::App;
 use crate::validate::parse_query;
 
 /// The largest request body the mock reads (the API's bodies are a few hundred bytes).
-const MAX_REQUEST_BODY: usize = 1024 * 1024;
+pub(crate) const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 /// The most a [`Fault::TruncatedJson`] reads of the real answer before cutting it.
 const MAX_TRUNCATED: u64 = 1024 * 1024;
@@ -109,6 +112,22 @@ pub(crate) async fn pipeline(
         return process(&app, op, req, next).await;
     };
     tracing::info!(operation = %op, ?fault, "injecting fault");
+    apply_fault(&app, fault, req, |req| process(&app, op, req, next)).await
+}
+
+/// Answers `req` as `fault` says; `process` is the normal handling (called at most once, for
+/// the faults that let the request take effect). Shared by the DBSS pipeline and the identity
+/// stand-ins.
+pub(crate) async fn apply_fault<F, Fut>(
+    app: &App,
+    fault: Fault,
+    req: Request,
+    process: F,
+) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let conn = req.extensions().get::<ConnControl>().cloned();
     match fault {
         Fault::Status {
@@ -130,7 +149,7 @@ pub(crate) async fn pipeline(
         }
         Fault::Delay(delay) => {
             tokio::time::sleep(delay).await;
-            process(&app, op, req, next).await
+            process(req).await
         }
         Fault::Hang => pending().await,
         Fault::Reset(point) => {
@@ -141,18 +160,18 @@ pub(crate) async fn pipeline(
                 }
                 ResetPoint::AfterProcessing => {
                     // The answer is made (and the state changed), then thrown away.
-                    let _ = process(&app, op, req, next).await;
+                    let _ = process(req).await;
                 }
             }
             reset(conn).await
         }
-        Fault::StallBody => process(&app, op, req, next)
+        Fault::StallBody => process(req)
             .await
             .map(|body| Broken::halfway(body, Break::Stall)),
-        Fault::CloseMidBody => process(&app, op, req, next)
+        Fault::CloseMidBody => process(req)
             .await
             .map(|body| Broken::halfway(body, Break::Close)),
-        Fault::TruncatedJson => truncate(process(&app, op, req, next).await).await,
+        Fault::TruncatedJson => truncate(process(req).await).await,
         Fault::Garbage { status, len } => {
             let garbage = Garbage::new(len, app.ids.next_u64());
             response(status, "application/json", Generated::body(garbage, len))
@@ -177,6 +196,17 @@ pub(crate) async fn pipeline(
             "application/json",
             Body::from(json!({"result": "queued", "status": "QUEUED"}).to_string()),
         ),
+        Fault::Reply {
+            status,
+            content_type,
+            body,
+        } => {
+            let mut answer = response(status, "text/plain", Body::from(body));
+            if let Ok(value) = HeaderValue::from_str(&content_type) {
+                answer.headers_mut().insert(header::CONTENT_TYPE, value);
+            }
+            answer
+        }
     }
 }
 

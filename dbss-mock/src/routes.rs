@@ -55,6 +55,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         router = router.route(&crate::ops::route_template(op), handler);
     }
     router
+        // The identity stand-ins: their own layer, not the DBSS pipeline (identity/mod.rs).
+        .merge(crate::identity::router(&app))
         // The gateway routes on method and path together: a known path with the wrong method
         // is as unknown as an unknown path.
         .fallback(not_found)

@@ -17,6 +17,7 @@ use crate::conn::accept_loop;
 use crate::content::ReportContent;
 use crate::error::Error;
 use crate::faults::{FaultQueue, FaultRule};
+use crate::identity::{Identity, IdentityConfig};
 use crate::ops::Operation;
 use crate::state::{DOC_TEMPLATE_ID, IdGen, State};
 use crate::validate::{self, Schemas};
@@ -71,6 +72,7 @@ pub(crate) struct App {
     pub clock: Arc<dyn Clock>,
     pub counters: Counters,
     pub faults: FaultQueue,
+    pub identity: Identity,
     pub ids: IdGen,
     pub schemas: &'static Schemas,
     report_duration_nanos: AtomicU64,
@@ -112,6 +114,8 @@ pub struct MockServerBuilder {
     seed: Option<u64>,
     clock: Arc<dyn Clock>,
     faults: Vec<FaultRule>,
+    /// The identity stand-ins' settings (builder methods in identity/mod.rs).
+    pub(crate) identity: IdentityConfig,
 }
 
 impl Default for MockServerBuilder {
@@ -125,6 +129,7 @@ impl Default for MockServerBuilder {
                 ak: DEFAULT_AK.into(),
                 sk: DEFAULT_SK.into(),
                 security_token: None,
+                expires_at: None,
             },
             extra_keys: Vec::new(),
             auth_enabled: true,
@@ -136,6 +141,7 @@ impl Default for MockServerBuilder {
             seed: None,
             clock: Arc::new(SystemClock),
             faults: Vec::new(),
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -175,6 +181,7 @@ impl MockServerBuilder {
             ak: ak.into(),
             sk: sk.into(),
             security_token: None,
+            expires_at: None,
         };
         self
     }
@@ -185,6 +192,7 @@ impl MockServerBuilder {
             ak: ak.into(),
             sk: sk.into(),
             security_token: None,
+            expires_at: None,
         });
         self
     }
@@ -201,6 +209,7 @@ impl MockServerBuilder {
             ak: ak.into(),
             sk: sk.into(),
             security_token: Some(security_token.into()),
+            expires_at: None,
         });
         self
     }
@@ -300,10 +309,12 @@ impl MockServerBuilder {
                 tokens,
                 keys,
                 max_skew: self.max_clock_skew,
+                issued: Mutex::default(),
             },
             clock: self.clock,
             counters: Counters::default(),
             faults,
+            identity: Identity::new(self.identity),
             ids: IdGen::new(seed),
             schemas,
             report_duration_nanos: AtomicU64::new(duration_nanos(self.report_duration)),
@@ -361,7 +372,7 @@ fn duration_nanos(d: Duration) -> u64 {
 /// ```
 #[derive(Debug)]
 pub struct MockServer {
-    app: Arc<App>,
+    pub(crate) app: Arc<App>,
     addr: SocketAddr,
     token: String,
     key: AccessKey,
@@ -444,9 +455,10 @@ impl MockServer {
         self.app.counters.any.load(Ordering::SeqCst)
     }
 
-    /// Sets every counter back to zero.
+    /// Sets every counter back to zero (the identity endpoints' too).
     pub fn reset_counters(&self) {
         self.app.counters.reset();
+        self.app.identity.reset_calls();
     }
 
     /// Adds a fault rule (see [`Fault`](crate::Fault)). Rules apply in the order they were

@@ -12,9 +12,10 @@
 //!   canonical request, signed headers, URL, string to sign, signature and headers equal those
 //!   of a plain reference implementation written here from the spec; `verify` accepts what
 //!   `sign` produced; `verify` never panics on arbitrary input.
-//! - [`profile`]: the credentials-file parser (through the public
-//!   `Credentials::from_profile_file`) never panics, agrees with a reference model of the
-//!   documented INI subset, and never shows a secret in `Debug`/`Display`.
+//! - [`profile`]: loading a credentials file (`Credentials::from_profile_file`, and
+//!   `dbss_client::auth::profile::ProfileFile`, configparser's dialect) never panics, gives
+//!   what `ProfileFile` plus the credential rules give, and what an independent model predicts
+//!   for the files it builds, and never shows a secret in `Debug`/`Display`.
 #![forbid(unsafe_code)]
 
 pub mod canonical;

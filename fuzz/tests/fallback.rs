@@ -171,8 +171,13 @@ fn reference_matches_documented_examples() {
 #[test]
 fn profile_reference_matches_documented_examples() {
     use dbss_fuzz::profile::{Outcome, reference};
+    // A byte-order mark is not whitespace to the official SDK's configparser.
     assert_eq!(
-        reference("\u{feff}[other]\r\nak = NO\r\n[basic]\r\n; c\r\n\tAK =  A  \r\nsk:S\r\n"),
+        reference("\u{feff}[other]\r\nak = NO\r\n[basic]\r\nak = A\r\nsk = S\r\n"),
+        Outcome::Syntax { line: 1 }
+    );
+    assert_eq!(
+        reference("[other]\r\nak = NO\r\n[basic]\r\n; c\r\n\tAK =  A  \r\nsk:S\r\n"),
         Outcome::Found {
             ak: "A".into(),
             sk: "S".into(),

@@ -569,23 +569,19 @@ fn warn_if_accessible_by_others(path: &Path) {
     let _ = path;
 }
 
-/// TEMPORARY adapter until `profile::ProfileFile` lands.
+/// The keys of `[section]` of the profile file as the official SDK reads them
+/// (`configparser`'s `items(section)`: `[DEFAULT]` merged in, values interpolated), minus the
+/// keys whose value is empty: an empty value counts as absent, as it does for the SDK's
+/// `if ak and sk` and for an empty environment variable. `None` when the file has no such
+/// section (the SDK's `has_section` check, false for `DEFAULT`).
 fn profile_items(
     text: &str,
     section: &str,
 ) -> Result<Option<Vec<(String, String)>>, profile::SyntaxError> {
-    if section != "basic" {
+    let file = profile::ProfileFile::parse(text)?;
+    if !file.has_section(section) {
         return Ok(None);
     }
-    Ok(profile::parse_basic(text)?.map(|b| {
-        [
-            ("ak", b.ak),
-            ("sk", b.sk),
-            ("project_id", b.project_id),
-            ("security_token", b.security_token),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
-        .collect()
-    }))
+    let items = file.items(section).transpose()?;
+    Ok(items.map(|items| items.into_iter().filter(|(_, v)| !v.is_empty()).collect()))
 }

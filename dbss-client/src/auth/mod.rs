@@ -33,7 +33,7 @@ mod chain;
 mod credentials;
 mod error;
 mod iam;
-mod profile;
+pub mod profile;
 mod project;
 mod sign;
 mod sources;
