@@ -94,6 +94,7 @@ pub mod load;
 pub mod report;
 pub mod server;
 pub mod signing;
+pub mod throttle;
 
 /// A ListAuditReports 200 body with `n` finished reports, as the service writes it.
 pub fn list_reports_json(n: usize) -> String {

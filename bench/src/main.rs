@@ -4,6 +4,7 @@
 //! dbss-bench server [--port P] [--report-size BYTES]
 //! dbss-bench load --url URL --client sdk|bare|signed|hyper [--requests N] [--concurrency 1,32] [--warmup W]
 //! dbss-bench download --url URL --client sdk|bare --out PATH
+//! dbss-bench throttle [--limit 200] [--tasks 256] [--warmup 5] [--seconds 20] --rate-limit adaptive|off
 //! dbss-bench sign-time [--iterations N] [--rounds R]
 //! dbss-bench sign-loop [--iterations N]
 //! dbss-bench report --results FILE --out BENCHMARKS.md [--machine KEY=VALUE ...]
@@ -18,7 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use dbss_bench::{download, load, report, server, signing};
+use dbss_bench::{download, load, report, server, signing, throttle};
 use serde_json::json;
 
 /// `--key value` arguments after the subcommand; a key may repeat (the last wins, except for
@@ -181,6 +182,45 @@ fn cmd_download(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+fn cmd_throttle(args: &Args) -> Result<(), String> {
+    let (rate_limit, name) = match args.required("rate-limit")? {
+        "adaptive" => (dbss_client::RateLimit::Adaptive, "adaptive"),
+        "off" => (dbss_client::RateLimit::Off, "off"),
+        other => return Err(format!("unknown --rate-limit {other:?} (adaptive or off)")),
+    };
+    let config = throttle::ThrottleConfig {
+        limit: args.number("limit", 200)?,
+        tasks: args.number("tasks", 256)?,
+        warmup: std::time::Duration::from_secs_f64(args.number("warmup", 5.0)?),
+        measure: std::time::Duration::from_secs_f64(args.number("seconds", 20.0)?),
+        rate_limit,
+    };
+    // Worker threads: the mock and the client tasks share this runtime.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let result = rt.block_on(throttle::run(config))?;
+    println!(
+        "{}",
+        json!({
+            "kind": "throttle",
+            "rate_limit": name,
+            "limit": config.limit,
+            "tasks": config.tasks,
+            "seconds": result.seconds,
+            "completed": result.completed,
+            "failed": result.failed,
+            "sent": result.sent,
+            "throttled": result.throttled,
+            "completed_per_s": result.completed_per_sec(),
+            "throttled_share": result.throttled_share(),
+        })
+    );
+    Ok(())
+}
+
 fn cmd_sign_time(args: &Args) -> Result<(), String> {
     let iterations: u64 = args.number("iterations", 2_000)?;
     let rounds: u32 = args.number("rounds", 500)?;
@@ -229,13 +269,16 @@ fn cmd_report(args: &Args) -> Result<(), String> {
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = argv.split_first() else {
-        eprintln!("usage: dbss-bench server|load|download|sign-time|sign-loop|report [--options]");
+        eprintln!(
+            "usage: dbss-bench server|load|download|throttle|sign-time|sign-loop|report [--options]"
+        );
         return ExitCode::from(2);
     };
     let result = Args::parse(rest).and_then(|args| match command.as_str() {
         "server" => cmd_server(&args),
         "load" => cmd_load(&args),
         "download" => cmd_download(&args),
+        "throttle" => cmd_throttle(&args),
         "sign-time" => cmd_sign_time(&args),
         "sign-loop" => cmd_sign_loop(&args),
         "report" => cmd_report(&args),

@@ -322,8 +322,16 @@ fn profile_syntax_errors_name_file_and_line() {
     );
 }
 
-/// Captures the `tracing` output of `f` as text (TRACE level, no colours).
+/// Captures the `tracing` output of `f` (run on this thread) as text (TRACE level, no colours).
+///
+/// One global subscriber for the whole binary, writing into the buffer of the thread that logs
+/// (other tests' lines go nowhere). A subscriber installed for one thread only would race with
+/// the other tests: tracing caches whether a log statement is wanted when it first runs, and a
+/// statement first reached on a thread without a subscriber can be cached as unwanted.
 fn capture_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
+    use std::cell::RefCell;
+    use std::sync::OnceLock;
+
     #[derive(Clone, Default)]
     struct Buf(Arc<Mutex<Vec<u8>>>);
     impl std::io::Write for Buf {
@@ -335,14 +343,27 @@ fn capture_logs<T>(f: impl FnOnce() -> T) -> (T, String) {
             Ok(())
         }
     }
+    thread_local! {
+        static CURRENT: RefCell<Option<Buf>> = const { RefCell::new(None) };
+    }
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(|| {
+                CURRENT.with(|c| c.borrow().clone()).map_or_else(
+                    || tracing_subscriber::fmt::writer::EitherWriter::B(std::io::sink()),
+                    tracing_subscriber::fmt::writer::EitherWriter::A,
+                )
+            })
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+    });
     let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let out = tracing::subscriber::with_default(subscriber, f);
+    CURRENT.with(|c| *c.borrow_mut() = Some(buf.clone()));
+    let out = f();
+    CURRENT.with(|c| *c.borrow_mut() = None);
     let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     (out, text)
 }

@@ -35,6 +35,9 @@
 //! 1. Routes on method and path; anything else is a 404 `APIGW.0101`. Requests to the
 //!    [identity stand-ins](#identity-stand-ins) leave here for their own handling.
 //! 2. Counts it for its [`Operation`] ([`MockServer::requests`]).
+//!    With [`MockServerBuilder::throttle`] (`--throttle N`), requests beyond N in the current
+//!    second get 429 `APIGW.0308` here, as the API gateway throttles
+//!    ([`MockServer::throttled_requests`] counts them).
 //! 3. Applies the next matching [`FaultRule`], if any.
 //! 4. Authenticates: `X-Auth-Token` must be a known token; otherwise `Authorization` must be a
 //!    valid SDK-HMAC-SHA256 signature by a known access key, with `X-Sdk-Date` within 15
@@ -132,6 +135,7 @@ mod routes;
 mod server;
 mod state;
 pub mod synth;
+mod throttle;
 mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -98,6 +98,11 @@ struct Args {
     /// request's duration_seconds, metadata and pod identity give 1h).
     #[arg(long, value_parser = parse_duration)]
     identity_credential_lifetime: Option<Duration>,
+
+    /// Throttle the DBSS operations as the API gateway does: at most N requests a second
+    /// (whole-second windows), the rest answered 429 APIGW.0308.
+    #[arg(long, value_name = "N")]
+    throttle: Option<u32>,
 }
 
 #[tokio::main]
@@ -125,6 +130,9 @@ async fn main() -> ExitCode {
         .pod_identity_token(&args.pod_identity_token);
     if let Some(lifetime) = args.identity_credential_lifetime {
         builder = builder.identity_credential_lifetime(lifetime);
+    }
+    if let Some(per_second) = args.throttle {
+        builder = builder.throttle(per_second);
     }
     if args.no_auth {
         builder = builder.without_auth();

@@ -8,6 +8,7 @@
 //!                                delay, faults made with FaultRule::at; each checks its own
 //!                                credentials (identity/*.rs)
 //!       pipeline(op)             1. count the request for its operation
+//!                                   throttle (throttle.rs)              → 429
 //!                                2. take the next matching fault, if any, and apply it
 //!                                3. read the body (≤ 1 MiB)
 //!                                4. authenticate (token or AK/SK)        → 401
@@ -108,6 +109,9 @@ pub(crate) async fn pipeline(
     next: Next,
 ) -> Response {
     app.counters.record(op);
+    if !app.throttle.admit() {
+        return ApiError::for_status(StatusCode::TOO_MANY_REQUESTS).into_response();
+    }
     let Some(fault) = app.faults.take(op) else {
         return process(&app, op, req, next).await;
     };

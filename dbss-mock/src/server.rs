@@ -20,6 +20,7 @@ use crate::faults::{FaultQueue, FaultRule};
 use crate::identity::{Identity, IdentityConfig};
 use crate::ops::Operation;
 use crate::state::{DOC_TEMPLATE_ID, IdGen, State};
+use crate::throttle::Throttle;
 use crate::validate::{self, Schemas};
 
 /// The project id the mock serves unless told otherwise.
@@ -72,6 +73,7 @@ pub(crate) struct App {
     pub clock: Arc<dyn Clock>,
     pub counters: Counters,
     pub faults: FaultQueue,
+    pub throttle: Throttle,
     pub identity: Identity,
     pub ids: IdGen,
     pub schemas: &'static Schemas,
@@ -114,6 +116,7 @@ pub struct MockServerBuilder {
     seed: Option<u64>,
     clock: Arc<dyn Clock>,
     faults: Vec<FaultRule>,
+    throttle: Option<u32>,
     /// The identity stand-ins' settings (builder methods in identity/mod.rs).
     pub(crate) identity: IdentityConfig,
 }
@@ -141,6 +144,7 @@ impl Default for MockServerBuilder {
             seed: None,
             clock: Arc::new(SystemClock),
             faults: Vec::new(),
+            throttle: None,
             identity: IdentityConfig::default(),
         }
     }
@@ -272,6 +276,16 @@ impl MockServerBuilder {
         self
     }
 
+    /// Throttles the DBSS operations as the API gateway does: at most `per_second` requests a
+    /// second (whole-second windows from the start), the rest of each second answered 429
+    /// `APIGW.0308` before faults or authentication apply. Default: no throttling. Refused
+    /// requests still count in [`MockServer::requests`]; [`MockServer::throttled_requests`]
+    /// counts them alone.
+    pub fn throttle(mut self, per_second: u32) -> Self {
+        self.throttle = Some(per_second);
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<MockServer, Error> {
         let project_len = self.project_id.chars().count();
@@ -314,6 +328,7 @@ impl MockServerBuilder {
             clock: self.clock,
             counters: Counters::default(),
             faults,
+            throttle: Throttle::new(self.throttle),
             identity: Identity::new(self.identity),
             ids: IdGen::new(seed),
             schemas,
@@ -455,9 +470,26 @@ impl MockServer {
         self.app.counters.any.load(Ordering::SeqCst)
     }
 
+    /// How many requests the [throttle](MockServerBuilder::throttle) refused with 429.
+    pub fn throttled_requests(&self) -> u64 {
+        self.app.throttle.refused()
+    }
+
+    /// Changes the [throttle](MockServerBuilder::throttle) (`None`: off); counting starts
+    /// again in a window beginning now.
+    pub fn set_throttle(&self, per_second: Option<u32>) {
+        self.app.throttle.set_limit(per_second);
+    }
+
+    /// The throttle in force, in requests a second.
+    pub fn throttle(&self) -> Option<u32> {
+        self.app.throttle.limit()
+    }
+
     /// Sets every counter back to zero (the identity endpoints' too).
     pub fn reset_counters(&self) {
         self.app.counters.reset();
+        self.app.throttle.reset_refused();
         self.app.identity.reset_calls();
     }
 

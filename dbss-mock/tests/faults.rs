@@ -408,3 +408,60 @@ async fn counters_prove_create_reached_the_server_at_most_once() {
         "two new reports: the duplicate a retry makes"
     );
 }
+
+/// The throttle lets N requests a second through and refuses the rest with 429 `APIGW.0308`
+/// before authentication (an unauthenticated request is refused by the throttle too), counting
+/// both. Windows are whole seconds from the start, so a run that spans k windows passes at
+/// most 3k.
+#[tokio::test]
+async fn throttle_refuses_requests_beyond_the_limit_in_each_second() {
+    let mock = MockServer::builder().throttle(3).start().await.unwrap();
+    assert_eq!(mock.throttle(), Some(3));
+    let client = client();
+    let started = Instant::now();
+    let mut passed = 0u64;
+    let mut refused = 0u64;
+    for _ in 0..12 {
+        let (status, body) = json(list_instances(&client, &mock).send().await.unwrap()).await;
+        match status {
+            200 => passed += 1,
+            429 => {
+                assert_eq!(error_of(&body).0, codes::THROTTLED, "{body}");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    let windows = started.elapsed().as_secs() + 1;
+    assert!(
+        (3..=3 * windows).contains(&passed),
+        "{passed} in {windows} window(s)"
+    );
+    assert_eq!(passed + refused, 12);
+    assert_eq!(mock.throttled_requests(), refused);
+    assert_eq!(
+        mock.requests(Operation::ListAuditInstancesLast),
+        12,
+        "refused ones count too"
+    );
+
+    // Refused before authentication: a request without credentials in a full window is 429.
+    mock.set_throttle(Some(0));
+    let (status, _) = json(client.get(instances_url(&mock, "")).send().await.unwrap()).await;
+    assert_eq!(status, 429);
+
+    // Off again: everything passes, and reset_counters clears the refusals.
+    mock.set_throttle(None);
+    mock.reset_counters();
+    for _ in 0..10 {
+        assert_eq!(
+            list_instances(&client, &mock)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    assert_eq!(mock.throttled_requests(), 0);
+}
