@@ -7,22 +7,12 @@
 
 mod support;
 
-use std::time::Duration;
-
 use dbss_mock::{IdentityEndpoint, MockServer, Operation};
-use support::{Run, bare_command, run};
+use support::{Run, bare_command, mock, run};
 
 const FROM: &str = "2025-08-20 16:00:00";
 const TO: &str = "2025-08-21 07:03:31";
 const REGION: &str = "cn-north-4";
-
-async fn mock() -> MockServer {
-    MockServer::builder()
-        .report_duration(Duration::ZERO)
-        .start()
-        .await
-        .unwrap()
-}
 
 /// The binary with only what a production host has: an endpoint, a region, an instance, and
 /// the IAM endpoint (pointed at the mock). No AK/SK, no token, no project id, no profile file.
