@@ -7,7 +7,9 @@
 #     request (what reqwest itself costs), and through the official Python SDK;
 #   - download: a report (1 GiB) streamed into a file by the SDK and by bare reqwest, with the
 #     peak RSS of each process;
-#   - signing: time per create-report signature, and callgrind instruction counts.
+#   - signing: time per create-report signature, and callgrind instruction counts;
+#   - throttle: 256 tasks sharing one client against a mock that refuses more than 200 requests
+#     a second (429), with the adaptive rate limiter and without it.
 #
 # It prints the tables and writes them into BENCHMARKS.md (between its markers).
 #
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
     --python) python=yes ;;
     --no-python) python=no ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -140,6 +142,18 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+echo "== throttle"
+# 256 tasks share one client against a dbss-mock refusing more than N requests a second, with the
+# adaptive rate limiter and without it (the mock runs inside the benchmark's process).
+if [ "$smoke" = 1 ]; then
+  throttle_args=(--limit 50 --tasks 16 --warmup 1 --seconds 2)
+else
+  throttle_args=(--limit 200 --tasks 256 --warmup 10 --seconds 30)
+fi
+for mode in adaptive off; do
+  run "$bin" throttle --rate-limit "$mode" "${throttle_args[@]}"
+done
+
 cpu=$(awk -F': ' '/^model name/ && !n++ { print $2 }' /proc/cpuinfo)
 machine=(
   --machine "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -161,6 +175,10 @@ for client in sdk signed bare hyper; do
   grep -q "\"client\":\"$client\",\"concurrency\":32" "$results" || { echo "no load result for $client"; exit 1; }
   [ "$client" = signed ] || [ "$client" = hyper ] || grep -q "\"client\":\"$client\",\"kind\":\"download\"" "$results" \
     || { echo "no download result for $client"; exit 1; }
+done
+for mode in adaptive off; do
+  grep -q "\"kind\":\"throttle\",.*\"rate_limit\":\"$mode\"" "$results" \
+    || { echo "no throttle result for $mode"; exit 1; }
 done
 [ "$smoke" = 1 ] && echo "bench smoke: 1 passed, 0 failed"
 exit 0

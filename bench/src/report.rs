@@ -1,6 +1,7 @@
 //! Turns the JSON lines of a benchmark run into the BENCHMARKS.md tables.
 //!
-//! Every measurement is a JSON line (`kind` = `load`, `download`, `sign`, `sign-callgrind`);
+//! Every measurement is a JSON line (`kind` = `load`, `download`, `sign`, `sign-callgrind`,
+//! `throttle`);
 //! `bench/run.sh` runs each several times, in rounds that run every client once, and this takes
 //! the median run of each client (by throughput) for the table. Ratios between clients are the
 //! median of the ratios *within* each round: the machine's speed drifts between rounds (other
@@ -44,6 +45,25 @@ struct Load {
     cpu_us: Option<f64>,
 }
 
+/// One throttling run (`dbss-bench throttle`).
+#[derive(Clone, Debug)]
+struct Throttle {
+    rate_limit: String,
+    limit: f64,
+    tasks: u64,
+    seconds: f64,
+    completed_per_s: f64,
+    throttled_share: f64,
+    failed: u64,
+}
+
+impl Throttle {
+    /// The goal of issue 13: ≥ 0.9 × the limit completed, under 5 % of the requests refused.
+    fn meets_goal(&self) -> bool {
+        self.completed_per_s >= 0.9 * self.limit && self.throttled_share < 0.05
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Download {
     mib_s: f64,
@@ -83,6 +103,7 @@ pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, Str
     let mut sign_ns: Vec<f64> = Vec::new();
     let mut sign_loops = 0.0;
     let mut callgrind: Option<(f64, f64)> = None;
+    let mut throttles: Vec<Throttle> = Vec::new();
     for line in results.lines().filter(|l| l.trim_start().starts_with('{')) {
         let v: Value = serde_json::from_str(line).map_err(|e| format!("{e}: {line}"))?;
         let client = v
@@ -116,6 +137,19 @@ pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, Str
                     num(&v, "instructions_without_sha256").unwrap_or(0.0),
                 ))
             }
+            Some("throttle") => throttles.push(Throttle {
+                rate_limit: v
+                    .get("rate_limit")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
+                limit: num(&v, "limit").unwrap_or(0.0),
+                tasks: num(&v, "tasks").unwrap_or(0.0) as u64,
+                seconds: num(&v, "seconds").unwrap_or(0.0),
+                completed_per_s: num(&v, "completed_per_s").unwrap_or(0.0),
+                throttled_share: num(&v, "throttled_share").unwrap_or(0.0),
+                failed: num(&v, "failed").unwrap_or(0.0) as u64,
+            }),
             _ => {}
         }
     }
@@ -283,6 +317,37 @@ pub fn render(results: &str, machine: &[(String, String)]) -> Result<String, Str
         }
         let _ = writeln!(out);
     }
+    if !throttles.is_empty() {
+        let _ = writeln!(
+            out,
+            "### Throttling: tasks sharing one client against a mock that answers 429 beyond its limit\n\n\
+             `dbss-bench throttle`: create-report calls back to back from every task, retried by the \
+             default policy; measured after a warm-up. Goal (issue 13): completed calls ≥ 0.9 × the \
+             limit with under 5 % of the requests refused.\n\n\
+             | rate limit | limit | tasks | measured | completed calls/s | × limit | requests refused (429) | calls failed | goal |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---|"
+        );
+        for t in &throttles {
+            let _ = writeln!(
+                out,
+                "| {} | {:.0}/s | {} | {:.0} s | {:.1} | {:.2} | {:.1} % | {} | {} |",
+                t.rate_limit,
+                t.limit,
+                t.tasks,
+                t.seconds,
+                t.completed_per_s,
+                t.completed_per_s / t.limit.max(1.0),
+                t.throttled_share * 100.0,
+                t.failed,
+                if t.meets_goal() {
+                    "✓ met"
+                } else {
+                    "✗ missed"
+                }
+            );
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "{END}");
     Ok(out)
 }
@@ -324,6 +389,8 @@ mod tests {
             r#"{"kind":"download","client":"sdk","mib_s":900,"seconds":1,"bytes":1073741824,"peak_rss_kib":8000}"#,
             r#"{"kind":"download","client":"bare","mib_s":1000,"seconds":1,"bytes":1073741824,"peak_rss_kib":7000}"#,
             r#"{"kind":"sign","ns_per_signature":1400}"#,
+            r#"{"completed":5607,"completed_per_s":186.9,"failed":0,"kind":"throttle","limit":200,"rate_limit":"adaptive","seconds":30.0,"sent":5613,"tasks":256,"throttled":6,"throttled_share":0.001}"#,
+            r#"{"completed":2000,"completed_per_s":200.0,"failed":8331,"kind":"throttle","limit":200,"rate_limit":"off","seconds":10.0,"sent":27000,"tasks":256,"throttled":25000,"throttled_share":0.926}"#,
         ]
         .join("\n");
         let text = render(&lines, &[("date".into(), "today".into())]).unwrap();
@@ -339,6 +406,15 @@ mod tests {
         );
         assert!(text.contains("SDK / bare throughput: **0.90**"), "{text}");
         assert!(text.contains("**1.40 µs**"), "{text}");
+        assert!(
+            text.contains("| adaptive | 200/s | 256 | 30 s | 186.9 | 0.93 | 0.1 % | 0 | ✓ met |"),
+            "{text}"
+        );
+        // At the limit but nearly all requests refused: the goal is missed.
+        assert!(
+            text.contains("| off | 200/s | 256 | 10 s | 200.0 | 1.00 | 92.6 % | 8331 | ✗ missed |"),
+            "{text}"
+        );
 
         let dir = std::env::temp_dir().join(format!("dbss-bench-report-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

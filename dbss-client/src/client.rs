@@ -41,8 +41,6 @@ pub struct DbssClient {
     pub(crate) raw: raw::Client,
     /// The endpoint, parsed once: the hot path builds its URLs from it (see `prepared`).
     pub(crate) base_url: reqwest::Url,
-    /// The create-report transport; `None` with a caller's own HTTP client or a proxy.
-    pub(crate) transport: Option<Arc<crate::transport::Transport>>,
     /// The create-report URL of each instance used so far.
     pub(crate) create_report_urls: Arc<crate::prepared::UrlCache>,
     pub(crate) retry: RetryPolicy,
@@ -353,14 +351,17 @@ impl DbssClientBuilder {
                 endpoint: base_url.clone(),
                 reason: "not an absolute URL",
             })?;
-        let (http, transport) = match self.http_client {
-            Some(client) => (client, None),
-            None => (
-                build_http_client(&self.timeouts)?,
-                crate::transport::Transport::for_endpoint(&parsed_base_url, &self.timeouts)?
-                    .map(Arc::new),
-            ),
+        let callers_own = self.http_client.is_some();
+        let http = match self.http_client {
+            Some(client) => client,
+            None => crate::transport::build_reqwest(&self.timeouts)?,
         };
+        let sender = crate::transport::HttpClient::for_endpoint(
+            &parsed_base_url,
+            &self.timeouts,
+            http.clone(),
+            callers_own,
+        )?;
         let auth = crate::auth::Auth::new(
             credentials,
             crate::auth::AuthSettings {
@@ -377,11 +378,10 @@ impl DbssClientBuilder {
             return Err(ConfigError::NoProjectId.into());
         }
         auth.check()?;
-        let inner = Inner::with_auth(auth, user_agent);
+        let inner = Inner::with_auth(auth, user_agent, sender);
         Ok(DbssClient {
             raw: raw::Client::new_with_client(&base_url, http, inner),
             base_url: parsed_base_url,
-            transport,
             create_report_urls: Arc::default(),
             retry: self.retry,
             timeouts: self.timeouts,
@@ -389,22 +389,6 @@ impl DbssClientBuilder {
                 .then(|| Arc::new(crate::rate_limit::AdaptiveLimiter::new())),
         })
     }
-}
-
-/// The HTTP client the SDK builds when none is given: rustls with the ring provider (no OpenSSL,
-/// no C build), the connect timeout, no overall timeout (attempts are timed by the executor,
-/// which knows which phase ran out), HTTP/1.1 only and no redirects followed, as the official
-/// SDK (Python `requests`, `allow_redirects=False`; a redirect would also carry credentials
-/// somewhere else).
-pub(crate) fn build_http_client(timeouts: &Timeouts) -> Result<reqwest::Client, ConfigError> {
-    install_crypto_provider();
-    reqwest::Client::builder()
-        .connect_timeout(timeouts.connect)
-        .http1_only()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        // reqwest's own text is only "builder error"; the cause (no trust store...) follows.
-        .map_err(|e| ConfigError::HttpClient(crate::execute::error_chain(&e)))
 }
 
 /// Installs ring as the process-wide rustls provider unless the application installed one.

@@ -251,7 +251,7 @@ impl DbssClient {
             }),
             Err(e) => Err(match e.into() {
                 AttemptError::Generated(e) => self.map_error(e, &meta_ref).await,
-                AttemptError::Transport(e) => self.map_transport_error(e),
+                AttemptError::Transport(e) => self.map_transport_error(&e),
             }),
         };
         (result, meta)
@@ -272,7 +272,12 @@ impl DbssClient {
             E::Custom(message) => {
                 ValidationError::new("request headers", Rule::Rejected { message }).into()
             }
-            E::CommunicationError(e) | E::InvalidUpgrade(e) => self.transport_error(&e, false),
+            // Sent over hyper-util, the exec hook hands the generated code a reqwest error
+            // whose source is hyper-util's (see `transport::SendError::into_reqwest`).
+            E::CommunicationError(e) | E::InvalidUpgrade(e) => match direct_cause(&e) {
+                Some(cause) => self.map_transport_error(cause),
+                None => self.transport_error(&e, false),
+            },
             E::ResponseBodyError(e) => self.transport_error(&e, true),
             E::ErrorResponse(rv) => {
                 let status = rv.status().as_u16();
@@ -308,11 +313,11 @@ impl DbssClient {
         }
     }
 
-    /// Errors of the create-report transport, classified as reqwest's are below.
-    fn map_transport_error(&self, error: TransportError) -> Error {
+    /// Errors of hyper-util, classified as reqwest's are below.
+    fn map_transport_error(&self, error: &TransportError) -> Error {
         match error {
             TransportError::Request(e) if e.is_connect() => {
-                if has_timed_out(&e) {
+                if has_timed_out(e) {
                     Error::Timeout {
                         phase: TimeoutPhase::Connect,
                         after: self.timeouts.connect,
@@ -333,13 +338,9 @@ impl DbssClient {
                 request_sent: true,
                 message: error_chain(&e),
             },
-            TransportError::Uri(e) => ValidationError::new(
-                "request",
-                Rule::Rejected {
-                    message: e.to_string(),
-                },
-            )
-            .into(),
+            TransportError::Uri(e) => {
+                ValidationError::new("request", Rule::Rejected { message: e.clone() }).into()
+            }
         }
     }
 
@@ -362,6 +363,18 @@ impl DbssClient {
             message: error_chain(e),
         }
     }
+}
+
+/// The hyper-util error among the causes of `e`, if it has one.
+fn direct_cause(e: &reqwest::Error) -> Option<&TransportError> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(direct) = s.downcast_ref::<TransportError>() {
+            return Some(direct);
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// Whether an I/O timeout is among the causes of `e` (the connect timeout).

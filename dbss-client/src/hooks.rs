@@ -4,6 +4,8 @@
 //! goes on the wire: progenitor's `api-version` header is removed (the official SDK sends none),
 //! the user agent and `X-Project-Id` are set, and the request is authenticated. A retried
 //! operation builds a new request, so it passes through here again and is signed afresh.
+//! [`ClientHooks::exec`] sends it with the client's one [`HttpClient`] (not the generated
+//! client's own `reqwest::Client`), and caps how much of the body may be read.
 
 use std::sync::Arc;
 
@@ -15,6 +17,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use crate::auth::{Auth, Credentials};
 use crate::clock::{Clock, SystemClock};
 use crate::generated::Client;
+use crate::transport::HttpClient;
 
 /// State the generated client carries for its hooks: how requests are authenticated and
 /// labelled. Cheap to clone.
@@ -22,11 +25,14 @@ use crate::generated::Client;
 pub struct Inner {
     pub(crate) auth: Arc<Auth>,
     pub(crate) user_agent: HeaderValue,
+    /// What sends every request (the generated client's own `reqwest::Client` is not used).
+    pub(crate) http: Arc<HttpClient>,
 }
 
 impl Inner {
     /// Hooks that authenticate with `credentials`, reading the time from `clock`.
-    /// `project_id` is sent as `X-Project-Id` on signed requests; `http` fetches IAM tokens.
+    /// `project_id` is sent as `X-Project-Id` on signed requests; `http` sends the requests
+    /// and fetches IAM tokens.
     pub fn new(
         credentials: Credentials,
         clock: Arc<dyn Clock>,
@@ -43,14 +49,16 @@ impl Inner {
             iam_endpoint: None,
             env: crate::client::process_env(),
         };
-        Self::with_auth(Auth::new(credentials, settings), user_agent)
+        let sender = HttpClient::Reqwest(settings.http.clone());
+        Self::with_auth(Auth::new(credentials, settings), user_agent, sender)
     }
 
-    /// Hooks around a ready auth layer.
-    pub(crate) fn with_auth(auth: Auth, user_agent: HeaderValue) -> Self {
+    /// Hooks around a ready auth layer, sending with `http`.
+    pub(crate) fn with_auth(auth: Auth, user_agent: HeaderValue, http: HttpClient) -> Self {
         Self {
             auth: Arc::new(auth),
             user_agent,
+            http: Arc::new(http),
         }
     }
 
@@ -104,7 +112,10 @@ impl ClientHooks<Inner> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client.execute(request).await?;
+        let response = match self.inner.http.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return e.into_reqwest().await,
+        };
         crate::execute::record_response(&response);
         let limit = body_limit(info, response.status().is_success());
         Ok(cap_body(response, limit))

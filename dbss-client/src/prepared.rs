@@ -6,9 +6,8 @@
 //! prepares the URL (from the client's parsed base URL, without a second parse of the host) and
 //! the body bytes once, and each attempt builds its `reqwest::Request` from them. The request then
 //! goes through the *same* pre hook as the generated client's (user agent, authentication), is
-//! sent by the create-report transport (`transport`: hyper-util) or, with a caller's
-//! `reqwest::Client` or a proxy, by the same exec hook (reqwest), with the same response
-//! bookkeeping and body caps either way, and is decoded the way the generated code decodes it,
+//! sent by the client's one HTTP client (`transport`), with the same response bookkeeping and
+//! body caps as the exec hook's, and is decoded the way the generated code decodes it,
 //! into the same `progenitor_client` types, so the executor cannot tell the paths apart.
 //!
 //! All paths put the same bytes on the wire: `tests/client_prepared.rs` sends one request
@@ -29,7 +28,7 @@ use serde::de::DeserializeOwned;
 use crate::execute::AttemptError;
 use crate::generated::Client;
 use crate::hooks::body_limit;
-use crate::transport::{Transport, body_length, read_capped};
+use crate::transport::{HttpClient, body_length, read_capped};
 
 /// What the generated operations fail with; the executor maps it to [`crate::Error`].
 pub(crate) type RawError = progenitor_client::Error<DbssError>;
@@ -77,16 +76,16 @@ impl PreparedRequest {
     }
 
     /// Sends one attempt and decodes a 200 as `T`. The request passes the client's pre hook
-    /// (user agent, authentication) either way; it is then sent by `transport` when there is
-    /// one, else by the exec hook (reqwest), as the generated code sends it.
+    /// (user agent, authentication), then goes to the client's one HTTP client: over
+    /// hyper-util its body is read here (without the detour through a `reqwest::Response`),
+    /// over reqwest through the exec hook, as the generated code sends it.
     pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         client: &Client,
-        transport: Option<&Transport>,
     ) -> Result<ResponseValue<T>, AttemptError> {
         let mut request = self.build();
         client.pre(&mut request, &self.info).await?;
-        let Some(transport) = transport else {
+        let HttpClient::Direct(transport) = &*client.inner.http else {
             let result = client.exec(request, &self.info).await;
             client.post(&result, &self.info).await?;
             let response = result.map_err(RawError::from)?;
@@ -109,7 +108,7 @@ impl PreparedRequest {
                 BodyKind::Unexpected => Err(RawError::UnexpectedResponse(response).into()),
             };
         };
-        let response = transport.send(&mut request, self.body.clone()).await?;
+        let response = transport.send(request).await?;
         let (head, body) = response.into_parts();
         crate::execute::record_response_head(head.status, &head.headers, body_length(&body));
         // The exec hook's caps, so that both senders read the same amount.

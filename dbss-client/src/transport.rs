@@ -1,31 +1,34 @@
-//! The HTTP transport of the create-report hot path: hyper-util's pooled client, the layer reqwest
-//! is itself built on, without reqwest's per-request work around it.
+//! The one HTTP client of a [`DbssClient`](crate::DbssClient): every operation, generated or
+//! wrapped, is sent by [`HttpClient`], and this module is the one place that sets TLS, proxy
+//! rules, timeouts and pool limits.
 //!
-//! Why: measured with callgrind (BENCHMARKS.md), reqwest spends about 42,000 instructions per
-//! request on top of hyper-util's ~31,000: it parses the URL again twice per request (for its
-//! redirect policy and for the response's URL) and passes every request through tower layers
-//! for redirects and retries. That is more than signing and everything else the SDK does, so
-//! through reqwest the SDK cannot come near the throughput of bare reqwest. Through this
-//! transport a signed create-report takes less CPU than bare reqwest takes to post the same
-//! bytes precomputed.
+//! By default that client is hyper-util's pooled client, the layer reqwest is itself built on,
+//! without reqwest's per-request work around it. Why: measured with callgrind (BENCHMARKS.md),
+//! reqwest spends about 42,000 instructions per request on top of hyper-util's ~31,000: it
+//! parses the URL again twice per request (for its redirect policy and for the response's URL)
+//! and passes every request through tower layers for redirects and retries. That is more than
+//! signing and everything else the SDK does, so through reqwest the SDK cannot come near the
+//! throughput of bare reqwest. Through hyper-util a signed create-report takes less CPU than
+//! bare reqwest takes to post the same bytes precomputed.
 //!
-//! What stays the same as the SDK's reqwest client, so that the choice of transport changes
-//! nothing a user can see: rustls with the process's crypto provider (ring unless the
-//! application installed another) and the platform's trust store (`rustls-platform-verifier`, as
-//! reqwest 0.13 does), HTTP/1.1 only (as the official SDK speaks), `TCP_NODELAY`, the connect
-//! timeout, a keep-alive pool with reqwest's 90 s idle timeout, and no redirects followed (the
-//! official SDK follows none either). The bytes on the wire are the same
-//! (`tests/client_prepared.rs`; TLS and proxies in `tests/transport_env.rs`).
+//! What the SDK's client does, whichever stack sends: rustls with the process's crypto provider
+//! (ring unless the application installed another) and the platform's trust store
+//! (`rustls-platform-verifier`, as reqwest 0.13 does), HTTP/1.1 only (as the official SDK
+//! speaks), `TCP_NODELAY`, the connect timeout, a keep-alive pool with reqwest's 90 s idle
+//! timeout, and no redirects followed (the official SDK follows none either). The bytes on the
+//! wire are the same (`tests/client_prepared.rs`; TLS and proxies in `tests/transport_env.rs`).
 //!
-//! When it is not used: with a caller's own `reqwest::Client` (its settings must apply), and
-//! when a proxy applies to the endpoint (the same system proxy rules reqwest reads: reqwest
-//! then sends the request, through the proxy).
+//! reqwest sends instead, for every request of the client, in two cases: with a caller's own
+//! `reqwest::Client` (its settings must apply), and when the system proxy rules route the
+//! endpoint through a proxy (reqwest implements proxies, `CONNECT` tunnels and proxy
+//! authentication; hyper-util is then never built). Either way a client has one stack and one
+//! pool.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
@@ -39,9 +42,113 @@ use crate::config::{ConfigError, Timeouts};
 /// reqwest's idle timeout for pooled connections.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// A pooled HTTP/1.1 client for one endpoint. Cheap to share (`Arc`).
+/// The HTTP client every request of a `DbssClient` goes through. Cheap to share (`Arc`).
+#[derive(Debug)]
+pub(crate) enum HttpClient {
+    /// hyper-util's pooled client (the default).
+    Direct(Transport),
+    /// A caller's own reqwest client, or the SDK's when a proxy applies to the endpoint.
+    Reqwest(reqwest::Client),
+}
+
+impl HttpClient {
+    /// The client for `endpoint`: `reqwest` when it is the caller's own or when a proxy
+    /// applies to the endpoint, else hyper-util's.
+    pub(crate) fn for_endpoint(
+        endpoint: &reqwest::Url,
+        timeouts: &Timeouts,
+        reqwest: reqwest::Client,
+        callers_own: bool,
+    ) -> Result<Self, ConfigError> {
+        if callers_own || proxy_applies(&Matcher::from_system(), endpoint) {
+            return Ok(Self::Reqwest(reqwest));
+        }
+        Ok(Self::Direct(Transport::new(timeouts)?))
+    }
+
+    /// Sends `request` and waits for the response head; the body is left to be read.
+    pub(crate) async fn execute(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, SendError> {
+        match self {
+            Self::Reqwest(client) => client.execute(request).await.map_err(SendError::Reqwest),
+            Self::Direct(transport) => {
+                let response = transport.send(request).await.map_err(SendError::Direct)?;
+                let (head, body) = response.into_parts();
+                Ok(reqwest::Response::from(http::Response::from_parts(
+                    head,
+                    reqwest::Body::wrap(body),
+                )))
+            }
+        }
+    }
+}
+
+/// reqwest configured as the hyper-util client is (for proxied endpoints, and for the
+/// credential sources): rustls with the ring provider unless the application installed another
+/// (no OpenSSL, no C build), the connect timeout, no overall timeout (attempts are timed by the
+/// executor, which knows which phase ran out), HTTP/1.1 only and no redirects followed, as the
+/// official SDK (Python `requests`, `allow_redirects=False`; a redirect would also carry
+/// credentials somewhere else).
+pub(crate) fn build_reqwest(timeouts: &Timeouts) -> Result<reqwest::Client, ConfigError> {
+    crate::client::install_crypto_provider();
+    reqwest::Client::builder()
+        .connect_timeout(timeouts.connect)
+        .http1_only()
+        .redirect(reqwest::redirect::Policy::none())
+        .tcp_nodelay(true)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .build()
+        // reqwest's own text is only "builder error"; the cause (no trust store...) follows.
+        .map_err(|e| ConfigError::HttpClient(crate::execute::error_chain(&e)))
+}
+
+/// What sending a request failed with, from whichever stack sent it.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    /// reqwest's error.
+    Reqwest(reqwest::Error),
+    /// hyper-util's error.
+    Direct(TransportError),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Reqwest(e) => write!(f, "{}", crate::execute::error_chain(e)),
+            Self::Direct(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+impl SendError {
+    /// As a `reqwest::Error`, for the generated code, whose exec hook must return one. A
+    /// hyper-util error becomes the source of a reqwest body error, where the executor finds
+    /// it again (see `execute::map_error`) to classify it.
+    pub(crate) async fn into_reqwest(self) -> reqwest::Result<reqwest::Response> {
+        let direct = match self {
+            Self::Reqwest(e) => return Err(e),
+            Self::Direct(e) => e,
+        };
+        let failing = futures::stream::once(async move { Err::<Bytes, _>(direct) });
+        let response =
+            reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
+        // The body's only item is the error, so this is `Err`; were it not, a 502 without a
+        // body still says that no answer came.
+        response.bytes().await.map(|_| {
+            let mut gateway = http::Response::new(reqwest::Body::from(""));
+            *gateway.status_mut() = http::StatusCode::BAD_GATEWAY;
+            reqwest::Response::from(gateway)
+        })
+    }
+}
+
+/// A pooled HTTP/1.1 client (hyper-util). Cheap to share (`Arc`).
 pub(crate) struct Transport {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, reqwest::Body>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -59,19 +166,24 @@ pub(crate) enum TransportError {
     /// The response body could not be read to the end (the request was sent).
     Body(hyper::Error),
     /// The URL is not a valid URI (nothing was sent).
-    Uri(http::uri::InvalidUri),
+    Uri(String),
 }
 
-impl Transport {
-    /// The transport for `endpoint`, or `None` when a proxy applies to it (then reqwest, which
-    /// reads the same proxy rules, sends the requests).
-    pub(crate) fn for_endpoint(
-        endpoint: &reqwest::Url,
-        timeouts: &Timeouts,
-    ) -> Result<Option<Self>, ConfigError> {
-        if proxy_applies(&Matcher::from_system(), endpoint) {
-            return Ok(None);
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Request(e) => write!(f, "{}", crate::execute::error_chain(e)),
+            Self::Body(e) => write!(f, "{}", crate::execute::error_chain(e)),
+            Self::Uri(message) => write!(f, "invalid request URI: {message}"),
         }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+impl Transport {
+    /// hyper-util's client with the SDK's settings (see the module docs).
+    fn new(timeouts: &Timeouts) -> Result<Self, ConfigError> {
         let provider = rustls::crypto::CryptoProvider::get_default()
             .cloned()
             .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
@@ -96,21 +208,17 @@ impl Transport {
             .timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(https);
-        Ok(Some(Self { client }))
+        Ok(Self { client })
     }
 
-    /// Sends `request` (its method, URL and headers as the hooks left them) with `body`, and
-    /// waits for the response head.
+    /// Sends `request` (its method, URL, headers and body as the hooks left them), and waits
+    /// for the response head.
     pub(crate) async fn send(
         &self,
-        request: &mut reqwest::Request,
-        body: Bytes,
+        request: reqwest::Request,
     ) -> Result<http::Response<Incoming>, TransportError> {
-        let uri = http::Uri::try_from(request.url().as_str()).map_err(TransportError::Uri)?;
-        let mut outgoing = http::Request::new(Full::new(body));
-        *outgoing.method_mut() = request.method().clone();
-        *outgoing.uri_mut() = uri;
-        *outgoing.headers_mut() = std::mem::take(request.headers_mut());
+        let outgoing = http::Request::<reqwest::Body>::try_from(request)
+            .map_err(|e| TransportError::Uri(crate::execute::error_chain(&e)))?;
         self.client
             .request(outgoing)
             .await

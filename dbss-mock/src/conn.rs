@@ -9,7 +9,7 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -105,12 +105,14 @@ pub(crate) async fn accept_loop(
     listener: TcpListener,
     router: Router,
     mut shutdown: watch::Receiver<bool>,
+    accepted_count: Arc<AtomicU64>,
 ) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    accepted_count.fetch_add(1, Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
                     tracing::debug!(%peer, "connection accepted");
                     connections.spawn(serve_connection(stream, router.clone(), shutdown.clone()));

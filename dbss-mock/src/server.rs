@@ -345,15 +345,18 @@ impl MockServerBuilder {
             .local_addr()
             .map_err(|source| Error::Bind { addr, source })?;
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let connections = Arc::new(AtomicU64::new(0));
         let task = tokio::spawn(accept_loop(
             listener,
             crate::routes::router(app.clone()),
             shutdown_rx,
+            Arc::clone(&connections),
         ));
         tracing::info!(%addr, "dbss-mock listening");
         Ok(MockServer {
             app,
             addr,
+            connections,
             token: self.token,
             key: self.key,
             shutdown,
@@ -389,6 +392,7 @@ fn duration_nanos(d: Duration) -> u64 {
 pub struct MockServer {
     pub(crate) app: Arc<App>,
     addr: SocketAddr,
+    connections: Arc<AtomicU64>,
     token: String,
     key: AccessKey,
     shutdown: watch::Sender<bool>,
@@ -486,8 +490,15 @@ impl MockServer {
         self.app.throttle.limit()
     }
 
-    /// Sets every counter back to zero (the identity endpoints' too).
+    /// How many TCP connections the mock has accepted (a client with one keep-alive pool
+    /// sending one request at a time opens one).
+    pub fn connections_accepted(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Sets every counter back to zero (the identity endpoints' and the connections' too).
     pub fn reset_counters(&self) {
+        self.connections.store(0, Ordering::Relaxed);
         self.app.counters.reset();
         self.app.throttle.reset_refused();
         self.app.identity.reset_calls();

@@ -208,7 +208,7 @@ impl<'a> CreateReport<'a> {
             value, request_id, ..
         } = client
             .execute(OPERATION, policy, || {
-                prepared.send::<CreateReportResponse>(&client.raw, client.transport.as_deref())
+                prepared.send::<CreateReportResponse>(&client.raw)
             })
             .await?;
         match value.result {
