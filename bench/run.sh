@@ -4,7 +4,8 @@
 #   - load: N create-report calls at concurrency 1 and 32 through the SDK (AK/SK signing and
 #     validation), through reqwest signing each request itself, through bare reqwest with
 #     precomputed headers (the floor), through hyper-util's client with the same precomputed
-#     request (what reqwest itself costs), and through the official Python SDK;
+#     request (what reqwest itself costs), and through the official Python SDK; then N/20 GETs
+#     of a 1,000-row list page and N deletions, through the SDK, bare reqwest and Python;
 #   - download: a report (1 GiB) streamed into a file by the SDK and by bare reqwest, with the
 #     peak RSS of each process;
 #   - signing: time per create-report signature, and callgrind instruction counts;
@@ -123,15 +124,21 @@ fi
 
 echo "== load"
 # Every round runs every client once, back to back: the report compares clients within a round,
-# so that the machine's drift between rounds cancels out.
+# so that the machine's drift between rounds cancels out. The list page (1,000 databases, about
+# 600 KB of JSON to decode) gets a twentieth of the requests.
 for round in $(seq 1 "$rounds"); do
-  for client in sdk signed bare hyper; do
-    run "$bin" load --url "$url" --client "$client" --requests "$requests" --concurrency 1,32
+  for op in create list delete; do
+    n=$requests pn=$python_requests clients="sdk bare"
+    [ "$op" = create ] && clients="sdk signed bare hyper"
+    [ "$op" = list ] && n=$(( (requests + 19) / 20 )) pn=$(( (python_requests + 19) / 20 ))
+    for client in $clients; do
+      run "$bin" load --url "$url" --client "$client" --op "$op" --requests "$n" --concurrency 1,32
+    done
+    if [ "$python" = yes ]; then
+      HOME="$scratch/home" run "$venv/bin/python" bench/python/official_load.py \
+        "$url" "$pn" 1,32 "$op"
+    fi
   done
-  if [ "$python" = yes ]; then
-    HOME="$scratch/home" run "$venv/bin/python" bench/python/official_load.py \
-      "$url" "$python_requests" 1,32
-  fi
 done
 
 echo "== download"
@@ -162,7 +169,7 @@ machine=(
   --machine "load average at the end (other work on the machine skews the numbers): $(cut -d' ' -f1-3 /proc/loadavg)"
   --machine "build: $([ "$smoke" = 1 ] && echo "debug (smoke test: the numbers mean nothing)" || echo release)"
   --machine "pinning: $pinning"
-  --machine "load: $requests requests per client and concurrency ($python_requests for Python), after a 10 % warm-up, $rounds round(s)"
+  --machine "load: $requests requests per client and concurrency for create and delete, $(( (requests + 19) / 20 )) for the list ($python_requests and $(( (python_requests + 19) / 20 )) for Python), after a 10 % warm-up, $rounds round(s)"
   --machine "command: bench/run.sh$([ "$smoke" = 1 ] && echo " --smoke" || true)"
 )
 report_out="${out:-$scratch/BENCHMARKS.md}"
@@ -171,6 +178,12 @@ echo "== report"
 sed -n '/generated tables begin/,/generated tables end/p' "$report_out"
 [ -n "$out" ] && echo "written into $out"
 # Every client must have produced its results (what the smoke test checks).
+for op in list delete; do
+  for client in sdk bare; do
+    grep -q "\"client\":\"$client\",\"concurrency\":32,.*\"op\":\"$op\"" "$results" \
+      || { echo "no $op load result for $client"; exit 1; }
+  done
+done
 for client in sdk signed bare hyper; do
   grep -q "\"client\":\"$client\",\"concurrency\":32" "$results" || { echo "no load result for $client"; exit 1; }
   [ "$client" = signed ] || [ "$client" = hyper ] || grep -q "\"client\":\"$client\",\"kind\":\"download\"" "$results" \

@@ -1,12 +1,13 @@
 """Load benchmark of the official Huawei Cloud Python SDK (huaweicloudsdkdbss).
 
-N create-report calls against the benchmark's loopback server, at each given concurrency
+N calls of one operation (create: create-report; list: one page of 1,000 audited databases;
+delete: a report deletion) against the benchmark's loopback server, at each given concurrency
 (threads sharing one client, as the SDK's own docs suggest), with the same credentials, ids and
 body as the Rust clients. Prints one JSON line per concurrency in the format of
-`dbss-bench load`. Run by bench/run.sh inside a scratch venv with HOME pointed at a scratch
+`dbss-bench load`, with the CPU time (user + system) the process spent per request. Run by bench/run.sh inside a scratch venv with HOME pointed at a scratch
 folder (importing the SDK writes $HOME/.huaweicloud/application_id).
 
-usage: official_load.py URL REQUESTS CONCURRENCIES(1,32) [WARMUP]
+usage: official_load.py URL REQUESTS CONCURRENCIES(1,32) [OP(create|list|delete)] [WARMUP]
 """
 
 import json
@@ -17,7 +18,8 @@ from urllib.parse import urlparse
 
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.http.http_config import HttpConfig
-from huaweicloudsdkdbss.v1 import CreateReportRequest, CreateReportRequestBody, DbssClient
+from huaweicloudsdkdbss.v1 import (CreateReportRequest, CreateReportRequestBody, DbssClient,
+                                   DeleteAuditReportRequest, ListAuditDatabasesNewRequest)
 
 # The same values as bench/src/lib.rs.
 PROJECT_ID = "0123456789abcdef0123456789abcdef"
@@ -25,6 +27,8 @@ INSTANCE_ID = "3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7"
 TEMPLATE_ID = "t8g7LJgBTpKZyZbbeTgS"
 START_TIME = "2025-08-20 16:00:00"
 END_TIME = "2025-08-21 07:03:31"
+REPORT_ID = "Hx9QLJgBTpKZyZbbhTgS"
+DATABASE_PAGE = 1000
 AK = "AKBENCHEXAMPLE000001"
 SK = "SKbenchExampleSecretKey0123456789abcdef0"
 
@@ -39,7 +43,7 @@ def client(url):
             .with_http_config(config).build())
 
 
-def one(c):
+def create(c):
     body = CreateReportRequestBody(template_id=TEMPLATE_ID, start_time=START_TIME,
                                    end_time=END_TIME)
     response = c.create_report(CreateReportRequest(instance_id=INSTANCE_ID, body=body))
@@ -47,7 +51,24 @@ def one(c):
         raise RuntimeError(f"unexpected answer {response}")
 
 
-def phase(c, requests, concurrency):
+def list_databases(c):
+    response = c.list_audit_databases_new(ListAuditDatabasesNewRequest(
+        instance_id=INSTANCE_ID, offset="0", limit=str(DATABASE_PAGE)))
+    if len(response.databases) != DATABASE_PAGE:
+        raise RuntimeError(f"{len(response.databases)} databases in the page")
+
+
+def delete(c):
+    response = c.delete_audit_report(DeleteAuditReportRequest(instance_id=INSTANCE_ID,
+                                                               id=REPORT_ID))
+    if response.status != "SUCCESS":
+        raise RuntimeError(f"unexpected answer {response}")
+
+
+OPERATIONS = {"create": create, "list": list_databases, "delete": delete}
+
+
+def phase(c, one, requests, concurrency):
     latencies = []
     lock = threading.Lock()
     claimed = [0]
@@ -87,18 +108,23 @@ def percentile(sorted_values, q):
 
 def main():
     url, requests, concurrencies = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    warmup = int(sys.argv[4]) if len(sys.argv) > 4 else max(1, requests // 10)
+    op = sys.argv[4] if len(sys.argv) > 4 else "create"
+    one = OPERATIONS[op]
+    warmup = int(sys.argv[5]) if len(sys.argv) > 5 else max(1, requests // 10)
     host = urlparse(url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("the benchmark only talks to loopback addresses")
     c = client(url)
     for concurrency in (int(x) for x in concurrencies.split(",")):
-        phase(c, warmup, concurrency)
+        phase(c, one, warmup, concurrency)
+        cpu_before = time.process_time()
         started = time.perf_counter()
-        latencies = sorted(phase(c, requests, concurrency))
+        latencies = sorted(phase(c, one, requests, concurrency))
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_before
         print(json.dumps({
-            "kind": "load", "client": "python", "concurrency": concurrency,
+            "kind": "load", "op": op, "client": "python", "concurrency": concurrency,
+            "cpu_us_per_request": cpu * 1e6 / requests,
             "requests": requests, "seconds": seconds, "rps": requests / seconds,
             "p50_us": percentile(latencies, 0.50) * 1e6,
             "p99_us": percentile(latencies, 0.99) * 1e6,

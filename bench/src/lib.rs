@@ -42,12 +42,22 @@ pub fn sign_now(
     url: &str,
     body: Option<&[u8]>,
 ) -> Result<(String, Vec<(String, String)>), String> {
+    sign_now_with(method, url, body, &SIGNED_HEADERS)
+}
+
+/// [`sign_now`] with the signed headers in another order (the order the SDK sends them in).
+pub fn sign_now_with(
+    method: &str,
+    url: &str,
+    body: Option<&[u8]>,
+    headers: &[(&str, &str)],
+) -> Result<(String, Vec<(String, String)>), String> {
     let time = dbss_signer::SigningTime::now().map_err(|e| e.to_string())?;
     let signed = dbss_signer::sign(
         &dbss_signer::SignableRequest {
             method,
             url,
-            headers: &SIGNED_HEADERS,
+            headers,
             body,
         },
         &dbss_signer::SigningParams::new(dbss_signer::Credentials::new(AK, SK.as_bytes()), time),
@@ -118,6 +128,48 @@ pub fn list_reports_json(n: usize) -> String {
     format!(r#"{{"reports":[{}],"total":{n}}}"#, reports.join(","))
 }
 
+/// Rows of the large list page the load benchmark asks for (`list_audit_databases_new`).
+pub const DATABASE_PAGE: usize = 1000;
+
+/// The path of a page of audited databases (its query: offset 0, [`DATABASE_PAGE`] rows).
+pub fn databases_path() -> String {
+    format!("/v2/{PROJECT_ID}/audit/{INSTANCE_ID}/databases?offset=0&limit={DATABASE_PAGE}")
+}
+
+/// The path of the report the delete benchmark deletes (again and again: the server always
+/// says it was deleted).
+pub fn delete_path() -> String {
+    format!("/v1/{PROJECT_ID}/audit/{INSTANCE_ID}/reports/{REPORT_ID}")
+}
+
+/// A `list_audit_databases_new` answer with `n` databases, each with every field filled in
+/// (about 600 bytes a row).
+pub fn list_databases_json(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                concat!(
+                    r#"{{"database":{{"id":"ZxWq1JgBTpKZyZbb{i:04}","name":"orders_{i}","#,
+                    r#""type":"MYSQL","version":"8.0","charset":"UTF8","ip":"192.168.{hi}.{lo}","#,
+                    r#""port":"3306","os":"LINUX64","status":"ON","audit_status":"ACTIVE","#,
+                    r#""instance_name":"rds-orders-{i}","db_classification":"RDS","#,
+                    r#""rds_audit_switch_mismatch":false,"rds_id":"6f1a3c7e9b2d4f8a0c5b2d9e6f1a{i:04}in01","#,
+                    r#""rds_obj_info":"region=cn-north-4;engine=MySQL;port=3306","#,
+                    r#""agent_url":["a7c2{i:04}e1b7d4e8fa0c5b2d9","b9d4{i:04}f3a1c6e2db1e7c4f0"],"#,
+                    r#""clouddb_obj_info":"","dws_obj_info":""}}}}"#
+                ),
+                i = i,
+                hi = i / 250,
+                lo = i % 250,
+            )
+        })
+        .collect();
+    format!(r#"{{"databases":[{}],"total":{n}}}"#, rows.join(","))
+}
+
+/// The answer to a report deletion.
+pub const DELETE_RESPONSE: &[u8] = br#"{"status":"SUCCESS"}"#;
+
 /// A 400 error body with details, as the service writes it.
 pub const ERROR_JSON: &str = concat!(
     r#"{"error_code":"DBSS.10000","error_msg":"Invalid parameter: end_time must be after start_time","#,
@@ -140,5 +192,12 @@ mod tests {
         let error: dbss_types::DbssError = serde_json::from_str(ERROR_JSON).unwrap();
         assert_eq!(error.details.len(), 2);
         assert_eq!(create_body_bytes().len(), 106);
+        let databases: dbss_types::ListAuditDatabasesNewResponse =
+            serde_json::from_str(&list_databases_json(DATABASE_PAGE)).unwrap();
+        assert_eq!(databases.databases.len(), DATABASE_PAGE);
+        assert_eq!(databases.databases[999].database.name, "orders_999");
+        let deleted: dbss_types::DeleteAuditReportResponse =
+            serde_json::from_slice(DELETE_RESPONSE).unwrap();
+        assert!(deleted.status.is_some());
     }
 }

@@ -1,5 +1,7 @@
-//! The load benchmark: N create-report calls at a given concurrency, through the SDK or through
-//! bare reqwest, with per-request latencies.
+//! The load benchmark: N calls of one operation at a given concurrency, through the SDK or
+//! through bare reqwest, with per-request latencies: create-report (POST, small JSON both ways),
+//! one page of 1,000 audited databases (GET, ~600 KB of JSON decoded into its type) and a report
+//! deletion (DELETE).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +13,42 @@ use dbss_signer::{SignableRequest, SigningParams, SigningTime};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::{AK, END_TIME, INSTANCE_ID, PROJECT_ID, SK, START_TIME, TEMPLATE_ID};
+
+/// The operation each request makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadOp {
+    /// `create_report`: POST with a JSON body, a 20-byte answer.
+    Create,
+    /// `list_audit_databases_new`: GET of one page of [`crate::DATABASE_PAGE`] databases, decoded
+    /// into `ListAuditDatabasesNewResponse` by every client (the SDK must decode it, so the floor
+    /// decodes it too).
+    List,
+    /// `delete_audit_report`: DELETE, a small JSON answer.
+    Delete,
+}
+
+impl LoadOp {
+    /// Parses `create`, `list` or `delete`.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        match name {
+            "create" => Ok(Self::Create),
+            "list" => Ok(Self::List),
+            "delete" => Ok(Self::Delete),
+            other => Err(format!(
+                "unknown operation {other:?} (create, list or delete)"
+            )),
+        }
+    }
+
+    /// The name used in the results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::List => "list",
+            Self::Delete => "delete",
+        }
+    }
+}
 
 /// Who sends the requests.
 #[derive(Debug)]
@@ -46,13 +84,57 @@ pub struct HyperClient {
 }
 
 /// reqwest with everything precomputed: URL, headers (a valid signature, computed once) and
-/// body. It reads the response body but does not decode it.
+/// body, for each operation. It reads the response body; it decodes only the list page (see
+/// [`LoadOp::List`]).
 #[derive(Debug)]
 pub struct BareClient {
     http: reqwest::Client,
     url: reqwest::Url,
     headers: HeaderMap,
     body: Bytes,
+    list: Precomputed,
+    delete: Precomputed,
+}
+
+/// A bodiless request signed once.
+#[derive(Debug)]
+struct Precomputed {
+    url: reqwest::Url,
+    headers: HeaderMap,
+}
+
+impl Precomputed {
+    /// `method` on `path` under `base_url`, with the headers the SDK sends on a request without
+    /// a body, in its order (it adds `Content-Type` after the user agent, as the official SDK
+    /// sends one on every request), signed now.
+    fn new(method: &str, base_url: &str, path: &str) -> Result<Self, String> {
+        let [content_type, user_agent, project] = crate::SIGNED_HEADERS;
+        let (url, signed) = crate::sign_now_with(
+            method,
+            &format!("{base_url}{path}"),
+            None,
+            &[user_agent, content_type, project],
+        )?;
+        Ok(Self {
+            url: reqwest::Url::parse(&url).map_err(|e| e.to_string())?,
+            headers: header_map(signed)?,
+        })
+    }
+}
+
+/// `Accept: application/json`, then `signed` in order (what the SDK sends).
+fn header_map(signed: Vec<(String, String)>) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    );
+    for (name, value) in signed {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
+        let value = HeaderValue::from_str(&value).map_err(|e| e.to_string())?;
+        headers.insert(name, value);
+    }
+    Ok(headers)
 }
 
 impl LoadClient {
@@ -76,16 +158,7 @@ impl LoadClient {
             &format!("{base_url}{}", crate::create_path()),
             Some(&body),
         )?;
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
-        for (name, value) in signed {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
-            let value = HeaderValue::from_str(&value).map_err(|e| e.to_string())?;
-            headers.insert(name, value);
-        }
+        let headers = header_map(signed)?;
         // The same rustls provider as the SDK (reqwest is built without a default one).
         dbss_client::install_crypto_provider();
         Ok(Self::Bare(BareClient {
@@ -95,6 +168,8 @@ impl LoadClient {
             url: reqwest::Url::parse(&url).map_err(|e| e.to_string())?,
             headers,
             body: Bytes::from(body),
+            list: Precomputed::new("GET", base_url, &crate::databases_path())?,
+            delete: Precomputed::new("DELETE", base_url, &crate::delete_path())?,
         }))
     }
 
@@ -131,6 +206,38 @@ impl LoadClient {
             Self::Bare(_) => "bare",
             Self::Signed(_) => "signed",
             Self::Hyper(_) => "hyper",
+        }
+    }
+
+    /// Makes one call of `op` and waits for the whole answer. Only the SDK and the bare client
+    /// make every operation; the others create reports only.
+    pub async fn call(&self, op: LoadOp) -> Result<(), String> {
+        match (op, self) {
+            (LoadOp::Create, _) => self.create_report().await,
+            (LoadOp::List, Self::Sdk(client)) => {
+                let page = client
+                    .list_databases_page(INSTANCE_ID, 0, crate::DATABASE_PAGE as u32)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                check_page(page.databases.len())
+            }
+            (LoadOp::Delete, Self::Sdk(client)) => client
+                .delete_report(INSTANCE_ID, crate::REPORT_ID)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            (LoadOp::List, Self::Bare(bare)) => {
+                let body = bare.bodiless(reqwest::Method::GET, &bare.list).await?;
+                let page: dbss_types::ListAuditDatabasesNewResponse =
+                    serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+                check_page(page.databases.len())
+            }
+            (LoadOp::Delete, Self::Bare(bare)) => bare
+                .bodiless(reqwest::Method::DELETE, &bare.delete)
+                .await
+                .map(drop),
+            (_, other) => Err(format!("{} makes create-report calls only", other.name())),
         }
     }
 
@@ -186,6 +293,38 @@ impl LoadClient {
                     Err(format!("HTTP {status}"))
                 }
             }
+        }
+    }
+}
+
+fn check_page(rows: usize) -> Result<(), String> {
+    if rows == crate::DATABASE_PAGE {
+        Ok(())
+    } else {
+        Err(format!("{rows} databases in the page"))
+    }
+}
+
+impl BareClient {
+    /// Sends `request` with its precomputed headers and returns the whole body of a 200.
+    async fn bodiless(
+        &self,
+        method: reqwest::Method,
+        request: &Precomputed,
+    ) -> Result<Bytes, String> {
+        let response = self
+            .http
+            .request(method, request.url.clone())
+            .headers(request.headers.clone())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        if status.is_success() {
+            Ok(body)
+        } else {
+            Err(format!("HTTP {status}"))
         }
     }
 }
@@ -292,10 +431,11 @@ impl LoadResult {
     }
 }
 
-/// Sends `requests` create-report calls from `concurrency` tasks, after `warmup` calls that
-/// are not measured (they open the connections). Stops at the first error.
+/// Sends `requests` calls of `op` from `concurrency` tasks, after `warmup` calls that are not
+/// measured (they open the connections). Stops at the first error.
 pub async fn run(
     client: Arc<LoadClient>,
+    op: LoadOp,
     requests: usize,
     concurrency: usize,
     warmup: usize,
@@ -303,10 +443,10 @@ pub async fn run(
     let concurrency = concurrency.max(1);
     // Warm up with the same concurrency, so that the pool holds as many connections as the
     // measured phase needs.
-    phase(Arc::clone(&client), warmup, concurrency).await?;
+    phase(Arc::clone(&client), op, warmup, concurrency).await?;
     let cpu_before = process_cpu_time();
     let started = Instant::now();
-    let mut latencies = phase(client, requests, concurrency).await?;
+    let mut latencies = phase(client, op, requests, concurrency).await?;
     let elapsed = started.elapsed();
     let cpu = process_cpu_time()
         .zip(cpu_before)
@@ -322,6 +462,7 @@ pub async fn run(
 
 async fn phase(
     client: Arc<LoadClient>,
+    op: LoadOp,
     requests: usize,
     concurrency: usize,
 ) -> Result<Vec<Duration>, String> {
@@ -335,7 +476,7 @@ async fn phase(
             // Bounded: every iteration claims one of the `requests` slots.
             while next.fetch_add(1, Ordering::Relaxed) < requests {
                 let started = Instant::now();
-                client.create_report().await?;
+                client.call(op).await?;
                 latencies.push(started.elapsed());
             }
             Ok::<_, String>(latencies)

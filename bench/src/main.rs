@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! dbss-bench server [--port P] [--report-size BYTES]
-//! dbss-bench load --url URL --client sdk|bare|signed|hyper [--requests N] [--concurrency 1,32] [--warmup W]
+//! dbss-bench load --url URL --client sdk|bare|signed|hyper [--op create|list|delete] [--requests N] [--concurrency 1,32] [--warmup W]
 //! dbss-bench download --url URL --client sdk|bare --out PATH
 //! dbss-bench throttle [--limit 200] [--tasks 256] [--warmup 5] [--seconds 20] --rate-limit adaptive|off
 //! dbss-bench sign-time [--iterations N] [--rounds R]
@@ -132,10 +132,12 @@ fn cmd_load(args: &Args) -> Result<(), String> {
         }
     };
     let client = Arc::new(client);
+    let op = load::LoadOp::parse(args.get("op").unwrap_or("create"))?;
     let rt = runtime()?;
     for concurrency in concurrencies {
         let result = rt.block_on(load::run(
             Arc::clone(&client),
+            op,
             requests,
             concurrency,
             warmup,
@@ -144,6 +146,7 @@ fn cmd_load(args: &Args) -> Result<(), String> {
             "{}",
             json!({
                 "kind": "load",
+                "op": op.name(),
                 "client": client.name(),
                 "concurrency": concurrency,
                 "requests": result.requests,

@@ -1,9 +1,10 @@
 //! A minimal loopback DBSS server for the load and download benchmarks.
 //!
-//! It answers CreateReport with `{"result":"success"}` whatever the authentication, and
-//! DownloadAuditReport with a report of a fixed size produced by a generator (one shared
-//! chunk handed out again and again), so the server costs next to nothing and never holds the
-//! report in memory: the SDK stays the thing measured. hyper on a single-threaded runtime,
+//! It answers CreateReport with `{"result":"success"}` whatever the authentication,
+//! ListAuditDatabasesNew with one page of 1,000 databases (built once), DeleteAuditReport with
+//! `{"status":"SUCCESS"}`, and DownloadAuditReport with a report of a fixed size produced by a
+//! generator (one shared chunk handed out again and again), so the server costs next to
+//! nothing and never holds the report in memory: the SDK stays the thing measured. hyper on a single-threaded runtime,
 //! HTTP/1.1 keep-alive, `TCP_NODELAY` like any production server.
 
 use std::convert::Infallible;
@@ -81,25 +82,49 @@ pub struct ServerConfig {
     pub report_size: u64,
 }
 
+/// What the server answers with, made once.
+#[derive(Clone, Debug)]
+struct Bodies {
+    chunk: Bytes,
+    databases: Bytes,
+}
+
+fn json(body: Bytes, request_id: &'static str) -> http::Result<Response<ResponseBody>> {
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-request-id", request_id)
+        .body(Either::Left(Full::new(body)))
+}
+
 async fn handle(
     request: Request<Incoming>,
     config: ServerConfig,
-    chunk: Bytes,
+    bodies: Bodies,
 ) -> Result<Response<ResponseBody>, hyper::Error> {
     let path = request.uri().path();
-    let response = if request.method() == Method::POST && path.ends_with("/reports/create") {
+    let response = if request.method() == Method::GET && path.ends_with("/databases") {
+        json(bodies.databases.clone(), "bench-0000000000000002")
+    } else if request.method() == Method::DELETE && path.contains("/reports/") {
+        json(
+            Bytes::from_static(crate::DELETE_RESPONSE),
+            "bench-0000000000000003",
+        )
+    } else if request.method() == Method::POST && path.ends_with("/reports/create") {
         // Read the body like a real server would before answering.
         let _body = request.into_body().collect().await?;
-        Response::builder()
-            .header(header::CONTENT_TYPE, "application/json")
-            .header("x-request-id", "bench-0000000000000000")
-            .body(Either::Left(Full::new(Bytes::from_static(CREATE_RESPONSE))))
+        json(
+            Bytes::from_static(CREATE_RESPONSE),
+            "bench-0000000000000000",
+        )
     } else if request.method() == Method::GET && path.ends_with("/download") {
         Response::builder()
             .header(header::CONTENT_TYPE, "application/pdf")
             .header(header::CONTENT_LENGTH, config.report_size)
             .header("x-request-id", "bench-0000000000000001")
-            .body(Either::Right(Generated::new(chunk, config.report_size)))
+            .body(Either::Right(Generated::new(
+                bodies.chunk.clone(),
+                config.report_size,
+            )))
     } else {
         Response::builder()
             .status(StatusCode::NOT_FOUND)
@@ -122,17 +147,20 @@ pub async fn bind(port: u16) -> std::io::Result<(TcpListener, SocketAddr)> {
 /// Serves connections from `listener` until the process ends.
 pub async fn serve(listener: TcpListener, config: ServerConfig) -> std::io::Result<()> {
     // A recognisable, incompressible-looking pattern rather than zeros.
-    let chunk: Bytes = (0..CHUNK)
-        .map(|i| (i.wrapping_mul(31) ^ (i >> 8)) as u8)
-        .collect::<Vec<u8>>()
-        .into();
+    let bodies = Bodies {
+        chunk: (0..CHUNK)
+            .map(|i| (i.wrapping_mul(31) ^ (i >> 8)) as u8)
+            .collect::<Vec<u8>>()
+            .into(),
+        databases: crate::list_databases_json(crate::DATABASE_PAGE).into(),
+    };
     loop {
         let (stream, _) = listener.accept().await?;
         stream.set_nodelay(true)?;
         let config = config.clone();
-        let chunk = chunk.clone();
+        let bodies = bodies.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, config.clone(), chunk.clone()));
+            let service = service_fn(move |req| handle(req, config.clone(), bodies.clone()));
             // A client closing its connection mid-benchmark is not an error worth reporting.
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)

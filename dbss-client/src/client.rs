@@ -7,20 +7,19 @@ use reqwest::header::HeaderValue;
 
 use crate::auth::{ChainOptions, Credentials};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{self, ConfigError, Timeouts};
+use crate::config::{self, ConfigError, EnvLookup, Timeouts};
 use crate::error::Error;
-use crate::hooks::Inner;
+use std::future::Future;
+
+use progenitor_client::ResponseValue;
+
+use crate::execute::{AttemptError, Executor, Operation, Success};
+use crate::hook_interface::Inner;
+use crate::hooks::SdkHooks;
 use crate::raw;
 use crate::retry::RetryPolicy;
+use crate::transport::HttpClient;
 use crate::validate;
-
-/// Looks up an environment variable. Injected so that tests need not touch the process
-/// environment.
-pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
-
-pub(crate) fn process_env() -> EnvLookup {
-    Arc::new(|name| std::env::var(name).ok())
-}
 
 /// A DBSS client: one project, one endpoint, one set of credentials. Cheap to clone; clones
 /// share connections and the IAM token cache.
@@ -44,9 +43,10 @@ pub struct DbssClient {
     /// The create-report URL of each instance used so far.
     pub(crate) create_report_urls: Arc<crate::prepared::UrlCache>,
     pub(crate) retry: RetryPolicy,
-    pub(crate) timeouts: Timeouts,
-    /// Shared by every task using this client (and its clones).
-    pub(crate) limiter: Option<Arc<crate::rate_limit::AdaptiveLimiter>>,
+    /// Attempts, timeouts, the rate limiter; shares the credentials with the hooks.
+    pub(crate) executor: Executor,
+    /// The one HTTP client (also in the hooks): the prepared requests are sent with it.
+    pub(crate) http: HttpClient,
 }
 
 impl fmt::Debug for DbssClient {
@@ -56,12 +56,27 @@ impl fmt::Debug for DbssClient {
             .field("endpoint", &self.endpoint())
             .field("project_id", &self.project_id())
             .field("retry", &self.retry)
-            .field("timeouts", &self.timeouts)
+            .field("timeouts", &self.executor.timeouts)
             .finish_non_exhaustive()
     }
 }
 
 impl DbssClient {
+    /// Runs one operation through the executor (see `execute`).
+    pub(crate) async fn execute<T, E, F, Fut>(
+        &self,
+        op: Operation,
+        policy: &RetryPolicy,
+        attempt: F,
+    ) -> Result<Success<T>, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, E>>,
+        E: Into<AttemptError>,
+    {
+        self.executor.execute(op, policy, attempt).await
+    }
+
     /// Starts configuring a client.
     pub fn builder() -> DbssClientBuilder {
         DbssClientBuilder::default()
@@ -98,14 +113,14 @@ impl DbssClient {
     /// or discovered from IAM by an earlier request. [`resolve_project_id`](Self::resolve_project_id)
     /// discovers it when needed.
     pub fn project_id(&self) -> Option<&str> {
-        self.raw.inner.auth.known_project_id()
+        self.executor.auth.known_project_id()
     }
 
     /// The project every request is made in, asking IAM for the project of the region the
     /// first time when none was given (`GET /v3/projects?name=<region>`, as the official SDK
     /// does); the answer is cached.
     pub async fn resolve_project_id(&self) -> Result<&str, Error> {
-        Ok(self.raw.inner.auth.project_id().await?)
+        Ok(self.executor.auth.project_id().await?)
     }
 
     /// The default retry policy of this client.
@@ -115,7 +130,7 @@ impl DbssClient {
 
     /// The time limits of this client.
     pub fn timeouts(&self) -> Timeouts {
-        self.timeouts
+        self.executor.timeouts
     }
 
     /// The generated client underneath, for what the wrappers do not cover. Requests made
@@ -159,7 +174,7 @@ impl Default for DbssClientBuilder {
             retry: RetryPolicy::default(),
             rate_limit: crate::RateLimit::default(),
             clock: Arc::new(SystemClock),
-            env: process_env(),
+            env: config::process_env(),
         }
     }
 }
@@ -257,10 +272,11 @@ impl DbssClientBuilder {
 
     /// A ready `reqwest::Client` (proxies, custom CA, ...). Its own timeouts, TLS and redirect
     /// settings apply; the connect timeout of [`timeouts`](Self::timeouts) does not. Every
-    /// request then goes through it: without one, `create_report` is sent over hyper-util
-    /// directly (the same TLS, HTTP/1.1, pool and proxy rules as the client the SDK builds, at
-    /// a fraction of reqwest's cost per request) and the other operations over the SDK's own
-    /// reqwest client, which speaks HTTP/1.1 only and follows no redirects.
+    /// request then goes through it: every operation and the IAM and STS requests of the
+    /// credentials. Without one, the client has one HTTP client of its own for all of them:
+    /// hyper-util's pooled client (rustls with the platform's trust store, HTTP/1.1 only, no
+    /// redirects followed, at a fraction of reqwest's cost per request), or, when the system
+    /// proxy rules route the endpoint through a proxy, reqwest with the same settings.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -367,7 +383,7 @@ impl DbssClientBuilder {
             crate::auth::AuthSettings {
                 clock: self.clock.clone(),
                 project_id,
-                http: http.clone(),
+                http: sender.clone(),
                 region: self.region.clone(),
                 allow_insecure_http: self.allow_insecure_http,
                 iam_endpoint: profile_iam_endpoint,
@@ -378,21 +394,26 @@ impl DbssClientBuilder {
             return Err(ConfigError::NoProjectId.into());
         }
         auth.check()?;
-        let inner = Inner::with_auth(auth, user_agent, sender);
+        // The generated client's own `reqwest::Client` never sends: the exec hook sends with
+        // `sender` (see `hooks`).
+        let auth = Arc::new(auth);
+        let inner = Inner::from_hooks(SdkHooks {
+            auth: Arc::clone(&auth),
+            user_agent,
+            http: sender.clone(),
+        });
         Ok(DbssClient {
             raw: raw::Client::new_with_client(&base_url, http, inner),
             base_url: parsed_base_url,
+            http: sender,
             create_report_urls: Arc::default(),
             retry: self.retry,
-            timeouts: self.timeouts,
-            limiter: (self.rate_limit == crate::RateLimit::Adaptive)
-                .then(|| Arc::new(crate::rate_limit::AdaptiveLimiter::new())),
+            executor: Executor {
+                auth,
+                timeouts: self.timeouts,
+                limiter: (self.rate_limit == crate::RateLimit::Adaptive)
+                    .then(|| Arc::new(crate::rate_limit::AdaptiveLimiter::new())),
+            },
         })
     }
-}
-
-/// Installs ring as the process-wide rustls provider unless the application installed one.
-pub fn install_crypto_provider() {
-    // Err means a provider is already installed, which is what we want.
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }

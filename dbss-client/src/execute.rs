@@ -1,68 +1,25 @@
 //! Runs one operation: attempts, per-attempt and whole-operation timeouts, error mapping,
-//! retries and the tracing span. Every wrapper in `ops/` goes through [`DbssClient::execute`].
+//! retries, the rate limiter and the tracing span. Every wrapper in `ops/` and every operation
+//! by name goes through [`Executor::execute`] (as `DbssClient::execute`).
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use dbss_types::DbssError;
 use progenitor_client::ResponseValue;
 use tracing::Instrument;
 
-use crate::client::DbssClient;
+use std::sync::Arc;
+
+use crate::auth::Auth;
+use crate::config::Timeouts;
 use crate::error::{EXCERPT_LEN, Error, ServiceError, TimeoutPhase};
-use crate::retry::{Idempotency, RetryPolicy, parse_retry_after};
+use crate::rate_limit::AdaptiveLimiter;
+use crate::response_meta::{RESPONSE_META, ResponseMeta};
+use crate::retry::{Idempotency, RetryPolicy};
 use crate::transport::TransportError;
 use crate::validate::{Rule, ValidationError};
-
-/// What the hooks saw of the response of the current attempt. The generated decoders drop the
-/// status and headers of a body they cannot decode; this keeps them for the error.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ResponseMeta {
-    pub(crate) status: Option<u16>,
-    pub(crate) request_id: Option<String>,
-    pub(crate) retry_after: Option<Duration>,
-    pub(crate) content_length: Option<u64>,
-    /// The `Content-Type` header (the download refuses a JSON or HTML answer).
-    pub(crate) content_type: Option<String>,
-}
-
-tokio::task_local! {
-    static RESPONSE_META: RefCell<Option<ResponseMeta>>;
-}
-
-/// Called by the exec hook with each response, before its body is read.
-pub(crate) fn record_response(response: &reqwest::Response) {
-    record_response_head(
-        response.status(),
-        response.headers(),
-        response.content_length(),
-    );
-}
-
-/// Records what the executor needs of a response head (both transports call this).
-pub(crate) fn record_response_head(
-    status: reqwest::StatusCode,
-    headers: &reqwest::header::HeaderMap,
-    content_length: Option<u64>,
-) {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let meta = ResponseMeta {
-        status: Some(status.as_u16()),
-        request_id: header("x-request-id"),
-        retry_after: header("retry-after")
-            .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now())),
-        content_length,
-        content_type: header("content-type"),
-    };
-    // Outside `execute` (the raw client used directly) there is no slot, and nothing to do.
-    let _ = RESPONSE_META.try_with(|slot| *slot.borrow_mut() = Some(meta));
-}
 
 /// How an attempt failed before it became an [`Error`]: as the generated code reports it, or
 /// in the create-report transport (see `transport`).
@@ -102,7 +59,17 @@ pub(crate) struct Operation {
     pub(crate) idempotency: Idempotency,
 }
 
-impl DbssClient {
+/// What every operation of a client shares: its credentials, time limits and rate limiter.
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct Executor {
+    pub(crate) auth: Arc<Auth>,
+    pub(crate) timeouts: Timeouts,
+    /// Shared by every task using the client (and its clones).
+    pub(crate) limiter: Option<Arc<AdaptiveLimiter>>,
+}
+
+impl Executor {
     /// Runs `attempt` until it succeeds or the policy says stop. `attempt` must build a new
     /// request each time, through the generated client (`self.raw`) or from a
     /// `PreparedRequest`, so that the pre hook signs each attempt afresh.
@@ -215,7 +182,7 @@ impl DbssClient {
         E: Into<AttemptError>,
     {
         // Credentials are made ready here, not in the hook, so that failures keep their type.
-        if let Err(e) = self.raw.inner.auth.prepare().await {
+        if let Err(e) = self.auth.prepare().await {
             return (Err(Error::Credentials(e)), None);
         }
         if let Some(limiter) = &self.limiter {
@@ -325,18 +292,18 @@ impl DbssClient {
                 } else {
                     Error::Connection {
                         request_sent: false,
-                        message: error_chain(&e),
+                        message: crate::error_chain::error_chain(&e),
                     }
                 }
             }
             // Whatever failed after the connection was made, the request may have arrived.
             TransportError::Request(e) => Error::Connection {
                 request_sent: true,
-                message: error_chain(&e),
+                message: crate::error_chain::error_chain(&e),
             },
             TransportError::Body(e) => Error::Connection {
                 request_sent: true,
-                message: error_chain(&e),
+                message: crate::error_chain::error_chain(&e),
             },
             TransportError::Uri(e) => {
                 ValidationError::new("request", Rule::Rejected { message: e.clone() }).into()
@@ -360,7 +327,7 @@ impl DbssClient {
         Error::Connection {
             // A connect error means the request never left; anything later may have arrived.
             request_sent: body_phase || !e.is_connect(),
-            message: error_chain(e),
+            message: crate::error_chain::error_chain(e),
         }
     }
 }
@@ -411,19 +378,4 @@ fn service_error(status: u16, body: DbssError, meta: &ResponseMeta) -> ServiceEr
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let end = body.len().min(EXCERPT_LEN);
     String::from_utf8_lossy(&body[..end]).into_owned()
-}
-
-/// The error and its sources on one line ("error sending request: connection refused").
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
 }

@@ -23200,7 +23200,7 @@ Version: v1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::hooks::Inner,
+    pub(crate) inner: crate::hook_interface::Inner,
 }
 impl Client {
     /// Create a new client.
@@ -23208,7 +23208,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::hooks::Inner) -> Self {
+    pub fn new(baseurl: &str, inner: crate::hook_interface::Inner) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -23227,7 +23227,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::hooks::Inner,
+        inner: crate::hook_interface::Inner,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -23236,7 +23236,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::hooks::Inner> for Client {
+impl ClientInfo<crate::hook_interface::Inner> for Client {
     fn api_version() -> &'static str {
         "v1"
     }
@@ -23246,7 +23246,7 @@ impl ClientInfo<crate::hooks::Inner> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::hooks::Inner {
+    fn inner(&self) -> &crate::hook_interface::Inner {
         &self.inner
     }
 }
@@ -23254,7 +23254,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::hooks::Inner>,
+        Client: ClientHooks<crate::hook_interface::Inner>,
     {}
 };
 impl Client {

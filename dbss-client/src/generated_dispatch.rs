@@ -3,7 +3,7 @@
 
 #[allow(unused_imports)]
 use crate::generated::types;
-use crate::api::{answer, Args, Attempt};
+use crate::dispatch_support::{answer, Args, Attempt};
 use crate::validate::ValidationError;
 use dbss_types::operations::Operation;
 /// Builds the generated request of `op` from `args`, checked and converted before

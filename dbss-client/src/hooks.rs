@@ -1,32 +1,35 @@
-//! The per-request hooks every generated operation passes through.
+//! The SDK's per-request hooks ([`SdkHooks`]), which every generated operation passes through.
 //!
-//! progenitor calls [`ClientHooks::pre`] on each request it builds, so one place decides what
-//! goes on the wire: progenitor's `api-version` header is removed (the official SDK sends none),
-//! the user agent and `X-Project-Id` are set, and the request is authenticated. A retried
-//! operation builds a new request, so it passes through here again and is signed afresh.
-//! [`ClientHooks::exec`] sends it with the client's one [`HttpClient`] (not the generated
-//! client's own `reqwest::Client`), and caps how much of the body may be read.
+//! progenitor calls the pre hook on each request it builds, so one place decides what goes on
+//! the wire: progenitor's `api-version` header is removed (the official SDK sends none), the
+//! user agent and `X-Project-Id` are set, and the request is authenticated. A retried
+//! operation builds a new request, so it passes through here again and is signed afresh. The
+//! exec hook sends it with the client's one [`HttpClient`] (not the generated client's own
+//! `reqwest::Client`), and caps how much of the body may be read.
+//!
+//! The generated client knows only [`Inner`] and the [`RequestHooks`] interface
+//! (`hook_interface`); the `ClientHooks` implementation here forwards progenitor's calls to it.
 
 use std::sync::Arc;
 
 use dbss_types::operations::Operation;
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 
 use crate::auth::{Auth, Credentials};
 use crate::clock::{Clock, SystemClock};
 use crate::generated::Client;
+use crate::hook_interface::{Inner, RequestHooks};
 use crate::transport::HttpClient;
 
-/// State the generated client carries for its hooks: how requests are authenticated and
-/// labelled. Cheap to clone.
-#[derive(Clone, Debug)]
-pub struct Inner {
+/// The SDK's hooks: how requests are authenticated, labelled and sent.
+pub(crate) struct SdkHooks {
     pub(crate) auth: Arc<Auth>,
     pub(crate) user_agent: HeaderValue,
     /// What sends every request (the generated client's own `reqwest::Client` is not used).
-    pub(crate) http: Arc<HttpClient>,
+    pub(crate) http: HttpClient,
 }
 
 impl Inner {
@@ -43,28 +46,30 @@ impl Inner {
         let settings = crate::auth::AuthSettings {
             clock,
             project_id,
-            http,
+            http: HttpClient::reqwest_only(http),
             region: None,
             allow_insecure_http: false,
             iam_endpoint: None,
-            env: crate::client::process_env(),
+            env: crate::config::process_env(),
         };
-        let sender = HttpClient::Reqwest(settings.http.clone());
-        Self::with_auth(Auth::new(credentials, settings), user_agent, sender)
+        let http = settings.http.clone();
+        Self::from_hooks(SdkHooks {
+            auth: Arc::new(Auth::new(credentials, settings)),
+            user_agent,
+            http,
+        })
     }
 
-    /// Hooks around a ready auth layer, sending with `http`.
-    pub(crate) fn with_auth(auth: Auth, user_agent: HeaderValue, http: HttpClient) -> Self {
+    /// Around the SDK's hooks.
+    pub(crate) fn from_hooks(hooks: SdkHooks) -> Self {
         Self {
-            auth: Arc::new(auth),
-            user_agent,
-            http: Arc::new(http),
+            hooks: Arc::new(hooks),
         }
     }
 
     /// Hooks that send requests unauthenticated, for tests against a server that does not check.
     pub fn anonymous() -> Self {
-        crate::client::install_crypto_provider();
+        crate::transport::install_crypto_provider();
         Self::new(
             Credentials::Anonymous,
             Arc::new(SystemClock),
@@ -81,30 +86,57 @@ impl Default for Inner {
     }
 }
 
+impl RequestHooks for SdkHooks {
+    fn pre<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let has_body = request.body().is_some();
+            let headers = request.headers_mut();
+            headers.remove("api-version");
+            headers.insert(USER_AGENT, self.user_agent.clone());
+            // progenitor always says `application/json`; the official SDK sends
+            // `application/json;charset=utf-8` for some operations, and so do we.
+            if has_body
+                && let Some(content_type) =
+                    Operation::from_operation_id(operation_id).and_then(|op| op.info().content_type)
+            {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            }
+            self.auth.apply(request).await.map_err(|e| e.to_string())
+        })
+    }
+
+    fn exec(
+        &self,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'_, reqwest::Result<reqwest::Response>> {
+        Box::pin(async move {
+            let response = match self.http.execute(request).await {
+                Ok(response) => response,
+                Err(e) => return e.into_reqwest().await,
+            };
+            crate::response_meta::record_response(&response);
+            let limit = body_limit(operation_id, response.status().is_success());
+            Ok(cap_body(response, limit))
+        })
+    }
+}
+
 impl ClientHooks<Inner> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let inner = &self.inner;
-        let has_body = request.body().is_some();
-        let headers = request.headers_mut();
-        headers.remove("api-version");
-        headers.insert(USER_AGENT, inner.user_agent.clone());
-        // progenitor always says `application/json`; the official SDK sends
-        // `application/json;charset=utf-8` for some operations, and so do we.
-        if has_body
-            && let Some(content_type) = Operation::from_operation_id(info.operation_id)
-                .and_then(|op| op.info().content_type)
-        {
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        }
-        inner
-            .auth
-            .apply(request)
+        self.inner
+            .hooks
+            .pre(request, info.operation_id)
             .await
-            .map_err(|e| progenitor_client::Error::Custom(e.to_string()))
+            .map_err(progenitor_client::Error::Custom)
     }
 
     async fn exec(
@@ -112,13 +144,7 @@ impl ClientHooks<Inner> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = match self.inner.http.execute(request).await {
-            Ok(response) => response,
-            Err(e) => return e.into_reqwest().await,
-        };
-        crate::execute::record_response(&response);
-        let limit = body_limit(info, response.status().is_success());
-        Ok(cap_body(response, limit))
+        self.inner.hooks.exec(request, info.operation_id).await
     }
 }
 
@@ -130,8 +156,8 @@ pub(crate) const JSON_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// How much of a response body the generated decoder may read; `None` for the report download,
 /// which is streamed to its destination and never buffered.
-pub(crate) fn body_limit(info: &OperationInfo, ok: bool) -> Option<usize> {
-    match (ok, info.operation_id) {
+pub(crate) fn body_limit(operation_id: &str, ok: bool) -> Option<usize> {
+    match (ok, operation_id) {
         (true, "download_audit_report") => None,
         (true, _) => Some(JSON_BODY_LIMIT),
         (false, _) => Some(ERROR_BODY_LIMIT),

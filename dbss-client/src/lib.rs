@@ -9,11 +9,12 @@
 //!
 //! Layout: `generated.rs` is the progenitor client (never edited; see [`raw`]) and
 //! `generated_dispatch.rs` builds its requests from JSON arguments (never edited); everything
-//! else is handwritten: `api` (any operation by name), `hooks` (what every request passes through), `auth` (credentials and
-//! signing), `config`, `error`, `retry`, `execute` (attempts, timeouts, tracing), `ops`
-//! (the wrappers), `prepared` and `transport` (create-report's hot path: the
-//! request built once per call and sent over hyper-util, the same bytes as the generated
-//! client's).
+//! else is handwritten: `api` (any operation by name), `hooks` (what every request passes
+//! through), `auth` (credentials and signing), `config`, `error`, `retry`, `rate_limit`,
+//! `execute` (attempts, timeouts, tracing), `ops` (the wrappers), `prepared` (create-report's
+//! request built once per call) and `transport` (the client's one HTTP client: every
+//! operation, generated or wrapped, and the IAM and STS requests of its credentials go through
+//! it, over one pool).
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports)]
@@ -27,24 +28,28 @@ pub mod auth;
 mod client;
 pub mod clock;
 pub mod config;
+mod dispatch_support;
 mod error;
+mod error_chain;
 mod execute;
+mod hook_interface;
 mod hooks;
 mod ops;
 mod path_encoding;
 mod prepared;
 mod rate_limit;
 mod report_time;
+mod response_meta;
 mod retry;
 mod transport;
 mod validate;
 mod wait;
 
 pub use auth::{Credentials, CredentialsError};
-pub use client::{DbssClient, DbssClientBuilder, EnvLookup, install_crypto_provider};
-pub use config::{ConfigError, REGIONS, Timeouts};
+pub use client::{DbssClient, DbssClientBuilder};
+pub use config::{ConfigError, EnvLookup, REGIONS, Timeouts};
 pub use error::{EXCERPT_LEN, Error, Result, ServiceError, TimeoutPhase};
-pub use hooks::Inner;
+pub use hook_interface::Inner;
 pub use ops::create_report::{CreateReport, CreateReportOutput};
 pub use ops::databases::{DATABASE_PAGE_SIZE, DatabasePage};
 pub use ops::delete::{DeleteReport, DeleteReportOutput};
@@ -55,6 +60,7 @@ pub use ops::templates::ListTemplates;
 pub use rate_limit::RateLimit;
 pub use report_time::{DateInput, ReportDate, ReportTime, TimeInput};
 pub use retry::{Idempotency, Jitter, RetryPolicy};
+pub use transport::{HttpError, install_crypto_provider};
 pub use validate::{Rule, ValidationError};
 pub use wait::{CreatedReport, WaitForReport, WaitProgressFn};
 

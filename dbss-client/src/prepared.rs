@@ -82,10 +82,11 @@ impl PreparedRequest {
     pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         client: &Client,
+        http: &HttpClient,
     ) -> Result<ResponseValue<T>, AttemptError> {
         let mut request = self.build();
         client.pre(&mut request, &self.info).await?;
-        let HttpClient::Direct(transport) = &*client.inner.http else {
+        let Some(transport) = http.direct() else {
             let result = client.exec(request, &self.info).await;
             client.post(&result, &self.info).await?;
             let response = result.map_err(RawError::from)?;
@@ -110,9 +111,10 @@ impl PreparedRequest {
         };
         let response = transport.send(request).await?;
         let (head, body) = response.into_parts();
-        crate::execute::record_response_head(head.status, &head.headers, body_length(&body));
+        crate::response_meta::record_response_head(head.status, &head.headers, body_length(&body));
         // The exec hook's caps, so that both senders read the same amount.
-        let limit = body_limit(&self.info, head.status.is_success()).unwrap_or(usize::MAX);
+        let limit =
+            body_limit(self.info.operation_id, head.status.is_success()).unwrap_or(usize::MAX);
         let body = read_capped(body, limit).await?;
         match self.body_kind(head.status) {
             BodyKind::Value => Ok(decode(head.status, body)?),

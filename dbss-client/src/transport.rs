@@ -39,16 +39,23 @@ use rustls_platform_verifier::BuilderVerifierExt;
 
 use crate::config::{ConfigError, Timeouts};
 
+/// Installs ring as the process-wide rustls provider unless the application installed one.
+pub fn install_crypto_provider() {
+    // Err means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// reqwest's idle timeout for pooled connections.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The HTTP client every request of a `DbssClient` goes through. Cheap to share (`Arc`).
-#[derive(Debug)]
-pub(crate) enum HttpClient {
-    /// hyper-util's pooled client (the default).
-    Direct(Transport),
-    /// A caller's own reqwest client, or the SDK's when a proxy applies to the endpoint.
-    Reqwest(reqwest::Client),
+/// The HTTP client every request of a `DbssClient` goes through, its operations and the IAM
+/// and STS requests of its credentials alike. Cheap to clone (clones share the pool).
+#[derive(Clone, Debug)]
+pub(crate) struct HttpClient {
+    /// Builds every request; sends them too unless `direct` is set.
+    reqwest: reqwest::Client,
+    /// hyper-util's pooled client, which sends instead of `reqwest` (the default).
+    direct: Option<Transport>,
 }
 
 impl HttpClient {
@@ -61,27 +68,77 @@ impl HttpClient {
         callers_own: bool,
     ) -> Result<Self, ConfigError> {
         if callers_own || proxy_applies(&Matcher::from_system(), endpoint) {
-            return Ok(Self::Reqwest(reqwest));
+            return Ok(Self::reqwest_only(reqwest));
         }
-        Ok(Self::Direct(Transport::new(timeouts)?))
+        Ok(Self {
+            reqwest,
+            direct: Some(Transport::new(timeouts)?),
+        })
+    }
+
+    /// A client sending with `reqwest` itself.
+    pub(crate) fn reqwest_only(reqwest: reqwest::Client) -> Self {
+        Self {
+            reqwest,
+            direct: None,
+        }
+    }
+
+    /// hyper-util's client, when it is the one that sends.
+    pub(crate) fn direct(&self) -> Option<&Transport> {
+        self.direct.as_ref()
+    }
+
+    /// Starts a GET (sent with [`send`](Self::send)).
+    pub(crate) fn get(&self, url: reqwest::Url) -> reqwest::RequestBuilder {
+        self.reqwest.get(url)
+    }
+
+    /// Starts a POST (sent with [`send`](Self::send)).
+    pub(crate) fn post(&self, url: reqwest::Url) -> reqwest::RequestBuilder {
+        self.reqwest.post(url)
+    }
+
+    /// Starts a PUT (sent with [`send`](Self::send)).
+    pub(crate) fn put(&self, url: reqwest::Url) -> reqwest::RequestBuilder {
+        self.reqwest.put(url)
+    }
+
+    /// A built request back as a builder (for [`send`](Self::send)).
+    pub(crate) fn builder_for(&self, request: reqwest::Request) -> reqwest::RequestBuilder {
+        reqwest::RequestBuilder::from_parts(self.reqwest.clone(), request)
+    }
+
+    /// Builds `request` and sends it with [`execute`](Self::execute).
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, HttpError> {
+        let request = request.build().map_err(HttpError::from_reqwest)?;
+        self.execute(request).await
     }
 
     /// Sends `request` and waits for the response head; the body is left to be read.
     pub(crate) async fn execute(
         &self,
         request: reqwest::Request,
-    ) -> Result<reqwest::Response, SendError> {
-        match self {
-            Self::Reqwest(client) => client.execute(request).await.map_err(SendError::Reqwest),
-            Self::Direct(transport) => {
-                let response = transport.send(request).await.map_err(SendError::Direct)?;
-                let (head, body) = response.into_parts();
-                Ok(reqwest::Response::from(http::Response::from_parts(
-                    head,
-                    reqwest::Body::wrap(body),
-                )))
-            }
-        }
+    ) -> Result<reqwest::Response, HttpError> {
+        let Some(transport) = &self.direct else {
+            return self
+                .reqwest
+                .execute(request)
+                .await
+                .map_err(HttpError::from_reqwest);
+        };
+        let response = transport
+            .send(request)
+            .await
+            .map_err(|e| HttpError(SendError::Direct(e)))?;
+        let (head, body) = response.into_parts();
+        Ok(reqwest::Response::from(http::Response::from_parts(
+            head,
+            reqwest::Body::wrap(body),
+        )))
     }
 }
 
@@ -92,7 +149,7 @@ impl HttpClient {
 /// official SDK (Python `requests`, `allow_redirects=False`; a redirect would also carry
 /// credentials somewhere else).
 pub(crate) fn build_reqwest(timeouts: &Timeouts) -> Result<reqwest::Client, ConfigError> {
-    crate::client::install_crypto_provider();
+    crate::transport::install_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(timeouts.connect)
         .http1_only()
@@ -101,37 +158,47 @@ pub(crate) fn build_reqwest(timeouts: &Timeouts) -> Result<reqwest::Client, Conf
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .build()
         // reqwest's own text is only "builder error"; the cause (no trust store...) follows.
-        .map_err(|e| ConfigError::HttpClient(crate::execute::error_chain(&e)))
+        .map_err(|e| ConfigError::HttpClient(crate::error_chain::error_chain(&e)))
 }
+
+/// A request that got no complete HTTP response: the connection could not be made or broke,
+/// TLS failed, the response body could not be read. Its text names the cause; no credential
+/// is ever part of it.
+#[derive(Debug)]
+pub struct HttpError(SendError);
 
 /// What sending a request failed with, from whichever stack sent it.
 #[derive(Debug)]
-pub(crate) enum SendError {
+enum SendError {
     /// reqwest's error.
     Reqwest(reqwest::Error),
     /// hyper-util's error.
     Direct(TransportError),
 }
 
-impl std::fmt::Display for SendError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Reqwest(e) => write!(f, "{}", crate::execute::error_chain(e)),
-            Self::Direct(e) => write!(f, "{e}"),
+impl HttpError {
+    /// reqwest's error (e.g. reading a body) as one of these.
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        Self(SendError::Reqwest(e))
+    }
+
+    /// Whether the connection could not be made (then the request was not sent).
+    pub fn is_connect(&self) -> bool {
+        match &self.0 {
+            SendError::Reqwest(e) => e.is_connect(),
+            SendError::Direct(TransportError::Request(e)) => e.is_connect(),
+            SendError::Direct(TransportError::Uri(_)) => true,
+            SendError::Direct(TransportError::Body(_)) => false,
         }
     }
-}
 
-impl std::error::Error for SendError {}
-
-impl SendError {
     /// As a `reqwest::Error`, for the generated code, whose exec hook must return one. A
     /// hyper-util error becomes the source of a reqwest body error, where the executor finds
     /// it again (see `execute::map_error`) to classify it.
     pub(crate) async fn into_reqwest(self) -> reqwest::Result<reqwest::Response> {
-        let direct = match self {
-            Self::Reqwest(e) => return Err(e),
-            Self::Direct(e) => e,
+        let direct = match self.0 {
+            SendError::Reqwest(e) => return Err(e),
+            SendError::Direct(e) => e,
         };
         let failing = futures::stream::once(async move { Err::<Bytes, _>(direct) });
         let response =
@@ -146,7 +213,20 @@ impl SendError {
     }
 }
 
-/// A pooled HTTP/1.1 client (hyper-util). Cheap to share (`Arc`).
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            SendError::Reqwest(e) => write!(f, "{}", crate::error_chain::error_chain(e)),
+            SendError::Direct(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+// The causes are already in the text (`error_chain`); a source would print them twice.
+impl std::error::Error for HttpError {}
+
+/// A pooled HTTP/1.1 client (hyper-util). Cheap to clone (clones share the pool).
+#[derive(Clone)]
 pub(crate) struct Transport {
     client: Client<HttpsConnector<HttpConnector>, reqwest::Body>,
 }
@@ -172,8 +252,8 @@ pub(crate) enum TransportError {
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Request(e) => write!(f, "{}", crate::execute::error_chain(e)),
-            Self::Body(e) => write!(f, "{}", crate::execute::error_chain(e)),
+            Self::Request(e) => write!(f, "{}", crate::error_chain::error_chain(e)),
+            Self::Body(e) => write!(f, "{}", crate::error_chain::error_chain(e)),
             Self::Uri(message) => write!(f, "invalid request URI: {message}"),
         }
     }
@@ -218,7 +298,7 @@ impl Transport {
         request: reqwest::Request,
     ) -> Result<http::Response<Incoming>, TransportError> {
         let outgoing = http::Request::<reqwest::Body>::try_from(request)
-            .map_err(|e| TransportError::Uri(crate::execute::error_chain(&e)))?;
+            .map_err(|e| TransportError::Uri(crate::error_chain::error_chain(&e)))?;
         self.client
             .request(outgoing)
             .await

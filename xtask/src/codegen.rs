@@ -170,7 +170,7 @@ fn client_file(spec: &OpenAPI) -> Result<String, String> {
     let mut settings = settings();
     settings
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote! { crate::hooks::Inner });
+        .with_inner_type(quote! { crate::hook_interface::Inner });
     let schemas = spec
         .components
         .as_ref()

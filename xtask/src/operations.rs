@@ -326,7 +326,7 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
     Ok(quote! {
         #[allow(unused_imports)]
         use crate::generated::types;
-        use crate::api::{answer, Args, Attempt};
+        use crate::dispatch_support::{answer, Args, Attempt};
         use crate::validate::ValidationError;
         use dbss_types::operations::Operation;
 

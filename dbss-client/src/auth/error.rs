@@ -73,7 +73,7 @@ pub enum CredentialsError {
         endpoint: String,
         /// What the HTTP client said.
         #[source]
-        source: reqwest::Error,
+        source: crate::HttpError,
     },
     /// IAM answered the token request with an error status.
     #[error("IAM refused the token request: {0}")]

@@ -102,7 +102,7 @@ struct CachedToken {
 pub(crate) struct IamTokenCache {
     credentials: PasswordCredentials,
     project_id: Option<String>,
-    http: reqwest::Client,
+    http: crate::transport::HttpClient,
     clock: Arc<dyn Clock>,
     cached: RwLock<Option<CachedToken>>,
     renewal: Mutex<()>,
@@ -132,7 +132,7 @@ impl IamTokenCache {
     pub(crate) fn new(
         credentials: PasswordCredentials,
         project_id: Option<String>,
-        http: reqwest::Client,
+        http: crate::transport::HttpClient,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -234,19 +234,20 @@ impl IamTokenCache {
             reason: "cannot serialise the token request",
             request_id: None,
         })?;
-        let response = http
+        let request = http
             .post(url)
             .header(
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/json;charset=utf8"),
             )
-            .body(body)
-            .send()
-            .await
-            .map_err(|source| CredentialsError::IamTransport {
-                endpoint: endpoint.clone(),
-                source,
-            })?;
+            .body(body);
+        let response =
+            http.send(request)
+                .await
+                .map_err(|source| CredentialsError::IamTransport {
+                    endpoint: endpoint.clone(),
+                    source,
+                })?;
 
         let status = response.status();
         let request_id = response
@@ -262,9 +263,9 @@ impl IamTokenCache {
         let bytes = response
             .bytes()
             .await
-            .map_err(|source| CredentialsError::IamTransport {
+            .map_err(|e| CredentialsError::IamTransport {
                 endpoint: endpoint.clone(),
-                source,
+                source: crate::transport::HttpError::from_reqwest(e),
             })?;
 
         if !status.is_success() {

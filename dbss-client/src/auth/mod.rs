@@ -93,7 +93,7 @@ pub(crate) struct AuthSettings {
     /// The project id, when given or found with the credentials.
     pub project_id: Option<String>,
     /// The DBSS client's HTTP client: IAM and STS are reached through it.
-    pub http: reqwest::Client,
+    pub http: crate::transport::HttpClient,
     /// The client's region: the IAM endpoint and project discovery follow it.
     pub region: Option<String>,
     /// Plain http to non-loopback STS/IAM endpoints allowed.
@@ -101,7 +101,7 @@ pub(crate) struct AuthSettings {
     /// The IAM endpoint for project discovery, when the profile file names one.
     pub iam_endpoint: Option<String>,
     /// The environment (variables read when credentials are fetched).
-    pub env: crate::client::EnvLookup,
+    pub env: crate::config::EnvLookup,
 }
 
 /// Authenticates requests with one set of credentials; shared by every clone of a client.

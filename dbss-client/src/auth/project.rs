@@ -22,7 +22,7 @@ static DISCOVERED: LazyLock<Mutex<HashMap<(String, String), String>>> =
 pub(crate) struct Discovery {
     pub region: String,
     pub iam_endpoint: String,
-    pub http: reqwest::Client,
+    pub http: crate::transport::HttpClient,
     pub allow_insecure_http: bool,
 }
 
@@ -68,12 +68,13 @@ impl Discovery {
             .query(&[("name", self.region.as_str())])
             .header(reqwest::header::USER_AGENT, crate::DEFAULT_USER_AGENT)
             .build()
-            .map_err(|e| fail(crate::execute::error_chain(&e)))?;
+            .map_err(|e| fail(crate::error_chain::error_chain(&e)))?;
         super::sign::sign_request(&mut request, credentials, None, now)?;
         tracing::info!(region = %self.region, iam_endpoint = %shown_url(&url),
             "no project id configured; asking IAM for the project of the region");
-        let builder = reqwest::RequestBuilder::from_parts(self.http.clone(), request);
-        let answer = send(builder, &url).await.map_err(|e| fail(e.to_string()))?;
+        let answer = send(&self.http, self.http.builder_for(request), &url)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
         if !(200..300).contains(&answer.status) {
             return Err(fail(answer.rejected(&url, &[]).to_string()));
         }

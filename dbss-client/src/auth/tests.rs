@@ -32,7 +32,7 @@ fn settings(
     super::AuthSettings {
         clock,
         project_id,
-        http,
+        http: crate::transport::HttpClient::reqwest_only(http),
         region: None,
         allow_insecure_http: false,
         iam_endpoint: None,
@@ -45,7 +45,7 @@ fn clock() -> Arc<FixedClock> {
 }
 
 fn http() -> reqwest::Client {
-    crate::client::install_crypto_provider();
+    crate::transport::install_crypto_provider();
     reqwest::Client::builder().build().unwrap()
 }
 

@@ -208,7 +208,7 @@ impl<'a> CreateReport<'a> {
             value, request_id, ..
         } = client
             .execute(OPERATION, policy, || {
-                prepared.send::<CreateReportResponse>(&client.raw)
+                prepared.send::<CreateReportResponse>(&client.raw, &client.http)
             })
             .await?;
         match value.result {

@@ -10,7 +10,8 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::client::DbssClient;
 use crate::error::{Error, TimeoutPhase};
-use crate::execute::{Operation, error_chain, excerpt};
+use crate::error_chain::error_chain;
+use crate::execute::{Operation, excerpt};
 use crate::hooks::ERROR_BODY_LIMIT;
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::validate;
@@ -165,7 +166,7 @@ impl<'a> DownloadReport<'a> {
         let mut stream = response.value.into_inner();
         let mut written = 0u64;
         // A body that stalls is cut off after the attempt timeout without a byte.
-        let idle = client.timeouts.attempt;
+        let idle = client.executor.timeouts.attempt;
         // Fault-matrix fix: the report is a binary stream (`application/octet-stream` in the
         // API document). A 200 labelled JSON or HTML (an empty body, `{"result":..}`, a
         // proxy's page) used to be saved as the report and reported as a success; it is an

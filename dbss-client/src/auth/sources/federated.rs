@@ -122,7 +122,7 @@ pub(super) async fn fetch(
         .header("X-Idp-Id", idp)
         .header(CONTENT_TYPE, JSON_UTF8)
         .body(body);
-    let answer = send(request, &url).await?;
+    let answer = send(&ctx.http, request, &url).await?;
     if !(200..300).contains(&answer.status) {
         return Err(answer.rejected(&url, &[id_token.expose_secret()]));
     }
@@ -159,7 +159,7 @@ pub(super) async fn fetch(
         .post(url.clone())
         .header(CONTENT_TYPE, JSON_UTF8)
         .body(body);
-    let answer = send(request, &url).await?;
+    let answer = send(&ctx.http, request, &url).await?;
     if !(200..300).contains(&answer.status) {
         return Err(answer.rejected(&url, &[token.expose_secret(), id_token.expose_secret()]));
     }

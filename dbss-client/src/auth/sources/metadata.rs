@@ -80,7 +80,7 @@ struct Session {
 pub(crate) struct Live {
     config: MetadataConfig,
     /// Built once; an error (no TLS provider...) is reported by each fetch.
-    http: Result<reqwest::Client, String>,
+    http: Result<crate::transport::HttpClient, String>,
     session: Mutex<Session>,
 }
 
@@ -101,7 +101,7 @@ impl Live {
         }
     }
 
-    fn http(&self) -> Result<&reqwest::Client, SourceFailure> {
+    fn http(&self) -> Result<&crate::transport::HttpClient, SourceFailure> {
         self.http
             .as_ref()
             .map_err(|e| SourceFailure::Config(e.clone()))
@@ -122,11 +122,11 @@ impl Live {
     ) -> Result<(), SourceFailure> {
         session.asked_at = Some(SystemTime::now());
         let url = self.url(TOKEN_PATH)?;
-        let request = self
-            .http()?
+        let http = self.http()?;
+        let request = http
             .put(url.clone())
             .header("X-Metadata-Token-Ttl-Seconds", TOKEN_TTL_SECONDS);
-        let answer = send(request, &url).await?;
+        let answer = send(http, request, &url).await?;
         match answer.status {
             200 => {
                 let token = String::from_utf8_lossy(&answer.body).into_owned();
@@ -147,7 +147,8 @@ impl Live {
 
     async fn get_key(&self, session: &Session) -> Result<(reqwest::Url, Answer), SourceFailure> {
         let url = self.url(KEY_PATH)?;
-        let mut request = self.http()?.get(url.clone());
+        let http = self.http()?;
+        let mut request = http.get(url.clone());
         if let Some(token) = &session.token {
             let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
                 SourceFailure::InvalidAnswer {
@@ -159,7 +160,7 @@ impl Live {
             value.set_sensitive(true);
             request = request.header("X-Metadata-Token", value);
         }
-        Ok((url.clone(), send(request, &url).await?))
+        Ok((url.clone(), send(http, request, &url).await?))
     }
 
     pub(super) async fn fetch(&self) -> Result<Fetched, SourceFailure> {

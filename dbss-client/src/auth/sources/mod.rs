@@ -117,13 +117,13 @@ pub(crate) struct Fetched {
 #[derive(Clone)]
 pub(crate) struct FetchContext {
     /// The DBSS client's HTTP client: STS and IAM are reached with its proxy and TLS settings.
-    pub http: reqwest::Client,
+    pub http: crate::transport::HttpClient,
     /// Plain http to a non-loopback STS or IAM endpoint is refused unless this is set.
     pub allow_insecure_http: bool,
     /// The client's region (the IAM endpoint of federated credentials follows it).
     pub region: Option<String>,
     /// Where the environment is read (for the variables read on every fetch).
-    pub env: crate::client::EnvLookup,
+    pub env: crate::config::EnvLookup,
 }
 
 /// A source ready to fetch: configuration plus the state kept between fetches.
@@ -371,19 +371,26 @@ fn redact(text: &str, secrets: &[&str]) -> String {
     text
 }
 
-/// Sends a request and reads the whole answer.
+/// Sends a request with `http` and reads the whole answer.
 pub(crate) async fn send(
+    http: &crate::transport::HttpClient,
     request: reqwest::RequestBuilder,
     url: &reqwest::Url,
 ) -> Result<Answer, SourceFailure> {
-    let transport = |e: reqwest::Error| SourceFailure::Transport {
+    let transport = |reason: String| SourceFailure::Transport {
         url: shown_url(url),
-        reason: crate::execute::error_chain(&e),
+        reason,
     };
-    let response = request.send().await.map_err(transport)?;
+    let response = http
+        .send(request)
+        .await
+        .map_err(|e| transport(e.to_string()))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(transport)?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| transport(crate::error_chain::error_chain(&e)))?;
     Ok(Answer {
         status,
         headers,
@@ -460,14 +467,15 @@ pub(crate) fn parse_time(text: &str) -> Option<SystemTime> {
 
 /// A small HTTP client for a service on this host (metadata, pod identity) with the official
 /// SDK's connect and read time limits.
-pub(crate) fn local_http(limit: Duration) -> Result<reqwest::Client, SourceFailure> {
-    crate::client::install_crypto_provider();
+pub(crate) fn local_http(limit: Duration) -> Result<crate::transport::HttpClient, SourceFailure> {
+    crate::transport::install_crypto_provider();
     reqwest::Client::builder()
         .connect_timeout(limit)
         .read_timeout(limit)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| SourceFailure::Config(crate::execute::error_chain(&e)))
+        .map(crate::transport::HttpClient::reqwest_only)
+        .map_err(|e| SourceFailure::Config(crate::error_chain::error_chain(&e)))
 }
 
 /// JSON as Python's `json.dumps` writes it (what the official SDK sends), so our request

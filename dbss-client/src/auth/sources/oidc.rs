@@ -271,7 +271,7 @@ pub(super) async fn fetch(
             HeaderValue::from_static("application/json;charset=UTF-8"),
         )
         .body(body);
-    let answer = send(request, &url).await?;
+    let answer = send(&ctx.http, request, &url).await?;
     if !(200..300).contains(&answer.status) {
         return Err(answer.rejected(&url, &[id_token.expose_secret()]));
     }

@@ -50,7 +50,7 @@ impl PodIdentityConfig {
 pub(crate) struct Live {
     config: Option<PodIdentityConfig>,
     /// Built once; an error (no TLS provider...) is reported by each fetch.
-    http: Result<reqwest::Client, String>,
+    http: Result<crate::transport::HttpClient, String>,
 }
 
 impl Live {
@@ -89,7 +89,7 @@ impl Live {
             .header(AUTHORIZATION, authorization)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body("{}");
-        let answer = send(request, &url).await?;
+        let answer = send(http, request, &url).await?;
         if answer.status >= 400 {
             return Err(answer.rejected(&url, &[token.expose_secret()]));
         }
