@@ -2,7 +2,7 @@
 //! tests use, and what a program uses for an operation that has no ergonomic wrapper.
 //!
 //! The arguments are decoded into the generated builder's own types before anything is sent
-//! (`generated_dispatch.rs`), so a value the document refuses (missing, wrong type, too long,
+//! (`generated/dispatch.rs`), so a value the document refuses (missing, wrong type, too long,
 //! not one of the enum's values) is a [`ValidationError`] naming the field, and the request goes
 //! through the same executor as the wrappers: authentication, retries by idempotency (a `POST`
 //! is never repeated once it may have been sent, unless the policy opts in), timeouts, typed

@@ -1,48 +1,90 @@
 //! Rust SDK for the Huawei Cloud DBSS API: the audit-report workflow, and every other
 //! operation of the official client by name through [`DbssClient::api`].
 //!
+//! ```text
+//!  ┌───────────────────────────────────────────────────────────────────────────────┐
+//!  │ surface      client · api (any operation by name) · ops/ (wrappers) · wait      │  src/*.rs, src/ops/
+//!  ├───────────────────────────────────────────────────────────────────────────────┤
+//!  │ execution    prepared → execute → hooks → response_meta → retry → error         │  src/execution/
+//!  │              rate_limit                                                         │
+//!  ├───────────────────────────────────────────────────────────────────────────────┤
+//!  │ auth         credential chain, sources, IAM tokens, signing, project discovery  │  src/auth/
+//!  ├───────────────────────────────────────────────────────────────────────────────┤
+//!  │ transport    the one HTTP client (hyper-util, or reqwest), HttpError            │  src/transport/
+//!  ├───────────────────────────────────────────────────────────────────────────────┤
+//!  │ generated    dispatch → client (progenitor) → hook_interface; dispatch_support  │  src/generated/
+//!  ├───────────────────────────────────────────────────────────────────────────────┤
+//!  │ foundation   config · clock · validate · path_encoding · report_time · ...      │  src/foundation/
+//!  └───────────────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! Each layer uses only the layers below it (and, within a layer, the modules to its right);
+//! `tests/layers.rs` reads the sources and fails on an import that goes up or closes a cycle.
+//! The generated code (never edited: change `openapi/dbss.json` and run `cargo xtask
+//! generate`) knows only the hook interface: [`Inner`] holds the SDK's hooks (`execution/
+//! hooks.rs`: user agent, authentication, sending over the one HTTP client) behind a trait.
+//!
 //! [`DbssClient`] is the entry point: configure it with [`DbssClient::builder`] or
 //! [`DbssClient::from_env`], then call an operation, e.g. [`DbssClient::create_report`].
 //! Input is checked before anything is sent; failures are one [`Error`] type that names the
 //! field and rule, or carries the service's code, message and request id; retries never repeat
-//! a create-report that may have reached the server unless asked to.
-//!
-//! Layout: `generated.rs` is the progenitor client (never edited; see [`raw`]) and
-//! `generated_dispatch.rs` builds its requests from JSON arguments (never edited); everything
-//! else is handwritten: `api` (any operation by name), `hooks` (what every request passes
-//! through), `auth` (credentials and signing), `config`, `error`, `retry`, `rate_limit`,
-//! `execute` (attempts, timeouts, tracing), `ops` (the wrappers), `prepared` (create-report's
-//! request built once per call) and `transport` (the client's one HTTP client: every
-//! operation, generated or wrapped, and the IAM and STS requests of its credentials go through
-//! it, over one pool).
+//! a create-report that may have reached the server unless asked to. Every operation, the
+//! generated ones and the wrappers alike, and the IAM and STS requests of the credentials go
+//! through one HTTP client and one connection pool per client (see `transport`).
 
+// Foundation: what every layer uses.
+#[path = "foundation/clock.rs"]
+pub mod clock;
+#[path = "foundation/config.rs"]
+pub mod config;
+#[path = "foundation/error_chain.rs"]
+mod error_chain;
+#[path = "foundation/path_encoding.rs"]
+mod path_encoding;
+#[path = "foundation/report_time.rs"]
+mod report_time;
+#[path = "foundation/validate.rs"]
+mod validate;
+
+// Generated: the progenitor client and the dispatch by operation name (never edited), and the
+// interfaces they are generated against.
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports)]
+#[path = "generated/client.rs"]
 mod generated;
 #[rustfmt::skip]
 #[allow(clippy::all, unused_qualifications)]
+#[path = "generated/dispatch.rs"]
 mod generated_dispatch;
-
-pub mod api;
-pub mod auth;
-mod client;
-pub mod clock;
-pub mod config;
+#[path = "generated/dispatch_support.rs"]
 mod dispatch_support;
-mod error;
-mod error_chain;
-mod execute;
+#[path = "generated/hook_interface.rs"]
 mod hook_interface;
-mod hooks;
-mod ops;
-mod path_encoding;
-mod prepared;
-mod rate_limit;
-mod report_time;
-mod response_meta;
-mod retry;
+
+// Transport and auth.
+pub mod auth;
 mod transport;
-mod validate;
+
+// Execution: one operation, from its attempts to its errors.
+#[path = "execution/error.rs"]
+mod error;
+#[path = "execution/execute.rs"]
+mod execute;
+#[path = "execution/hooks.rs"]
+mod hooks;
+#[path = "execution/prepared.rs"]
+mod prepared;
+#[path = "execution/rate_limit.rs"]
+mod rate_limit;
+#[path = "execution/response_meta.rs"]
+mod response_meta;
+#[path = "execution/retry.rs"]
+mod retry;
+
+// Surface: what users call.
+pub mod api;
+mod client;
+mod ops;
 mod wait;
 
 pub use auth::{Credentials, CredentialsError};

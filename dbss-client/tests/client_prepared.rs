@@ -1,7 +1,7 @@
 //! `create_report(..).send()` builds its request itself (once per operation, see
-//! `src/prepared.rs`) instead of through the generated builder, and sends it with its own
-//! transport (`src/transport.rs`: hyper-util) rather than reqwest unless the caller gave the
-//! client a `reqwest::Client`. These tests send the same create-report both ways, with the clock
+//! `src/execution/prepared.rs`) instead of through the generated builder, and sends it over the
+//! client's HTTP client (`src/transport/`: hyper-util, or a caller's `reqwest::Client`)
+//! without the detour through a `reqwest::Response`. These tests send the same create-report both ways, with the clock
 //! standing still, and check that the server received the same bytes: request line, every
 //! header in order (signature included), body.
 #![allow(clippy::unwrap_used)]

@@ -1,5 +1,5 @@
 //! Every operation, wrapped or generated, goes through the client's one HTTP client
-//! (`src/transport.rs`): hyper-util by default, a caller's `reqwest::Client` when given. These
+//! (`src/transport/`): hyper-util by default, a caller's `reqwest::Client` when given. These
 //! tests check that both stacks put the same bytes on the wire for generated operations (GET with
 //! a query, DELETE, POST by name), that a client keeps one pool whatever mix of operations it
 //! sends, and that a failure of the hyper-util stack inside the generated code keeps its type.

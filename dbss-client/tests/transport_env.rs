@@ -1,6 +1,6 @@
-//! The SDK's two HTTP stacks — `create_report` over hyper-util (`src/transport.rs`),
-//! `list_templates` over reqwest — where the process environment decides: TLS trust
-//! (`SSL_CERT_FILE`) and proxies (`HTTP_PROXY`).
+//! The SDK's HTTP client (`src/transport/`) where the process environment decides: TLS trust
+//! (`SSL_CERT_FILE`) and proxies (`HTTP_PROXY`), for `create_report` (the prepared request) and
+//! `list_templates` (a generated operation), both over hyper-util unless a proxy applies.
 //!
 //! Those variables must be set before the client is built and the process environment cannot
 //! be changed safely while tests run, so the client runs in a child process (this test binary
@@ -10,8 +10,8 @@
 //!   `SSL_CERT_FILE` (which the platform trust store reads on Linux). Every request's signature
 //!   is verified (`dbss_signer::verify`); requests arrive over HTTP/1.1 although the server
 //!   offered HTTP/2; a child trusting another certificate fails the handshake.
-//! - Proxy: with `HTTP_PROXY` set, both calls go through the proxy (reqwest's, for
-//!   create-report too: the transport steps aside), to an endpoint where nothing listens.
+//! - Proxy: with `HTTP_PROXY` set, both calls go through the proxy (reqwest then sends every
+//!   request of the client), to an endpoint where nothing listens.
 #![allow(clippy::unwrap_used)]
 
 mod support;

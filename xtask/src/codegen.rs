@@ -64,11 +64,11 @@ pub fn generate_all(spec_text: &str) -> Result<Vec<Output>, String> {
             contents: render(crate::operations::table_file(&ops))?,
         },
         Output {
-            path: "dbss-client/src/generated.rs",
+            path: "dbss-client/src/generated/client.rs",
             contents: client,
         },
         Output {
-            path: "dbss-client/src/generated_dispatch.rs",
+            path: "dbss-client/src/generated/dispatch.rs",
             contents: render(crate::operations::dispatch_file(&ops, &client_ast)?)?,
         },
     ])

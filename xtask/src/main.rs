@@ -1,7 +1,7 @@
 //! Project automation for dbss-rs.
 //!
 //! `cargo xtask generate` regenerates the shared types (`dbss-types/src/generated.rs`) and the
-//! progenitor client (`dbss-client/src/generated.rs`) from `openapi/dbss.json`.
+//! progenitor client (`dbss-client/src/generated/client.rs`) from `openapi/dbss.json`.
 //! `cargo xtask generate --check` regenerates in memory and fails, naming each file, when a
 //! checked-in file differs from what the document produces.
 

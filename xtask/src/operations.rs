@@ -3,7 +3,7 @@
 //! - `dbss-types/src/generated_operations.rs`: one `Operation` variant per `operationId` and a
 //!   static table of what the document says about it (method, path, summary, parameters, body),
 //!   read by the mock (routing, counters, faults), the CLI (`dbss api`) and the contract tests.
-//! - `dbss-client/src/generated_dispatch.rs`: for each operation, how to build the generated
+//! - `dbss-client/src/generated/dispatch.rs`: for each operation, how to build the generated
 //!   builder from JSON arguments. Every arm hands back the same boxed attempt type, so the
 //!   executor is instantiated once for all of them instead of once per operation.
 
@@ -252,7 +252,7 @@ pub fn table_file(ops: &[Op]) -> TokenStream {
     }
 }
 
-/// `dbss-client/src/generated_dispatch.rs`: reads the builder field types progenitor chose from
+/// `dbss-client/src/generated/dispatch.rs`: reads the builder field types progenitor chose from
 /// the generated client, so each argument is decoded straight into the type its builder takes.
 pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, String> {
     let builders = builder_fields(client)?;

@@ -1,4 +1,4 @@
-//! What the generated dispatch (`generated_dispatch.rs`) builds requests from and hands back:
+//! What the generated dispatch (`generated/dispatch.rs`) builds requests from and hands back:
 //! the JSON arguments of an operation called by name ([`Args`]), one attempt of it
 //! ([`Attempt`]) and its [`Answer`]. Below `api`, which the dispatch does not know.
 

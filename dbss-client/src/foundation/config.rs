@@ -213,6 +213,15 @@ impl fmt::Debug for Timeouts {
     }
 }
 
+/// Looks up an environment variable. Injected so that tests need not touch the process
+/// environment.
+pub type EnvLookup = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The process's environment.
+pub(crate) fn process_env() -> EnvLookup {
+    std::sync::Arc::new(|name| std::env::var(name).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,13 +294,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Looks up an environment variable. Injected so that tests need not touch the process
-/// environment.
-pub type EnvLookup = std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
-
-/// The process's environment.
-pub(crate) fn process_env() -> EnvLookup {
-    std::sync::Arc::new(|name| std::env::var(name).ok())
 }
