@@ -22,7 +22,7 @@ pub(crate) type Attempt<'a> = Pin<
     >,
 >;
 
-/// The answer of an operation called with [`DbssClient::api`].
+/// The answer of an operation called with [`DbssClient::api`](crate::DbssClient::api).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Answer {
