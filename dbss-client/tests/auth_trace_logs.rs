@@ -9,27 +9,15 @@
 
 mod auth_sources_support;
 mod auth_support;
+mod log_capture;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use auth_sources_support::*;
+use log_capture::Captured;
 
 // ---------------------------------------------------------------------------------------------
 // Secrets in logs
-
-/// A `MakeWriter` into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn trace_logs_of_every_source_and_failure_hold_no_secret() {

@@ -8,52 +8,11 @@
 
 mod support;
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use dbss_client::clock::Clock;
 use dbss_client::{Credentials, DbssClient};
-use support::{INSTANCE, PROJECT, Recorded, ScriptServer, Step, TEMPLATE};
-
-/// 2025-08-21T07:03:31Z.
-#[derive(Debug)]
-struct StillClock;
-
-impl Clock for StillClock {
-    fn now(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(1_755_759_811)
-    }
-}
-
-/// Which HTTP stack sends the wrapper's request.
-#[derive(Clone, Copy, Debug)]
-enum Stack {
-    /// The SDK's own client: create-report goes through the hyper-util transport.
-    Own,
-    /// A caller's `reqwest::Client`: everything goes through it.
-    CallersReqwest,
-}
+use support::{INSTANCE, PROJECT, Recorded, ScriptServer, Stack, Step, TEMPLATE, wire_client};
 
 fn client(endpoint: &str, credentials: Credentials) -> DbssClient {
-    client_on(Stack::Own, endpoint, credentials)
-}
-
-fn client_on(stack: Stack, endpoint: &str, credentials: Credentials) -> DbssClient {
-    let builder = DbssClient::builder()
-        .endpoint(endpoint)
-        .project_id(PROJECT)
-        .credentials(credentials)
-        .user_agent_suffix("wire-test/1")
-        .clock(Arc::new(StillClock));
-    match stack {
-        Stack::Own => builder,
-        Stack::CallersReqwest => {
-            dbss_client::install_crypto_provider();
-            builder.http_client(reqwest::Client::new())
-        }
-    }
-    .build()
-    .unwrap()
+    wire_client(Stack::Own, endpoint, credentials)
 }
 
 /// Sends one create-report through the wrapper and one through the generated builder, and
@@ -66,7 +25,7 @@ async fn both_ways(
 ) -> (Recorded, Recorded) {
     let ok = || Step::json(200, r#"{"result":"success"}"#);
     let server = ScriptServer::start(vec![ok(), ok()]).await;
-    let client = client_on(
+    let client = wire_client(
         stack,
         &format!("{}{endpoint_suffix}", server.url),
         credentials,

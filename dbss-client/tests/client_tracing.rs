@@ -1,8 +1,10 @@
 //! The tracing span of an operation: its fields and one child span per attempt.
 #![allow(clippy::unwrap_used)]
 
+mod log_capture;
 mod support;
 
+use log_capture::Captured;
 use support::{INSTANCE, ScriptServer, Step, TEMPLATE, client};
 
 const OK: &str = r#"{"result":"success"}"#;
@@ -11,20 +13,6 @@ fn good(c: &dbss_client::DbssClient) -> dbss_client::CreateReport<'_> {
     c.create_report(INSTANCE)
         .template(TEMPLATE)
         .time_range("2025-08-20 16:00:00", "2025-08-21 07:03:31")
-}
-
-/// A `MakeWriter` into a shared buffer, to read what was logged.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test]

@@ -7,49 +7,19 @@
 
 mod support;
 
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use dbss_client::clock::Clock;
 use dbss_client::types::operations::Operation;
 use dbss_client::{Credentials, DbssClient, Error};
 use dbss_mock::MockServer;
-use support::{INSTANCE, PROJECT, Recorded, ScriptServer, Step};
-
-/// 2025-08-21T07:03:31Z, so that both stacks sign alike.
-#[derive(Debug)]
-struct StillClock;
-
-impl Clock for StillClock {
-    fn now(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(1_755_759_811)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Stack {
-    Own,
-    CallersReqwest,
-}
+use support::{INSTANCE, PROJECT, Recorded, ScriptServer, Stack, Step, wire_client};
 
 fn client_on(stack: Stack, endpoint: &str) -> DbssClient {
-    let builder = DbssClient::builder()
-        .endpoint(endpoint)
-        .project_id(PROJECT)
-        .credentials(Credentials::ak_sk(
-            "AKWIRETEST0000000001",
-            "SK-wire-test-secret",
-        ))
-        .clock(Arc::new(StillClock));
-    match stack {
-        Stack::Own => builder,
-        Stack::CallersReqwest => {
-            dbss_client::install_crypto_provider();
-            builder.http_client(reqwest::Client::new())
-        }
-    }
-    .build()
-    .unwrap()
+    wire_client(
+        stack,
+        endpoint,
+        Credentials::ak_sk("AKWIRETEST0000000001", "SK-wire-test-secret"),
+    )
 }
 
 const REPORT: &str = "Hx9QLJgBTpKZyZbbhTgS";

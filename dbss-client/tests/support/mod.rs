@@ -267,3 +267,47 @@ pub fn client_with(url: &str, retry: dbss_client::RetryPolicy) -> dbss_client::D
         .build()
         .expect("client builds")
 }
+
+/// 2025-08-21T07:03:31Z, always: requests signed by two clients at different moments compare
+/// equal.
+#[derive(Debug)]
+pub struct StillClock;
+
+impl dbss_client::clock::Clock for StillClock {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + Duration::from_secs(1_755_759_811)
+    }
+}
+
+/// Which HTTP stack a wire test's client sends with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stack {
+    /// The SDK's own client (hyper-util).
+    Own,
+    /// A caller's `reqwest::Client`: everything goes through it.
+    CallersReqwest,
+}
+
+/// A client for wire comparisons: `credentials`, the fixed clock, user agent suffix
+/// `wire-test/1`, sending on `stack`.
+pub fn wire_client(
+    stack: Stack,
+    endpoint: &str,
+    credentials: dbss_client::Credentials,
+) -> dbss_client::DbssClient {
+    let builder = dbss_client::DbssClient::builder()
+        .endpoint(endpoint)
+        .project_id(PROJECT)
+        .credentials(credentials)
+        .user_agent_suffix("wire-test/1")
+        .clock(Arc::new(StillClock));
+    match stack {
+        Stack::Own => builder,
+        Stack::CallersReqwest => {
+            dbss_client::install_crypto_provider();
+            builder.http_client(reqwest::Client::new())
+        }
+    }
+    .build()
+    .unwrap()
+}
