@@ -131,9 +131,10 @@ pub fn list_reports_json(n: usize) -> String {
 /// Rows of the large list page the load benchmark asks for (`list_audit_databases_new`).
 pub const DATABASE_PAGE: usize = 1000;
 
-/// The path of a page of audited databases (its query: offset 0, [`DATABASE_PAGE`] rows).
+/// The path of a page of audited databases (its query: [`DATABASE_PAGE`] rows from offset 0, in
+/// the order the generated client writes them).
 pub fn databases_path() -> String {
-    format!("/v2/{PROJECT_ID}/audit/{INSTANCE_ID}/databases?offset=0&limit={DATABASE_PAGE}")
+    format!("/v2/{PROJECT_ID}/audit/{INSTANCE_ID}/databases?limit={DATABASE_PAGE}&offset=0")
 }
 
 /// The path of the report the delete benchmark deletes (again and again: the server always

@@ -35,6 +35,7 @@ pub use crate::dispatch_support::Answer;
 use crate::dispatch_support::Args;
 use crate::error::Error;
 use crate::execute;
+use crate::prepared::PreparedRequest;
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::validate::{Rule, ValidationError};
 
@@ -146,12 +147,15 @@ impl ApiRequest<'_> {
             )
             .into());
         }
-        let attempt = crate::generated_dispatch::prepare(
-            &client.raw,
+        let captured = crate::generated_dispatch::prepare(
+            &client.capture,
             project_id,
             self.operation,
             &self.args,
         )?;
+        let prepared =
+            PreparedRequest::from_request(captured.request, captured.operation_id, &client.hooks)?;
+        let decoder = captured.decoder;
         let op = execute::Operation {
             name: info.operation_id,
             idempotency: if self.operation.is_idempotent() {
@@ -161,7 +165,9 @@ impl ApiRequest<'_> {
             },
         };
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
-        let success = client.execute(op, policy, &attempt).await?;
+        let success = client
+            .execute(op, policy, || prepared.send_answer(&client.hooks, decoder))
+            .await?;
         debug_assert!(
             !matches!(success.value, Answer::Bytes(_)) || info.answer == AnswerKind::Bytes
         );

@@ -11,14 +11,16 @@ use crate::config::{self, ConfigError, EnvLookup, Timeouts};
 use crate::error::Error;
 use std::future::Future;
 
+use dbss_types::DbssError;
 use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
 
 use crate::execute::{AttemptError, Executor, Operation, Success};
 use crate::hook_interface::Inner;
 use crate::hooks::SdkHooks;
+use crate::prepared::PreparedRequest;
 use crate::raw;
 use crate::retry::RetryPolicy;
-use crate::transport::HttpClient;
 use crate::validate;
 
 /// A DBSS client: one project, one endpoint, one set of credentials. Cheap to clone; clones
@@ -45,8 +47,12 @@ pub struct DbssClient {
     pub(crate) retry: RetryPolicy,
     /// Attempts, timeouts, the rate limiter; shares the credentials with the hooks.
     pub(crate) executor: Executor,
-    /// The one HTTP client (also in the hooks): the prepared requests are sent with it.
-    pub(crate) http: HttpClient,
+    /// The SDK's hooks (also in `raw`): labels, authentication and the one HTTP client, with
+    /// which the prepared requests are signed and sent.
+    pub(crate) hooks: Arc<SdkHooks>,
+    /// A generated client that builds requests without sending them (see `capture`): the
+    /// operations are prepared with it.
+    pub(crate) capture: raw::Client,
 }
 
 impl fmt::Debug for DbssClient {
@@ -75,6 +81,25 @@ impl DbssClient {
         E: Into<AttemptError>,
     {
         self.executor.execute(op, policy, attempt).await
+    }
+
+    /// Runs one operation prepared from `send`, a generated builder's `send()` on
+    /// `self.capture`: the request is built once, then signed and sent once per attempt, and a
+    /// 200 is decoded as `T` (see `prepared`).
+    pub(crate) async fn execute_prepared<T, F>(
+        &self,
+        op: Operation,
+        policy: &RetryPolicy,
+        send: F,
+    ) -> Result<Success<T>, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
+        T: DeserializeOwned,
+    {
+        let (request, operation_id) = crate::capture::request_of(send)?;
+        let prepared = PreparedRequest::from_request(request, operation_id, &self.hooks)?;
+        self.execute(op, policy, || prepared.send::<T>(&self.hooks))
+            .await
     }
 
     /// Starts configuring a client.
@@ -397,15 +422,16 @@ impl DbssClientBuilder {
         // The generated client's own `reqwest::Client` never sends: the exec hook sends with
         // `sender` (see `hooks`).
         let auth = Arc::new(auth);
-        let inner = Inner::from_hooks(SdkHooks {
+        let hooks = Arc::new(SdkHooks {
             auth: Arc::clone(&auth),
             user_agent,
-            http: sender.clone(),
+            http: sender,
         });
         Ok(DbssClient {
-            raw: raw::Client::new_with_client(&base_url, http, inner),
+            capture: crate::capture::capturing_client(&base_url, http.clone()),
+            raw: raw::Client::new_with_client(&base_url, http, Inner::from_hooks(hooks.clone())),
+            hooks,
             base_url: parsed_base_url,
-            http: sender,
             create_report_urls: Arc::default(),
             retry: self.retry,
             executor: Executor {

@@ -12,7 +12,7 @@
 //!  ├───────────────────────────────────────────────────────────────────────────────┤
 //!  │ transport    the one HTTP client (hyper-util, or reqwest), HttpError            │  src/transport/
 //!  ├───────────────────────────────────────────────────────────────────────────────┤
-//!  │ generated    dispatch → client (progenitor) → hook_interface; dispatch_support  │  src/generated/
+//!  │ generated    dispatch → capture → client (progenitor) → hook_interface; ...     │  src/generated/
 //!  ├───────────────────────────────────────────────────────────────────────────────┤
 //!  │ foundation   config · clock · validate · path_encoding · report_time · ...      │  src/foundation/
 //!  └───────────────────────────────────────────────────────────────────────────────┘
@@ -56,6 +56,8 @@ mod generated;
 #[allow(clippy::all, unused_qualifications)]
 #[path = "generated/dispatch.rs"]
 mod generated_dispatch;
+#[path = "generated/capture.rs"]
+mod capture;
 #[path = "generated/dispatch_support.rs"]
 mod dispatch_support;
 #[path = "generated/hook_interface.rs"]

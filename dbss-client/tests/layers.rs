@@ -26,6 +26,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "hook_interface",
             "dispatch_support",
             "generated",
+            "capture",
             "generated_dispatch",
         ],
     ),

@@ -630,6 +630,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::AddAuditAgentNew,
@@ -661,6 +662,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::AddAuditDatabase,
@@ -692,6 +694,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::AddAuditDatabaseNew,
@@ -723,6 +726,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::AddDatabaseSslKey,
@@ -760,6 +764,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::AddRdsDatabase,
@@ -791,6 +796,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::AddRdsDatabaseNew,
@@ -822,6 +828,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::AddRdsNoAgentDatabase,
@@ -853,6 +860,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::BatchAddAuditWhitelist,
@@ -884,6 +892,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::BatchAddResourceTag,
@@ -921,6 +930,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Empty,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::BatchDeleteAuditScope,
@@ -952,6 +962,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::BatchDeleteResourceTag,
@@ -989,6 +1000,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::BatchSetAuditAlarmLogStatus,
@@ -1020,6 +1032,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::BindDbEncryptEip,
@@ -1051,6 +1064,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::BindDbOmEip,
@@ -1082,6 +1096,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ChangeDbEncryptSecurityGroup,
@@ -1113,6 +1128,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ChangeDbOmSecurityGroup,
@@ -1144,6 +1160,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ConfirmUpgradeAudit,
@@ -1172,6 +1189,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountDbAccountSession,
@@ -1203,6 +1221,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountDbClientSession,
@@ -1234,6 +1253,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountInjectionStatistics,
@@ -1265,6 +1285,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountOperationStatistics,
@@ -1296,6 +1317,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountResourceInstanceByTag,
@@ -1327,6 +1349,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountRiskTrendStatistics,
@@ -1358,6 +1381,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountSessionStatistics,
@@ -1389,6 +1413,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountSqlStatistics,
@@ -1420,6 +1445,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CountSqlTrendStatistics,
@@ -1451,6 +1477,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateAuditDbAgent,
@@ -1488,6 +1515,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateAuditRiskRule,
@@ -1519,6 +1547,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateAuditScopeRule,
@@ -1550,6 +1579,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateAuditSqlRule,
@@ -1581,6 +1611,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateDbEncryptInstancePeriod,
@@ -1606,6 +1637,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateDbOmInstancePeriod,
@@ -1631,6 +1663,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateInstancesPeriodOrder,
@@ -1656,6 +1689,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateInstancesPeriodOrderNew,
@@ -1681,6 +1715,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateReport,
@@ -1718,6 +1753,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::CreateSensitiveMaskRule,
@@ -1749,6 +1785,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditAgent,
@@ -1789,6 +1826,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditAgentNew,
@@ -1829,6 +1867,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditAlarmLog,
@@ -1863,6 +1902,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditBackupTask,
@@ -1897,6 +1937,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditDatabase,
@@ -1931,6 +1972,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditDatabaseNew,
@@ -1965,6 +2007,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditReport,
@@ -2005,6 +2048,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditRuleRisk,
@@ -2039,6 +2083,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditRuleSql,
@@ -2073,6 +2118,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditScope,
@@ -2107,6 +2153,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteAuditWhitelist,
@@ -2138,6 +2185,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteDbEncryptInstance,
@@ -2166,6 +2214,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteDbOmInstance,
@@ -2194,6 +2243,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteInstances,
@@ -2219,6 +2269,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteInstancesNew,
@@ -2244,6 +2295,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DeleteSensitiveRules,
@@ -2278,6 +2330,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DownloadAuditAgent,
@@ -2312,6 +2365,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DownloadAuditAgentNew,
@@ -2346,6 +2400,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Bytes,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::DownloadAuditReport,
@@ -2392,6 +2447,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Bytes,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAlarmTopicConfigInfo,
@@ -2420,6 +2476,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAlarmTopicConfigInfoNew,
@@ -2448,6 +2505,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditAgent,
@@ -2494,6 +2552,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditAgentNew,
@@ -2528,6 +2587,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditAlarmLog,
@@ -2559,6 +2619,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditAlarmLogNew,
@@ -2590,6 +2651,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditBackupInfo,
@@ -2621,6 +2683,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditBackupRiskTemplates,
@@ -2649,6 +2712,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditDatabases,
@@ -2695,6 +2759,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditDatabasesNew,
@@ -2741,6 +2806,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditInstanceJobs,
@@ -2769,6 +2835,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditInstanceJobsNew,
@@ -2797,6 +2864,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditInstances,
@@ -2831,6 +2899,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditInstancesLast,
@@ -2871,6 +2940,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditInstancesNew,
@@ -2905,6 +2975,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditObsBuckets,
@@ -2927,6 +2998,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditOperateLogs,
@@ -2958,6 +3030,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditOperateLogsNew,
@@ -2989,6 +3062,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditReportTemplates,
@@ -3023,6 +3097,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditReports,
@@ -3060,6 +3135,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditRuleRisks,
@@ -3100,6 +3176,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditRuleRisksNew,
@@ -3158,6 +3235,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditRuleScopes,
@@ -3198,6 +3276,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditRuleScopesNew,
@@ -3238,6 +3317,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditSensitiveMasks,
@@ -3278,6 +3358,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditSensitiveMasksNew,
@@ -3318,6 +3399,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditSqls,
@@ -3349,6 +3431,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditSqlsNew,
@@ -3380,6 +3463,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditSummaryInfos,
@@ -3414,6 +3498,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditTags,
@@ -3448,6 +3533,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAuditTrendHistory,
@@ -3476,6 +3562,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAvailabilityZoneInfos,
@@ -3498,6 +3585,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListAvailabilityZoneInfosNew,
@@ -3520,6 +3608,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListDbEncryptInstances,
@@ -3542,6 +3631,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListDomainAllResource,
@@ -3588,6 +3678,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListEcsSpecification,
@@ -3610,6 +3701,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListEcsSpecificationNew,
@@ -3638,6 +3730,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListInstances,
@@ -3660,6 +3753,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListProjectResourceTags,
@@ -3688,6 +3782,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListRdsDatabases,
@@ -3728,6 +3823,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListResourceInstanceByTag,
@@ -3771,6 +3867,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListSqlInjectionRules,
@@ -3802,6 +3899,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListSqlInjectionRulesNew,
@@ -3833,6 +3931,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ListWhitelists,
@@ -3873,6 +3972,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::RebootAuditInstance,
@@ -3898,6 +3998,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::RebootAuditInstanceNew,
@@ -3923,6 +4024,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::RebootDbEncryptInstance,
@@ -3951,6 +4053,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::RebootDbOmInstance,
@@ -3979,6 +4082,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ResetDbEncryptPassword,
@@ -4010,6 +4114,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ResetDbOmPassword,
@@ -4041,6 +4146,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::RestoreAuditBackup,
@@ -4075,6 +4181,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::RetryAuditBackupTask,
@@ -4109,6 +4216,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAlarmTopicConfigInfo,
@@ -4140,6 +4248,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAlarmTopicConfigInfoNew,
@@ -4171,6 +4280,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAuditAlarmLogStatus,
@@ -4205,6 +4315,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAuditAutoBackupTemplate,
@@ -4233,6 +4344,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAuditBackupRiskSwitch,
@@ -4264,6 +4376,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAuditBackupSwitch,
@@ -4295,6 +4408,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAuditInstanceTimeZone,
@@ -4326,6 +4440,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAuditScopeRuleSwitch,
@@ -4357,6 +4472,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetAuditSqlRuleSwitch,
@@ -4388,6 +4504,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetRiskOperationPolicy,
@@ -4425,6 +4542,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetRiskRuleRank,
@@ -4456,6 +4574,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetSensitiveMaskRuleSwitch,
@@ -4487,6 +4606,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetSensitiveResultSwitch,
@@ -4518,6 +4638,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetSensitiveSwitch,
@@ -4549,6 +4670,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SetSqlRuleRank,
@@ -4580,6 +4702,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditBackRiskTemplate,
@@ -4614,6 +4737,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditBackupStatus,
@@ -4642,6 +4766,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditQuota,
@@ -4664,6 +4789,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditQuotaNew,
@@ -4686,6 +4812,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditRuleRisk,
@@ -4720,6 +4847,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditRuleRiskNew,
@@ -4754,6 +4882,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditStatistics,
@@ -4776,6 +4905,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditTaskStatus,
@@ -4804,6 +4934,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditTopicReportSchedulerConfig,
@@ -4838,6 +4969,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowAuditUpgradeStatus,
@@ -4860,6 +4992,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowBackupRiskBucketPath,
@@ -4888,6 +5021,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowDomainAllResourceCount,
@@ -4922,6 +5056,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowInstanceMonitorInfo,
@@ -4953,6 +5088,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowInstanceQuota,
@@ -4975,6 +5111,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowLogRetentionCommonSettings,
@@ -5003,6 +5140,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowSensitiveMaskSwitch,
@@ -5031,6 +5169,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowSensitiveResultSwitch,
@@ -5059,6 +5198,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowServerVersion,
@@ -5081,6 +5221,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::ShowSqlDetail,
@@ -5115,6 +5256,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::StartAuditInstance,
@@ -5140,6 +5282,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::StartAuditInstanceNew,
@@ -5165,6 +5308,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::StartDbEncryptInstance,
@@ -5193,6 +5337,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::StartDbOmInstance,
@@ -5221,6 +5366,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::StopAuditInstance,
@@ -5246,6 +5392,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::StopAuditInstanceNew,
@@ -5271,6 +5418,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::StopDbEncryptInstance,
@@ -5299,6 +5447,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::StopDbOmInstance,
@@ -5327,6 +5476,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SwitchAgent,
@@ -5358,6 +5508,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SwitchAgentNew,
@@ -5389,6 +5540,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SwitchAuditDatabase,
@@ -5420,6 +5572,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SwitchAuditDatabaseNew,
@@ -5451,6 +5604,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SwitchRiskRule,
@@ -5482,6 +5636,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::SwitchRiskRuleNew,
@@ -5513,6 +5668,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UnbindDbEncryptEip,
@@ -5541,6 +5697,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UnbindDbOmEip,
@@ -5569,6 +5726,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditInstance,
@@ -5600,6 +5758,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditInstanceNew,
@@ -5631,6 +5790,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditRiskBucketPath,
@@ -5662,6 +5822,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditScopeRule,
@@ -5699,6 +5860,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditSecurityGroup,
@@ -5724,6 +5886,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditSecurityGroupNew,
@@ -5749,6 +5912,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: Some("application/json;charset=utf-8"),
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditSqlRule,
@@ -5786,6 +5950,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditTaskStatus,
@@ -5817,6 +5982,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Empty,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditTopicReportSchedulerConfig,
@@ -5848,6 +6014,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateAuditWhitelist,
@@ -5885,6 +6052,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateDbEncryptInstanceName,
@@ -5916,6 +6084,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateDbOmInstanceName,
@@ -5947,6 +6116,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateLogRetentionCommonSettings,
@@ -5978,6 +6148,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UpdateSensitiveMaskRule,
@@ -6015,6 +6186,7 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         }),
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
     OperationInfo {
         operation: Operation::UploadAuditDbConfig,
@@ -6037,5 +6209,6 @@ pub(crate) static OPERATIONS: [OperationInfo; 173usize] = [
         body: None,
         content_type: None,
         answer: AnswerKind::Json,
+        error_statuses: &[400, 401, 403, 500],
     },
 ];

@@ -100,6 +100,9 @@ pub struct OperationInfo {
     pub content_type: Option<&'static str>,
     /// What a success carries.
     pub answer: AnswerKind,
+    /// The statuses other than 200 the document lists, ascending; their bodies are
+    /// [`DbssError`](crate::DbssError)s. Any other status is an undocumented response.
+    pub error_statuses: &'static [u16],
 }
 
 impl Operation {

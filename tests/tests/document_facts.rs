@@ -1275,3 +1275,34 @@ fn no_inline_object_schemas() {
         }
     }
 }
+
+/// The prepared requests decode an error body as `DbssError` for exactly the statuses the
+/// generated code does: those the document lists, which the operation table carries.
+#[test]
+fn the_operation_table_carries_each_operations_error_statuses() {
+    let mut seen = 0;
+    for (_, item) in spec().paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            panic!("path references are not used");
+        };
+        for (_, op) in item.iter() {
+            let id = op.operation_id.as_deref().unwrap();
+            let mut documented: Vec<u16> = op
+                .responses
+                .responses
+                .keys()
+                .filter_map(|s| match s {
+                    StatusCode::Code(200) => None,
+                    StatusCode::Code(code) => Some(*code),
+                    StatusCode::Range(_) => panic!("{id}: status ranges are not used"),
+                })
+                .collect();
+            documented.sort_unstable();
+            let table = dbss_types::operations::Operation::from_operation_id(id).unwrap();
+            assert_eq!(table.info().error_statuses, documented.as_slice(), "{id}");
+            assert!(!documented.is_empty(), "{id} lists no error status");
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, dbss_types::operations::Operation::ALL.len());
+}

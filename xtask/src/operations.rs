@@ -4,8 +4,9 @@
 //!   static table of what the document says about it (method, path, summary, parameters, body),
 //!   read by the mock (routing, counters, faults), the CLI (`dbss api`) and the contract tests.
 //! - `dbss-client/src/generated/dispatch.rs`: for each operation, how to build the generated
-//!   builder from JSON arguments. Every arm hands back the same boxed attempt type, so the
-//!   executor is instantiated once for all of them instead of once per operation.
+//!   builder from JSON arguments and capture the request it builds. Every arm hands back the
+//!   same `Captured` type, so the executor is instantiated once for all of them instead of once
+//!   per operation.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody};
@@ -27,6 +28,8 @@ pub struct Op {
     pub body: Option<(String, bool)>,
     pub content_type: Option<String>,
     pub answer: Answer,
+    /// The non-200 statuses the document lists, ascending: their bodies are `DbssError`s.
+    pub error_statuses: Vec<u16>,
 }
 
 pub struct Param {
@@ -133,6 +136,17 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
             } else {
                 Answer::Json
             };
+            let mut error_statuses = Vec::new();
+            for status in op.responses.responses.keys() {
+                match status {
+                    openapiv3::StatusCode::Code(200) => {}
+                    openapiv3::StatusCode::Code(code) => error_statuses.push(*code),
+                    openapiv3::StatusCode::Range(_) => {
+                        return Err(format!("{id}: status ranges are not supported"));
+                    }
+                }
+            }
+            error_statuses.sort_unstable();
             let text = |key: &str| {
                 op.extensions
                     .get(key)
@@ -152,6 +166,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                 body,
                 content_type: text("x-dbss-content-type"),
                 answer,
+                error_statuses,
             });
         }
     }
@@ -198,6 +213,10 @@ pub fn table_file(ops: &[Op]) -> TokenStream {
         );
         let replacement = opt(&op.replacement);
         let content_type = opt(&op.content_type);
+        let error_statuses = op
+            .error_statuses
+            .iter()
+            .map(|s| proc_macro2::Literal::u16_unsuffixed(*s));
         let params = op.params.iter().map(|p| {
             let (name, required, description) = (&p.name, p.required, &p.description);
             let location = format_ident!("{}", p.location);
@@ -230,6 +249,7 @@ pub fn table_file(ops: &[Op]) -> TokenStream {
                 body: #body,
                 content_type: #content_type,
                 answer: AnswerKind::#answer,
+                error_statuses: &[#(#error_statuses),*],
             },
         }
     });
@@ -306,42 +326,41 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
             let ty = type_of("body")?;
             steps.push(quote!(let builder = builder.body(args.body::<#ty>()?);));
         }
-        let answer = match op.answer {
-            Answer::Json => quote!(answer::json(builder.send().await)),
-            Answer::Bytes => quote!(answer::bytes(builder.send().await).await),
-            Answer::Empty => quote!(answer::empty(builder.send().await)),
+        let capture = match op.answer {
+            Answer::Json => quote!(capture::json(builder.send())),
+            Answer::Bytes => quote!(capture::bytes(builder.send())),
+            Answer::Empty => quote!(capture::empty(builder.send())),
         };
         let v = variant(&op.id);
         arms.push(quote! {
             Operation::#v => {
                 let builder = raw.#method();
                 #(#steps)*
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { #answer })
-                })
+                #capture
             }
         });
     }
     Ok(quote! {
         #[allow(unused_imports)]
         use crate::generated::types;
-        use crate::dispatch_support::{answer, Args, Attempt};
+        use crate::capture::{self, Captured};
+        use crate::dispatch_support::Args;
         use crate::validate::ValidationError;
         use dbss_types::operations::Operation;
 
-        /// Builds the generated request of `op` from `args`, checked and converted before
-        /// anything is sent; the returned closure makes one attempt each time it is called.
-        pub(crate) fn prepare<'a>(
-            raw: &'a crate::generated::Client,
+        /// Builds the request of `op` from `args` with the generated builder, once: the
+        /// arguments are checked and converted, and the request is captured before anything is
+        /// sent (see `capture`), to be sent once per attempt.
+        pub(crate) fn prepare(
+            raw: &crate::generated::Client,
             project_id: &str,
             op: Operation,
             args: &Args,
-        ) -> Result<Box<dyn Fn() -> Attempt<'a> + Send + Sync + 'a>, ValidationError> {
-            Ok(match op {
+        ) -> Result<Captured, ValidationError> {
+            match op {
                 #(#arms)*
-                _ => return Err(Args::unknown_operation()),
-            })
+                _ => Err(Args::unknown_operation()),
+            }
         }
     })
 }

@@ -53,18 +53,16 @@ impl Inner {
             env: crate::config::process_env(),
         };
         let http = settings.http.clone();
-        Self::from_hooks(SdkHooks {
+        Self::from_hooks(Arc::new(SdkHooks {
             auth: Arc::new(Auth::new(credentials, settings)),
             user_agent,
             http,
-        })
+        }))
     }
 
     /// Around the SDK's hooks.
-    pub(crate) fn from_hooks(hooks: SdkHooks) -> Self {
-        Self {
-            hooks: Arc::new(hooks),
-        }
+    pub(crate) fn from_hooks(hooks: Arc<SdkHooks>) -> Self {
+        Self { hooks }
     }
 
     /// Hooks that send requests unauthenticated, for tests against a server that does not check.
@@ -86,6 +84,26 @@ impl Default for Inner {
     }
 }
 
+impl SdkHooks {
+    /// What every request of `operation_id` carries whatever the attempt: progenitor's
+    /// `api-version` removed, the user agent, and the official SDK's `Content-Type` where it is
+    /// not plain JSON. Applied once to a prepared request, before its first attempt.
+    pub(crate) fn label(&self, request: &mut reqwest::Request, operation_id: &str) {
+        let has_body = request.body().is_some();
+        let headers = request.headers_mut();
+        headers.remove("api-version");
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        // progenitor always says `application/json`; the official SDK sends
+        // `application/json;charset=utf-8` for some operations, and so do we.
+        if has_body
+            && let Some(content_type) =
+                Operation::from_operation_id(operation_id).and_then(|op| op.info().content_type)
+        {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+    }
+}
+
 impl RequestHooks for SdkHooks {
     fn pre<'a>(
         &'a self,
@@ -93,18 +111,7 @@ impl RequestHooks for SdkHooks {
         operation_id: &'static str,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            let has_body = request.body().is_some();
-            let headers = request.headers_mut();
-            headers.remove("api-version");
-            headers.insert(USER_AGENT, self.user_agent.clone());
-            // progenitor always says `application/json`; the official SDK sends
-            // `application/json;charset=utf-8` for some operations, and so do we.
-            if has_body
-                && let Some(content_type) =
-                    Operation::from_operation_id(operation_id).and_then(|op| op.info().content_type)
-            {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-            }
+            self.label(request, operation_id);
             self.auth.apply(request).await.map_err(|e| e.to_string())
         })
     }

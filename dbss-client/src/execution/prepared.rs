@@ -1,44 +1,54 @@
-//! A request prepared once per operation and sent once per attempt: the create-report hot path.
+//! Requests prepared once per call and sent once per attempt, for every operation.
 //!
-//! The generated builder redoes on every attempt what never changes between attempts: it
-//! formats the URL and parses it again, serialises the body, and adds an `api-version` header
-//! that the pre hook then removes. Create-report is the call users make in bulk, so its wrapper
-//! prepares the URL (from the client's parsed base URL, without a second parse of the host) and
-//! the body bytes once, and each attempt builds its `reqwest::Request` from them. The request then
-//! goes through the *same* pre hook as the generated client's (user agent, authentication), is
-//! sent by the client's one HTTP client (`transport`), with the same response bookkeeping and
-//! body caps as the exec hook's, and is decoded the way the generated code decodes it,
-//! into the same `progenitor_client` types, so the executor cannot tell the paths apart.
+//! A generated builder redoes on every attempt what never changes between attempts: it
+//! formats the URL and parses it again, encodes the query, serialises the body, and adds an
+//! `api-version` header that the pre hook then removes. So every operation is prepared once
+//! per call: the generated builder builds its request on a capturing client (`capture`), the
+//! SDK's labels (user agent, `Content-Type`) are applied, and each attempt clones that
+//! request, signs it afresh and sends it. Create-report, the call users make in bulk, also
+//! keeps its URL across calls (`UrlCache`) and builds its request without the builder.
 //!
-//! All paths put the same bytes on the wire: `tests/client_prepared.rs` sends one request
-//! through the wrapper and one through the generated builder, with a fixed clock, and compares
-//! what a server received, byte for byte.
+//! Each attempt is sent by the client's one HTTP client (`transport`): over hyper-util its
+//! body is read here with the exec hook's caps (without the detour through a
+//! `reqwest::Response`), over reqwest through the exec hook. It is decoded the way the
+//! generated code decodes it, into the same `progenitor_client` types, so the executor cannot
+//! tell the paths apart. Only the report download, whose answer is streamed to its
+//! destination rather than decoded, is sent through the generated builder each attempt.
+//!
+//! All paths put the same bytes on the wire: `tests/client_prepared.rs` sends requests
+//! through the prepared path and through the generated builder, with a fixed clock, and
+//! compares what a server received, byte for byte.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use bytes::Bytes;
 use dbss_types::DbssError;
-use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
+use dbss_types::operations::Operation;
+use progenitor_client::ResponseValue;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::capture::Decoder;
+use crate::dispatch_support::Answer;
 use crate::execute::AttemptError;
-use crate::generated::Client;
-use crate::hooks::body_limit;
-use crate::transport::{HttpClient, body_length, read_capped};
+use crate::hook_interface::RequestHooks;
+use crate::hooks::{SdkHooks, body_limit};
+use crate::transport::{body_length, read_capped};
+use crate::validate::{Rule, ValidationError};
 
 /// What the generated operations fail with; the executor maps it to [`crate::Error`].
 pub(crate) type RawError = progenitor_client::Error<DbssError>;
 
-/// A JSON request ready to be sent any number of times.
+/// A request ready to be sent any number of times: labelled, not signed.
 pub(crate) struct PreparedRequest {
-    info: OperationInfo,
+    operation_id: &'static str,
     method: Method,
     url: Url,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Option<Bytes>,
     /// The error statuses the OpenAPI document lists for the operation: their bodies are decoded
     /// as `DbssError`; any other non-200 status is an unexpected response (as in the generated
     /// code).
@@ -47,83 +57,168 @@ pub(crate) struct PreparedRequest {
 
 impl PreparedRequest {
     /// A request with a JSON body, serialised here, once, exactly as the generated builder
-    /// serialises it (`serde_json::to_vec`).
+    /// serialises it (`serde_json::to_vec`), with the headers the generated builder sets
+    /// (`Accept`, and the `Content-Type` of a JSON body) in the same order.
     pub(crate) fn json(
-        operation_id: &'static str,
+        operation: Operation,
         method: Method,
         url: Url,
         body: &impl Serialize,
-        error_statuses: &'static [u16],
-    ) -> Result<Self, serde_json::Error> {
+        hooks: &SdkHooks,
+    ) -> Result<Self, ValidationError> {
+        let body = serde_json::to_vec(body).map_err(|e| {
+            ValidationError::new(
+                "request",
+                Rule::Rejected {
+                    message: e.to_string(),
+                },
+            )
+        })?;
+        let mut request = reqwest::Request::new(method, url);
+        let headers = request.headers_mut();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        *request.body_mut() = Some(body.into());
+        Self::from_request(request, operation.operation_id(), hooks)
+    }
+
+    /// A request the generated builder of `operation_id` built (see `capture`).
+    pub(crate) fn from_request(
+        mut request: reqwest::Request,
+        operation_id: &'static str,
+        hooks: &SdkHooks,
+    ) -> Result<Self, ValidationError> {
+        let error_statuses = Operation::from_operation_id(operation_id)
+            .map(|op| op.info().error_statuses)
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "operation",
+                    Rule::Rejected {
+                        message: format!("{operation_id} is not an operation of the document"),
+                    },
+                )
+            })?;
+        hooks.label(&mut request, operation_id);
+        let body = match request.body() {
+            None => None,
+            Some(body) => match body.as_bytes() {
+                Some(bytes) => Some(Bytes::copy_from_slice(bytes)),
+                // The generated code sends JSON and bytes bodies only, never a stream.
+                None => {
+                    return Err(ValidationError::new(
+                        "body",
+                        Rule::Rejected {
+                            message: "a streamed body cannot be sent again on retry".into(),
+                        },
+                    ));
+                }
+            },
+        };
+        let method = request.method().clone();
+        let headers = std::mem::take(request.headers_mut());
+        let url = request.url().clone();
         Ok(Self {
-            info: OperationInfo { operation_id },
+            operation_id,
             method,
             url,
-            body: Bytes::from(serde_json::to_vec(body)?),
+            headers,
+            body,
             error_statuses,
         })
     }
 
-    /// The request of one attempt, with the headers the generated builder sets (`Accept`,
-    /// and the `Content-Type` of a JSON body) in the same order.
+    /// The request of one attempt, not yet signed.
     fn build(&self) -> reqwest::Request {
         let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
-        let headers = request.headers_mut();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        *request.body_mut() = Some(self.body.clone().into());
+        *request.headers_mut() = self.headers.clone();
+        *request.body_mut() = self.body.clone().map(reqwest::Body::from);
         request
     }
 
-    /// Sends one attempt and decodes a 200 as `T`. The request passes the client's pre hook
-    /// (user agent, authentication), then goes to the client's one HTTP client: over
-    /// hyper-util its body is read here (without the detour through a `reqwest::Response`),
-    /// over reqwest through the exec hook, as the generated code sends it.
+    /// Sends one attempt and decodes a 200 as `T`.
     pub(crate) async fn send<T: DeserializeOwned>(
         &self,
-        client: &Client,
-        http: &HttpClient,
+        hooks: &SdkHooks,
     ) -> Result<ResponseValue<T>, AttemptError> {
+        let (status, body) = self.exchange(hooks).await?;
+        Ok(decode(status, body)?)
+    }
+
+    /// Sends one attempt and turns a 200 into an [`Answer`] with `decoder` (operations called
+    /// by name).
+    pub(crate) async fn send_answer(
+        &self,
+        hooks: &SdkHooks,
+        decoder: Decoder,
+    ) -> Result<ResponseValue<Answer>, AttemptError> {
+        let (status, body) = self.exchange(hooks).await?;
+        let answer = match decoder {
+            Decoder::Json(decode) => match decode(&body) {
+                Ok(value) => Answer::Json(value),
+                Err(e) => return Err(RawError::InvalidResponsePayload(body, e).into()),
+            },
+            Decoder::Bytes => Answer::Bytes(body),
+            Decoder::Empty => Answer::Empty,
+        };
+        Ok(ResponseValue::new(answer, status, HeaderMap::new()))
+    }
+
+    /// Signs and sends one attempt; the body of a 200, or the error the generated code would
+    /// report for any other status.
+    async fn exchange(&self, hooks: &SdkHooks) -> Result<(StatusCode, Bytes), AttemptError> {
         let mut request = self.build();
-        client.pre(&mut request, &self.info).await?;
-        let Some(transport) = http.direct() else {
-            let result = client.exec(request, &self.info).await;
-            client.post(&result, &self.info).await?;
-            let response = result.map_err(RawError::from)?;
+        // Signed per attempt (the signature covers the time); a failure keeps the type the
+        // generated code's pre hook gives it.
+        hooks
+            .auth
+            .apply(&mut request)
+            .await
+            .map_err(|e| RawError::Custom(e.to_string()))?;
+        let Some(transport) = hooks.http.direct() else {
+            let response = hooks
+                .exec(request, self.operation_id)
+                .await
+                .map_err(RawError::from)?;
             let status = response.status();
             return match self.body_kind(status) {
-                BodyKind::Value => {
-                    let body = response
-                        .bytes()
-                        .await
-                        .map_err(RawError::ResponseBodyError)?;
-                    Ok(decode(status, body)?)
-                }
-                BodyKind::Error => {
-                    let body = response
-                        .bytes()
-                        .await
-                        .map_err(RawError::ResponseBodyError)?;
-                    Err(RawError::ErrorResponse(decode(status, body)?).into())
-                }
                 BodyKind::Unexpected => Err(RawError::UnexpectedResponse(response).into()),
+                kind => {
+                    let body = response
+                        .bytes()
+                        .await
+                        .map_err(RawError::ResponseBodyError)?;
+                    self.outcome(kind, status, body)
+                }
             };
         };
         let response = transport.send(request).await?;
         let (head, body) = response.into_parts();
         crate::response_meta::record_response_head(head.status, &head.headers, body_length(&body));
         // The exec hook's caps, so that both senders read the same amount.
-        let limit =
-            body_limit(self.info.operation_id, head.status.is_success()).unwrap_or(usize::MAX);
+        let limit = body_limit(self.operation_id, head.status.is_success()).unwrap_or(usize::MAX);
         let body = read_capped(body, limit).await?;
         match self.body_kind(head.status) {
-            BodyKind::Value => Ok(decode(head.status, body)?),
-            BodyKind::Error => Err(RawError::ErrorResponse(decode(head.status, body)?).into()),
             // The executor reads the body of an unexpected response for its error.
             BodyKind::Unexpected => Err(RawError::UnexpectedResponse(reqwest::Response::from(
                 http::Response::from_parts(head, reqwest::Body::from(body)),
             ))
             .into()),
+            kind => self.outcome(kind, head.status, body),
+        }
+    }
+
+    /// A documented error status's body as the error; any other kept body as the answer.
+    // The executor's attempt error, as `exchange` returns it.
+    #[allow(clippy::result_large_err)]
+    fn outcome(
+        &self,
+        kind: BodyKind,
+        status: StatusCode,
+        body: Bytes,
+    ) -> Result<(StatusCode, Bytes), AttemptError> {
+        match kind {
+            BodyKind::Error => Err(RawError::ErrorResponse(decode(status, body)?).into()),
+            _ => Ok((status, body)),
         }
     }
 

@@ -3,3650 +3,2767 @@
 
 #[allow(unused_imports)]
 use crate::generated::types;
-use crate::dispatch_support::{answer, Args, Attempt};
+use crate::capture::{self, Captured};
+use crate::dispatch_support::Args;
 use crate::validate::ValidationError;
 use dbss_types::operations::Operation;
-/// Builds the generated request of `op` from `args`, checked and converted before
-/// anything is sent; the returned closure makes one attempt each time it is called.
-pub(crate) fn prepare<'a>(
-    raw: &'a crate::generated::Client,
+/// Builds the request of `op` from `args` with the generated builder, once: the
+/// arguments are checked and converted, and the request is captured before anything is
+/// sent (see `capture`), to be sent once per attempt.
+pub(crate) fn prepare(
+    raw: &crate::generated::Client,
     project_id: &str,
     op: Operation,
     args: &Args,
-) -> Result<Box<dyn Fn() -> Attempt<'a> + Send + Sync + 'a>, ValidationError> {
-    Ok(
-        match op {
-            Operation::AddAuditAgent => {
-                let builder = raw.add_audit_agent();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::AddAuditAgentProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::AddAuditAgentInstanceId>("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::AuditAgentRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::AddAuditAgentNew => {
-                let builder = raw.add_audit_agent_new();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::AddAuditAgentNewProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::AddAuditAgentNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::AuditAgentRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::AddAuditDatabase => {
-                let builder = raw.add_audit_database();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::AddAuditDatabaseProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::AddAuditDatabaseInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::CreateDatabaseRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::AddAuditDatabaseNew => {
-                let builder = raw.add_audit_database_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::AddAuditDatabaseNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::AddAuditDatabaseNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::CreateDatabaseRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::AddDatabaseSslKey => {
-                let builder = raw.add_database_ssl_key();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::AddDatabaseSslKeyProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::AddDatabaseSslKeyInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .db_id(args.required::<types::AddDatabaseSslKeyDbId>("db_id")?);
-                let builder = builder
-                    .body(args.body::<dbss_types::UploadDatabaseSslFileRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::AddRdsDatabase => {
-                let builder = raw.add_rds_database();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::AddRdsDatabaseProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::AddRdsDatabaseInstanceId>("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::RdsDbRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::AddRdsDatabaseNew => {
-                let builder = raw.add_rds_database_new();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::AddRdsDatabaseNewProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::AddRdsDatabaseNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::RdsDbRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::AddRdsNoAgentDatabase => {
-                let builder = raw.add_rds_no_agent_database();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::AddRdsNoAgentDatabaseProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::AddRdsNoAgentDatabaseInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::RdsNoAgentDbRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::BatchAddAuditWhitelist => {
-                let builder = raw.batch_add_audit_whitelist();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::BatchAddAuditWhitelistProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::BatchAddAuditWhitelistInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::AddWhitelistRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::BatchAddResourceTag => {
-                let builder = raw.batch_add_resource_tag();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::BatchAddResourceTagProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .resource_type(
-                        args
-                            .required::<
-                                types::BatchAddResourceTagResourceType,
-                            >("resource_type")?,
-                    );
-                let builder = builder
-                    .resource_id(
-                        args
-                            .required::<
-                                types::BatchAddResourceTagResourceId,
-                            >("resource_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ResourceTagRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::empty(builder.send().await) })
-                })
-            }
-            Operation::BatchDeleteAuditScope => {
-                let builder = raw.batch_delete_audit_scope();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::BatchDeleteAuditScopeProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::BatchDeleteAuditScopeInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::AuditScopeRequestNew>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::BatchDeleteResourceTag => {
-                let builder = raw.batch_delete_resource_tag();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::BatchDeleteResourceTagProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .resource_type(
-                        args
-                            .required::<
-                                types::BatchDeleteResourceTagResourceType,
-                            >("resource_type")?,
-                    );
-                let builder = builder
-                    .resource_id(
-                        args
-                            .required::<
-                                types::BatchDeleteResourceTagResourceId,
-                            >("resource_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ResourceTagDeleteRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::BatchSetAuditAlarmLogStatus => {
-                let builder = raw.batch_set_audit_alarm_log_status();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::BatchSetAuditAlarmLogStatusProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::BatchSetAuditAlarmLogStatusInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::MarkAlarmLog>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::BindDbEncryptEip => {
-                let builder = raw.bind_db_encrypt_eip();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::BindDbEncryptEipProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::BindDbEncryptEipInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::BindEipRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::BindDbOmEip => {
-                let builder = raw.bind_db_om_eip();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::BindDbOmEipProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::BindDbOmEipInstanceId>("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::BindEipRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ChangeDbEncryptSecurityGroup => {
-                let builder = raw.change_db_encrypt_security_group();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ChangeDbEncryptSecurityGroupProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ChangeDbEncryptSecurityGroupInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ChangeSecurityGroupRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ChangeDbOmSecurityGroup => {
-                let builder = raw.change_db_om_security_group();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ChangeDbOmSecurityGroupProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ChangeDbOmSecurityGroupInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ChangeSecurityGroupRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ConfirmUpgradeAudit => {
-                let builder = raw.confirm_upgrade_audit();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ConfirmUpgradeAuditProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .resource_id(
-                        args
-                            .required::<
-                                types::ConfirmUpgradeAuditResourceId,
-                            >("resource_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountDbAccountSession => {
-                let builder = raw.count_db_account_session();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountDbAccountSessionProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CountDbAccountSessionInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::SqlSessionStatisticsRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountDbClientSession => {
-                let builder = raw.count_db_client_session();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountDbClientSessionProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CountDbClientSessionInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::SqlSessionStatisticsRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountInjectionStatistics => {
-                let builder = raw.count_injection_statistics();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountInjectionStatisticsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CountInjectionStatisticsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountOperationStatistics => {
-                let builder = raw.count_operation_statistics();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountOperationStatisticsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CountOperationStatisticsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountResourceInstanceByTag => {
-                let builder = raw.count_resource_instance_by_tag();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountResourceInstanceByTagProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .resource_type(
-                        args
-                            .required::<
-                                types::CountResourceInstanceByTagResourceType,
-                            >("resource_type")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ResourceInstanceTagRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountRiskTrendStatistics => {
-                let builder = raw.count_risk_trend_statistics();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountRiskTrendStatisticsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CountRiskTrendStatisticsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountSessionStatistics => {
-                let builder = raw.count_session_statistics();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountSessionStatisticsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CountSessionStatisticsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountSqlStatistics => {
-                let builder = raw.count_sql_statistics();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountSqlStatisticsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CountSqlStatisticsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CountSqlTrendStatistics => {
-                let builder = raw.count_sql_trend_statistics();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CountSqlTrendStatisticsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CountSqlTrendStatisticsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateAuditDbAgent => {
-                let builder = raw.create_audit_db_agent();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateAuditDbAgentProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CreateAuditDbAgentInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .agent_id(
-                        args.required::<types::CreateAuditDbAgentAgentId>("agent_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::AgentEditRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateAuditRiskRule => {
-                let builder = raw.create_audit_risk_rule();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateAuditRiskRuleProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CreateAuditRiskRuleInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::RuleAddRiskRuleRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateAuditScopeRule => {
-                let builder = raw.create_audit_scope_rule();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateAuditScopeRuleProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CreateAuditScopeRuleInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::RuleScopeRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateAuditSqlRule => {
-                let builder = raw.create_audit_sql_rule();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateAuditSqlRuleProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CreateAuditSqlRuleInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::RuleAddSqlRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateDbEncryptInstancePeriod => {
-                let builder = raw.create_db_encrypt_instance_period();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateDbEncryptInstancePeriodProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ChargeOrderDbssNew>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateDbOmInstancePeriod => {
-                let builder = raw.create_db_om_instance_period();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateDbOmInstancePeriodProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ChargeOrderDbssNew>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateInstancesPeriodOrder => {
-                let builder = raw.create_instances_period_order();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateInstancesPeriodOrderProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::CreateInstancePeriodRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateInstancesPeriodOrderNew => {
-                let builder = raw.create_instances_period_order_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateInstancesPeriodOrderNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::CreateInstancePeriodRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateReport => {
-                let builder = raw.create_report();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::CreateReportProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::CreateReportInstanceId>("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::CreateReportRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::CreateSensitiveMaskRule => {
-                let builder = raw.create_sensitive_mask_rule();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::CreateSensitiveMaskRuleProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::CreateSensitiveMaskRuleInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::MaskRuleRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditAgent => {
-                let builder = raw.delete_audit_agent();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::DeleteAuditAgentProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditAgentInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .agent_id(args.required::<::std::string::String>("agent_id")?);
-                let builder = builder
-                    .db_id(args.required::<::std::string::String>("db_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditAgentNew => {
-                let builder = raw.delete_audit_agent_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteAuditAgentNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditAgentNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .agent_id(
-                        args.required::<types::DeleteAuditAgentNewAgentId>("agent_id")?,
-                    );
-                let builder = builder
-                    .db_id(args.required::<types::DeleteAuditAgentNewDbId>("db_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditAlarmLog => {
-                let builder = raw.delete_audit_alarm_log();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteAuditAlarmLogProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditAlarmLogInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DeleteAuditAlarmLogId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditBackupTask => {
-                let builder = raw.delete_audit_backup_task();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteAuditBackupTaskProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditBackupTaskInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DeleteAuditBackupTaskId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditDatabase => {
-                let builder = raw.delete_audit_database();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteAuditDatabaseProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditDatabaseInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .db_id(args.required::<::std::string::String>("db_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditDatabaseNew => {
-                let builder = raw.delete_audit_database_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteAuditDatabaseNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditDatabaseNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DeleteAuditDatabaseNewId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditReport => {
-                let builder = raw.delete_audit_report();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::DeleteAuditReportProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditReportInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DeleteAuditReportId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditRuleRisk => {
-                let builder = raw.delete_audit_rule_risk();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteAuditRuleRiskProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditRuleRiskInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DeleteAuditRuleRiskId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditRuleSql => {
-                let builder = raw.delete_audit_rule_sql();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteAuditRuleSqlProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditRuleSqlInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DeleteAuditRuleSqlId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditScope => {
-                let builder = raw.delete_audit_scope();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::DeleteAuditScopeProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditScopeInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DeleteAuditScopeId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteAuditWhitelist => {
-                let builder = raw.delete_audit_whitelist();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteAuditWhitelistProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteAuditWhitelistInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::WhitelistBatchDeleteRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteDbEncryptInstance => {
-                let builder = raw.delete_db_encrypt_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteDbEncryptInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteDbEncryptInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteDbOmInstance => {
-                let builder = raw.delete_db_om_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteDbOmInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteDbOmInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteInstances => {
-                let builder = raw.delete_instances();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::DeleteInstancesProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::DeleteInstanceDemandRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteInstancesNew => {
-                let builder = raw.delete_instances_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteInstancesNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::DeleteInstanceDemandRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DeleteSensitiveRules => {
-                let builder = raw.delete_sensitive_rules();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DeleteSensitiveRulesProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DeleteSensitiveRulesInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DeleteSensitiveRulesId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DownloadAuditAgent => {
-                let builder = raw.download_audit_agent();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DownloadAuditAgentProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DownloadAuditAgentInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .agent_id(args.required::<::std::string::String>("agent_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::DownloadAuditAgentNew => {
-                let builder = raw.download_audit_agent_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DownloadAuditAgentNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DownloadAuditAgentNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .agent_id(
-                        args.required::<types::DownloadAuditAgentNewAgentId>("agent_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::bytes(builder.send().await).await })
-                })
-            }
-            Operation::DownloadAuditReport => {
-                let builder = raw.download_audit_report();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::DownloadAuditReportProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::DownloadAuditReportInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::DownloadAuditReportId>("id")?);
-                let builder = match args.optional::<dbss_types::ReportLocale>("local")? {
-                    Some(value) => builder.local(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::bytes(builder.send().await).await })
-                })
-            }
-            Operation::ListAlarmTopicConfigInfo => {
-                let builder = raw.list_alarm_topic_config_info();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAlarmTopicConfigInfoProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAlarmTopicConfigInfoInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAlarmTopicConfigInfoNew => {
-                let builder = raw.list_alarm_topic_config_info_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAlarmTopicConfigInfoNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAlarmTopicConfigInfoNewInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditAgent => {
-                let builder = raw.list_audit_agent();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListAuditAgentProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::ListAuditAgentInstanceId>("instance_id")?,
-                    );
-                let builder = builder
-                    .db_id(args.required::<::std::string::String>("db_id")?);
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditAgentNew => {
-                let builder = raw.list_audit_agent_new();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListAuditAgentNewProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditAgentNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .db_id(args.required::<types::ListAuditAgentNewDbId>("db_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditAlarmLog => {
-                let builder = raw.list_audit_alarm_log();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListAuditAlarmLogProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditAlarmLogInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::AlarmLogRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditAlarmLogNew => {
-                let builder = raw.list_audit_alarm_log_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditAlarmLogNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditAlarmLogNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::AlarmLogRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditBackupInfo => {
-                let builder = raw.list_audit_backup_info();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditBackupInfoProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditBackupInfoInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::BackupPageRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditBackupRiskTemplates => {
-                let builder = raw.list_audit_backup_risk_templates();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditBackupRiskTemplatesProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditBackupRiskTemplatesInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditDatabases => {
-                let builder = raw.list_audit_databases();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditDatabasesProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditDatabasesInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = match args
-                    .optional::<types::ListAuditDatabasesStatus>("status")?
-                {
-                    Some(value) => builder.status(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditDatabasesNew => {
-                let builder = raw.list_audit_databases_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditDatabasesNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditDatabasesNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = match args
-                    .optional::<types::ListAuditDatabasesNewStatus>("status")?
-                {
-                    Some(value) => builder.status(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditInstanceJobs => {
-                let builder = raw.list_audit_instance_jobs();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditInstanceJobsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .resource_id(args.required::<::std::string::String>("resource_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditInstanceJobsNew => {
-                let builder = raw.list_audit_instance_jobs_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditInstanceJobsNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .resource_id(args.required::<::std::string::String>("resource_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditInstances => {
-                let builder = raw.list_audit_instances();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditInstancesProjectId,
-                            >(project_id)?,
-                    );
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditInstancesLast => {
-                let builder = raw.list_audit_instances_last();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditInstancesLastProjectId,
-                            >(project_id)?,
-                    );
-                let builder = match args
-                    .optional::<types::ListAuditInstancesLastOffset>("offset")?
-                {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args
-                    .optional::<types::ListAuditInstancesLastLimit>("limit")?
-                {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditInstancesNew => {
-                let builder = raw.list_audit_instances_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditInstancesNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditObsBuckets => {
-                let builder = raw.list_audit_obs_buckets();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditObsBucketsProjectId,
-                            >(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditOperateLogs => {
-                let builder = raw.list_audit_operate_logs();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditOperateLogsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditOperateLogsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::OperateLogGetRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditOperateLogsNew => {
-                let builder = raw.list_audit_operate_logs_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditOperateLogsNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditOperateLogsNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::OperateLogGetRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditReportTemplates => {
-                let builder = raw.list_audit_report_templates();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditReportTemplatesProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditReportTemplatesInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditReports => {
-                let builder = raw.list_audit_reports();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListAuditReportsProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditReportsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ListAuditReportsRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditRuleRisks => {
-                let builder = raw.list_audit_rule_risks();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditRuleRisksProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditRuleRisksInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = match args.optional::<::std::string::String>("name")? {
-                    Some(value) => builder.name(value),
-                    None => builder,
-                };
-                let builder = match args
-                    .optional::<types::ListAuditRuleRisksRiskLevels>("risk_levels")?
-                {
-                    Some(value) => builder.risk_levels(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditRuleRisksNew => {
-                let builder = raw.list_audit_rule_risks_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditRuleRisksNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditRuleRisksNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = match args.optional::<::std::string::String>("name")? {
-                    Some(value) => builder.name(value),
-                    None => builder,
-                };
-                let builder = match args
-                    .optional::<types::ListAuditRuleRisksNewRiskLevels>("risk_levels")?
-                {
-                    Some(value) => builder.risk_levels(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<bool>("support_db_classify_rule")? {
-                    Some(value) => builder.support_db_classify_rule(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditRuleScopes => {
-                let builder = raw.list_audit_rule_scopes();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditRuleScopesProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditRuleScopesInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditRuleScopesNew => {
-                let builder = raw.list_audit_rule_scopes_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditRuleScopesNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditRuleScopesNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditSensitiveMasks => {
-                let builder = raw.list_audit_sensitive_masks();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditSensitiveMasksProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditSensitiveMasksInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditSensitiveMasksNew => {
-                let builder = raw.list_audit_sensitive_masks_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditSensitiveMasksNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditSensitiveMasksNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditSqls => {
-                let builder = raw.list_audit_sqls();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListAuditSqlsProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::ListAuditSqlsInstanceId>("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::AuditSqlRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditSqlsNew => {
-                let builder = raw.list_audit_sqls_new();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListAuditSqlsNewProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditSqlsNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::AuditSqlRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditSummaryInfos => {
-                let builder = raw.list_audit_summary_infos();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditSummaryInfosProjectId,
-                            >(project_id)?,
-                    );
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditTags => {
-                let builder = raw.list_audit_tags();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListAuditTagsProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .resource_type(
-                        args
-                            .required::<
-                                types::ListAuditTagsResourceType,
-                            >("resource_type")?,
-                    );
-                let builder = builder
-                    .resource_id(
-                        args.required::<types::ListAuditTagsResourceId>("resource_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAuditTrendHistory => {
-                let builder = raw.list_audit_trend_history();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAuditTrendHistoryProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListAuditTrendHistoryInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAvailabilityZoneInfos => {
-                let builder = raw.list_availability_zone_infos();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAvailabilityZoneInfosProjectId,
-                            >(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListAvailabilityZoneInfosNew => {
-                let builder = raw.list_availability_zone_infos_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListAvailabilityZoneInfosNewProjectId,
-                            >(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListDbEncryptInstances => {
-                let builder = raw.list_db_encrypt_instances();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListDbEncryptInstancesProjectId,
-                            >(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListDomainAllResource => {
-                let builder = raw.list_domain_all_resource();
-                let builder = builder
-                    .domain_id(args.required::<::std::string::String>("domain_id")?);
-                let builder = builder
-                    .resource_type(
-                        args
-                            .required::<
-                                types::ListDomainAllResourceResourceType,
-                            >("resource_type")?,
-                    );
-                let builder = builder
-                    .region_id(args.required::<::std::string::String>("region_id")?);
-                let builder = match args.optional::<::std::num::NonZeroU64>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("marker")? {
-                    Some(value) => builder.marker(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListEcsSpecification => {
-                let builder = raw.list_ecs_specification();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListEcsSpecificationProjectId,
-                            >(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListEcsSpecificationNew => {
-                let builder = raw.list_ecs_specification_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListEcsSpecificationNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = match args
-                    .optional::<::std::num::NonZeroU64>("image_business_type")?
-                {
-                    Some(value) => builder.image_business_type(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListInstances => {
-                let builder = raw.list_instances();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListInstancesProjectId>(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListProjectResourceTags => {
-                let builder = raw.list_project_resource_tags();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListProjectResourceTagsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .resource_type(
-                        args
-                            .required::<
-                                types::ListProjectResourceTagsResourceType,
-                            >("resource_type")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListRdsDatabases => {
-                let builder = raw.list_rds_databases();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListRdsDatabasesProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .db_type(args.required::<types::ListRdsDatabasesDbType>("db_type")?);
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListResourceInstanceByTag => {
-                let builder = raw.list_resource_instance_by_tag();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListResourceInstanceByTagProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .resource_type(
-                        args
-                            .required::<
-                                types::ListResourceInstanceByTagResourceType,
-                            >("resource_type")?,
-                    );
-                let builder = match args.optional::<::std::string::String>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<::std::string::String>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = builder
-                    .body(args.body::<dbss_types::ResourceInstanceTagRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListSqlInjectionRules => {
-                let builder = raw.list_sql_injection_rules();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListSqlInjectionRulesProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListSqlInjectionRulesInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::SqlRuleRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListSqlInjectionRulesNew => {
-                let builder = raw.list_sql_injection_rules_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ListSqlInjectionRulesNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ListSqlInjectionRulesNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::SqlRuleRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ListWhitelists => {
-                let builder = raw.list_whitelists();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ListWhitelistsProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::ListWhitelistsInstanceId>("instance_id")?,
-                    );
-                let builder = match args.optional::<i64>("offset")? {
-                    Some(value) => builder.offset(value),
-                    None => builder,
-                };
-                let builder = match args.optional::<i64>("limit")? {
-                    Some(value) => builder.limit(value),
-                    None => builder,
-                };
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::RebootAuditInstance => {
-                let builder = raw.reboot_audit_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::RebootAuditInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::RebootAuditInstanceNew => {
-                let builder = raw.reboot_audit_instance_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::RebootAuditInstanceNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::RebootDbEncryptInstance => {
-                let builder = raw.reboot_db_encrypt_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::RebootDbEncryptInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::RebootDbEncryptInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::RebootDbOmInstance => {
-                let builder = raw.reboot_db_om_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::RebootDbOmInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::RebootDbOmInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ResetDbEncryptPassword => {
-                let builder = raw.reset_db_encrypt_password();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ResetDbEncryptPasswordProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ResetDbEncryptPasswordInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ChangePasswordRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ResetDbOmPassword => {
-                let builder = raw.reset_db_om_password();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ResetDbOmPasswordProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ResetDbOmPasswordInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ChangePasswordRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::RestoreAuditBackup => {
-                let builder = raw.restore_audit_backup();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::RestoreAuditBackupProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::RestoreAuditBackupInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::RestoreAuditBackupId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::RetryAuditBackupTask => {
-                let builder = raw.retry_audit_backup_task();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::RetryAuditBackupTaskProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::RetryAuditBackupTaskInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::RetryAuditBackupTaskId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAlarmTopicConfigInfo => {
-                let builder = raw.set_alarm_topic_config_info();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetAlarmTopicConfigInfoProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAlarmTopicConfigInfoInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ConfigAlarmTopicRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAlarmTopicConfigInfoNew => {
-                let builder = raw.set_alarm_topic_config_info_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetAlarmTopicConfigInfoNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAlarmTopicConfigInfoNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ConfigAlarmTopicRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAuditAlarmLogStatus => {
-                let builder = raw.set_audit_alarm_log_status();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetAuditAlarmLogStatusProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAuditAlarmLogStatusInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::SetAuditAlarmLogStatusId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAuditAutoBackupTemplate => {
-                let builder = raw.set_audit_auto_backup_template();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetAuditAutoBackupTemplateProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAuditAutoBackupTemplateInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAuditBackupRiskSwitch => {
-                let builder = raw.set_audit_backup_risk_switch();
-                let builder = builder
-                    .domain_id(args.required::<::std::string::String>("domain_id")?);
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAuditBackupRiskSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::RiskBackupTemplate>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAuditBackupSwitch => {
-                let builder = raw.set_audit_backup_switch();
-                let builder = builder
-                    .domain_id(args.required::<::std::string::String>("domain_id")?);
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAuditBackupSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::BackupSwitchRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAuditInstanceTimeZone => {
-                let builder = raw.set_audit_instance_time_zone();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetAuditInstanceTimeZoneProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAuditInstanceTimeZoneInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::TimezoneRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAuditScopeRuleSwitch => {
-                let builder = raw.set_audit_scope_rule_switch();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetAuditScopeRuleSwitchProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAuditScopeRuleSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::AuditScopeSwitchRequestNew>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetAuditSqlRuleSwitch => {
-                let builder = raw.set_audit_sql_rule_switch();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetAuditSqlRuleSwitchProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetAuditSqlRuleSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::RuleSqlIdRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetRiskOperationPolicy => {
-                let builder = raw.set_risk_operation_policy();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetRiskOperationPolicyProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetRiskOperationPolicyInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::SetRiskOperationPolicyId>("id")?);
-                let builder = builder
-                    .body(args.body::<dbss_types::RuleAddRiskRuleRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetRiskRuleRank => {
-                let builder = raw.set_risk_rule_rank();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::SetRiskRuleRankProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::SetRiskRuleRankInstanceId>("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::RankRiskRuleNew>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetSensitiveMaskRuleSwitch => {
-                let builder = raw.set_sensitive_mask_rule_switch();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetSensitiveMaskRuleSwitchProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetSensitiveMaskRuleSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::BatchSwitchesRequestNew>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetSensitiveResultSwitch => {
-                let builder = raw.set_sensitive_result_switch();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetSensitiveResultSwitchProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetSensitiveResultSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::SwitchStatus>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetSensitiveSwitch => {
-                let builder = raw.set_sensitive_switch();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SetSensitiveSwitchProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SetSensitiveSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::SwitchStatus>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SetSqlRuleRank => {
-                let builder = raw.set_sql_rule_rank();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::SetSqlRuleRankProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::SetSqlRuleRankInstanceId>("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::RuleSqlIdsRequestNew>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditBackRiskTemplate => {
-                let builder = raw.show_audit_back_risk_template();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowAuditBackRiskTemplateProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowAuditBackRiskTemplateInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .db_id(
-                        args.required::<types::ShowAuditBackRiskTemplateDbId>("db_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditBackupStatus => {
-                let builder = raw.show_audit_backup_status();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowAuditBackupStatusProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowAuditBackupStatusInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditQuota => {
-                let builder = raw.show_audit_quota();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ShowAuditQuotaProjectId>(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditQuotaNew => {
-                let builder = raw.show_audit_quota_new();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ShowAuditQuotaNewProjectId>(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditRuleRisk => {
-                let builder = raw.show_audit_rule_risk();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ShowAuditRuleRiskProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowAuditRuleRiskInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .risk_id(args.required::<::std::string::String>("risk_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditRuleRiskNew => {
-                let builder = raw.show_audit_rule_risk_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowAuditRuleRiskNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowAuditRuleRiskNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::ShowAuditRuleRiskNewId>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditStatistics => {
-                let builder = raw.show_audit_statistics();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowAuditStatisticsProjectId,
-                            >(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditTaskStatus => {
-                let builder = raw.show_audit_task_status();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowAuditTaskStatusProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .busi_type(
-                        args.required::<types::ShowAuditTaskStatusBusiType>("busi_type")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditTopicReportSchedulerConfig => {
-                let builder = raw.show_audit_topic_report_scheduler_config();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowAuditTopicReportSchedulerConfigProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowAuditTopicReportSchedulerConfigInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(
-                        args
-                            .required::<
-                                types::ShowAuditTopicReportSchedulerConfigId,
-                            >("id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowAuditUpgradeStatus => {
-                let builder = raw.show_audit_upgrade_status();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowAuditUpgradeStatusProjectId,
-                            >(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowBackupRiskBucketPath => {
-                let builder = raw.show_backup_risk_bucket_path();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowBackupRiskBucketPathProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowBackupRiskBucketPathInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowDomainAllResourceCount => {
-                let builder = raw.show_domain_all_resource_count();
-                let builder = builder
-                    .domain_id(args.required::<::std::string::String>("domain_id")?);
-                let builder = builder
-                    .resource_type(
-                        args
-                            .required::<
-                                types::ShowDomainAllResourceCountResourceType,
-                            >("resource_type")?,
-                    );
-                let builder = builder
-                    .region_id(args.required::<::std::string::String>("region_id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowInstanceMonitorInfo => {
-                let builder = raw.show_instance_monitor_info();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowInstanceMonitorInfoProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowInstanceMonitorInfoInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::MonitorInfoRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowInstanceQuota => {
-                let builder = raw.show_instance_quota();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ShowInstanceQuotaProjectId>(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowLogRetentionCommonSettings => {
-                let builder = raw.show_log_retention_common_settings();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowLogRetentionCommonSettingsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowLogRetentionCommonSettingsInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowSensitiveMaskSwitch => {
-                let builder = raw.show_sensitive_mask_switch();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowSensitiveMaskSwitchProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowSensitiveMaskSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowSensitiveResultSwitch => {
-                let builder = raw.show_sensitive_result_switch();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::ShowSensitiveResultSwitchProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::ShowSensitiveResultSwitchInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowServerVersion => {
-                let builder = raw.show_server_version();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ShowServerVersionProjectId>(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::ShowSqlDetail => {
-                let builder = raw.show_sql_detail();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::ShowSqlDetailProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::ShowSqlDetailInstanceId>("instance_id")?,
-                    );
-                let builder = builder.id(args.required::<::std::string::String>("id")?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::StartAuditInstance => {
-                let builder = raw.start_audit_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::StartAuditInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::StartAuditInstanceNew => {
-                let builder = raw.start_audit_instance_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::StartAuditInstanceNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::StartDbEncryptInstance => {
-                let builder = raw.start_db_encrypt_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::StartDbEncryptInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::StartDbEncryptInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::StartDbOmInstance => {
-                let builder = raw.start_db_om_instance();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::StartDbOmInstanceProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::StartDbOmInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::StopAuditInstance => {
-                let builder = raw.stop_audit_instance();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::StopAuditInstanceProjectId>(project_id)?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::StopAuditInstanceNew => {
-                let builder = raw.stop_audit_instance_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::StopAuditInstanceNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::StopDbEncryptInstance => {
-                let builder = raw.stop_db_encrypt_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::StopDbEncryptInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::StopDbEncryptInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::StopDbOmInstance => {
-                let builder = raw.stop_db_om_instance();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::StopDbOmInstanceProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::StopDbOmInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SwitchAgent => {
-                let builder = raw.switch_agent();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::SwitchAgentProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::SwitchAgentInstanceId>("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::AgentSwitchRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SwitchAgentNew => {
-                let builder = raw.switch_agent_new();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::SwitchAgentNewProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::SwitchAgentNewInstanceId>("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::AgentSwitchRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SwitchAuditDatabase => {
-                let builder = raw.switch_audit_database();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SwitchAuditDatabaseProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SwitchAuditDatabaseInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::SwitchAuditDbRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SwitchAuditDatabaseNew => {
-                let builder = raw.switch_audit_database_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::SwitchAuditDatabaseNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SwitchAuditDatabaseNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::SwitchAuditDbRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SwitchRiskRule => {
-                let builder = raw.switch_risk_rule();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::SwitchRiskRuleProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::SwitchRiskRuleInstanceId>("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::BatchSwitchesRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::SwitchRiskRuleNew => {
-                let builder = raw.switch_risk_rule_new();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::SwitchRiskRuleNewProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::SwitchRiskRuleNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::BatchSwitchesRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UnbindDbEncryptEip => {
-                let builder = raw.unbind_db_encrypt_eip();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UnbindDbEncryptEipProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UnbindDbEncryptEipInstanceId,
-                            >("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UnbindDbOmEip => {
-                let builder = raw.unbind_db_om_eip();
-                let builder = builder
-                    .project_id(
-                        args.project_id::<types::UnbindDbOmEipProjectId>(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args.required::<types::UnbindDbOmEipInstanceId>("instance_id")?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditInstance => {
-                let builder = raw.update_audit_instance();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditInstanceProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateAuditInstanceInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::UpdateAuditBean>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditInstanceNew => {
-                let builder = raw.update_audit_instance_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditInstanceNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateAuditInstanceNewInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::UpdateAuditBean>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditRiskBucketPath => {
-                let builder = raw.update_audit_risk_bucket_path();
-                let builder = builder
-                    .domain_id(args.required::<::std::string::String>("domain_id")?);
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateAuditRiskBucketPathInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder.body(args.body::<dbss_types::RiskBackupConfig>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditScopeRule => {
-                let builder = raw.update_audit_scope_rule();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditScopeRuleProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateAuditScopeRuleInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::UpdateAuditScopeRuleId>("id")?);
-                let builder = builder.body(args.body::<dbss_types::RuleScopeRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditSecurityGroup => {
-                let builder = raw.update_audit_security_group();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditSecurityGroupProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::SecurityGroupRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditSecurityGroupNew => {
-                let builder = raw.update_audit_security_group_new();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditSecurityGroupNewProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::SecurityGroupRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditSqlRule => {
-                let builder = raw.update_audit_sql_rule();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditSqlRuleProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateAuditSqlRuleInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::UpdateAuditSqlRuleId>("id")?);
-                let builder = builder
-                    .body(args.body::<dbss_types::RuleAddSqlRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditTaskStatus => {
-                let builder = raw.update_audit_task_status();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditTaskStatusProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .busi_type(
-                        args
-                            .required::<
-                                types::UpdateAuditTaskStatusBusiType,
-                            >("busi_type")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::AuditSummaryStatusRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::empty(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditTopicReportSchedulerConfig => {
-                let builder = raw.update_audit_topic_report_scheduler_config();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditTopicReportSchedulerConfigProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateAuditTopicReportSchedulerConfigInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ConfigReportTopicRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateAuditWhitelist => {
-                let builder = raw.update_audit_whitelist();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateAuditWhitelistProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateAuditWhitelistInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::UpdateAuditWhitelistId>("id")?);
-                let builder = builder
-                    .body(args.body::<dbss_types::UpdateWhitelistRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateDbEncryptInstanceName => {
-                let builder = raw.update_db_encrypt_instance_name();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateDbEncryptInstanceNameProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateDbEncryptInstanceNameInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ChangeNameRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateDbOmInstanceName => {
-                let builder = raw.update_db_om_instance_name();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateDbOmInstanceNameProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateDbOmInstanceNameInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::ChangeNameRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateLogRetentionCommonSettings => {
-                let builder = raw.update_log_retention_common_settings();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateLogRetentionCommonSettingsProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateLogRetentionCommonSettingsInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .body(args.body::<dbss_types::UpdateLogRetention>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UpdateSensitiveMaskRule => {
-                let builder = raw.update_sensitive_mask_rule();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UpdateSensitiveMaskRuleProjectId,
-                            >(project_id)?,
-                    );
-                let builder = builder
-                    .instance_id(
-                        args
-                            .required::<
-                                types::UpdateSensitiveMaskRuleInstanceId,
-                            >("instance_id")?,
-                    );
-                let builder = builder
-                    .id(args.required::<types::UpdateSensitiveMaskRuleId>("id")?);
-                let builder = builder.body(args.body::<dbss_types::MaskRuleRequest>()?);
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            Operation::UploadAuditDbConfig => {
-                let builder = raw.upload_audit_db_config();
-                let builder = builder
-                    .project_id(
-                        args
-                            .project_id::<
-                                types::UploadAuditDbConfigProjectId,
-                            >(project_id)?,
-                    );
-                Box::new(move || {
-                    let builder = builder.clone();
-                    Box::pin(async move { answer::json(builder.send().await) })
-                })
-            }
-            _ => return Err(Args::unknown_operation()),
-        },
-    )
+) -> Result<Captured, ValidationError> {
+    match op {
+        Operation::AddAuditAgent => {
+            let builder = raw.add_audit_agent();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::AddAuditAgentProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::AddAuditAgentInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AuditAgentRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::AddAuditAgentNew => {
+            let builder = raw.add_audit_agent_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::AddAuditAgentNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::AddAuditAgentNewInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AuditAgentRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::AddAuditDatabase => {
+            let builder = raw.add_audit_database();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::AddAuditDatabaseProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::AddAuditDatabaseInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::CreateDatabaseRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::AddAuditDatabaseNew => {
+            let builder = raw.add_audit_database_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::AddAuditDatabaseNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::AddAuditDatabaseNewInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::CreateDatabaseRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::AddDatabaseSslKey => {
+            let builder = raw.add_database_ssl_key();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::AddDatabaseSslKeyProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::AddDatabaseSslKeyInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .db_id(args.required::<types::AddDatabaseSslKeyDbId>("db_id")?);
+            let builder = builder
+                .body(args.body::<dbss_types::UploadDatabaseSslFileRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::AddRdsDatabase => {
+            let builder = raw.add_rds_database();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::AddRdsDatabaseProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::AddRdsDatabaseInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RdsDbRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::AddRdsDatabaseNew => {
+            let builder = raw.add_rds_database_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::AddRdsDatabaseNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::AddRdsDatabaseNewInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RdsDbRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::AddRdsNoAgentDatabase => {
+            let builder = raw.add_rds_no_agent_database();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::AddRdsNoAgentDatabaseProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::AddRdsNoAgentDatabaseInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RdsNoAgentDbRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::BatchAddAuditWhitelist => {
+            let builder = raw.batch_add_audit_whitelist();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::BatchAddAuditWhitelistProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::BatchAddAuditWhitelistInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AddWhitelistRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::BatchAddResourceTag => {
+            let builder = raw.batch_add_resource_tag();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::BatchAddResourceTagProjectId>(project_id)?,
+                );
+            let builder = builder
+                .resource_type(
+                    args
+                        .required::<
+                            types::BatchAddResourceTagResourceType,
+                        >("resource_type")?,
+                );
+            let builder = builder
+                .resource_id(
+                    args.required::<types::BatchAddResourceTagResourceId>("resource_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ResourceTagRequest>()?);
+            capture::empty(builder.send())
+        }
+        Operation::BatchDeleteAuditScope => {
+            let builder = raw.batch_delete_audit_scope();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::BatchDeleteAuditScopeProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::BatchDeleteAuditScopeInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AuditScopeRequestNew>()?);
+            capture::json(builder.send())
+        }
+        Operation::BatchDeleteResourceTag => {
+            let builder = raw.batch_delete_resource_tag();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::BatchDeleteResourceTagProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .resource_type(
+                    args
+                        .required::<
+                            types::BatchDeleteResourceTagResourceType,
+                        >("resource_type")?,
+                );
+            let builder = builder
+                .resource_id(
+                    args
+                        .required::<
+                            types::BatchDeleteResourceTagResourceId,
+                        >("resource_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ResourceTagDeleteRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::BatchSetAuditAlarmLogStatus => {
+            let builder = raw.batch_set_audit_alarm_log_status();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::BatchSetAuditAlarmLogStatusProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::BatchSetAuditAlarmLogStatusInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::MarkAlarmLog>()?);
+            capture::json(builder.send())
+        }
+        Operation::BindDbEncryptEip => {
+            let builder = raw.bind_db_encrypt_eip();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::BindDbEncryptEipProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::BindDbEncryptEipInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::BindEipRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::BindDbOmEip => {
+            let builder = raw.bind_db_om_eip();
+            let builder = builder
+                .project_id(args.project_id::<types::BindDbOmEipProjectId>(project_id)?);
+            let builder = builder
+                .instance_id(
+                    args.required::<types::BindDbOmEipInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::BindEipRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ChangeDbEncryptSecurityGroup => {
+            let builder = raw.change_db_encrypt_security_group();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ChangeDbEncryptSecurityGroupProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ChangeDbEncryptSecurityGroupInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ChangeSecurityGroupRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ChangeDbOmSecurityGroup => {
+            let builder = raw.change_db_om_security_group();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ChangeDbOmSecurityGroupProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ChangeDbOmSecurityGroupInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ChangeSecurityGroupRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ConfirmUpgradeAudit => {
+            let builder = raw.confirm_upgrade_audit();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ConfirmUpgradeAuditProjectId>(project_id)?,
+                );
+            let builder = builder
+                .resource_id(
+                    args.required::<types::ConfirmUpgradeAuditResourceId>("resource_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::CountDbAccountSession => {
+            let builder = raw.count_db_account_session();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::CountDbAccountSessionProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CountDbAccountSessionInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::SqlSessionStatisticsRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CountDbClientSession => {
+            let builder = raw.count_db_client_session();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::CountDbClientSessionProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CountDbClientSessionInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::SqlSessionStatisticsRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CountInjectionStatistics => {
+            let builder = raw.count_injection_statistics();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CountInjectionStatisticsProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CountInjectionStatisticsInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CountOperationStatistics => {
+            let builder = raw.count_operation_statistics();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CountOperationStatisticsProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CountOperationStatisticsInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CountResourceInstanceByTag => {
+            let builder = raw.count_resource_instance_by_tag();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CountResourceInstanceByTagProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .resource_type(
+                    args
+                        .required::<
+                            types::CountResourceInstanceByTagResourceType,
+                        >("resource_type")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ResourceInstanceTagRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CountRiskTrendStatistics => {
+            let builder = raw.count_risk_trend_statistics();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CountRiskTrendStatisticsProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CountRiskTrendStatisticsInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CountSessionStatistics => {
+            let builder = raw.count_session_statistics();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CountSessionStatisticsProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CountSessionStatisticsInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CountSqlStatistics => {
+            let builder = raw.count_sql_statistics();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::CountSqlStatisticsProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::CountSqlStatisticsInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CountSqlTrendStatistics => {
+            let builder = raw.count_sql_trend_statistics();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CountSqlTrendStatisticsProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CountSqlTrendStatisticsInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::GeneralRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateAuditDbAgent => {
+            let builder = raw.create_audit_db_agent();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::CreateAuditDbAgentProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::CreateAuditDbAgentInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .agent_id(
+                    args.required::<types::CreateAuditDbAgentAgentId>("agent_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AgentEditRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateAuditRiskRule => {
+            let builder = raw.create_audit_risk_rule();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::CreateAuditRiskRuleProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::CreateAuditRiskRuleInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::RuleAddRiskRuleRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateAuditScopeRule => {
+            let builder = raw.create_audit_scope_rule();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::CreateAuditScopeRuleProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CreateAuditScopeRuleInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RuleScopeRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateAuditSqlRule => {
+            let builder = raw.create_audit_sql_rule();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::CreateAuditSqlRuleProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::CreateAuditSqlRuleInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RuleAddSqlRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateDbEncryptInstancePeriod => {
+            let builder = raw.create_db_encrypt_instance_period();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CreateDbEncryptInstancePeriodProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ChargeOrderDbssNew>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateDbOmInstancePeriod => {
+            let builder = raw.create_db_om_instance_period();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CreateDbOmInstancePeriodProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ChargeOrderDbssNew>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateInstancesPeriodOrder => {
+            let builder = raw.create_instances_period_order();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CreateInstancesPeriodOrderProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::CreateInstancePeriodRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateInstancesPeriodOrderNew => {
+            let builder = raw.create_instances_period_order_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CreateInstancesPeriodOrderNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::CreateInstancePeriodRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateReport => {
+            let builder = raw.create_report();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::CreateReportProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::CreateReportInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::CreateReportRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::CreateSensitiveMaskRule => {
+            let builder = raw.create_sensitive_mask_rule();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::CreateSensitiveMaskRuleProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::CreateSensitiveMaskRuleInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::MaskRuleRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditAgent => {
+            let builder = raw.delete_audit_agent();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditAgentProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteAuditAgentInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .agent_id(args.required::<::std::string::String>("agent_id")?);
+            let builder = builder
+                .db_id(args.required::<::std::string::String>("db_id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditAgentNew => {
+            let builder = raw.delete_audit_agent_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditAgentNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteAuditAgentNewInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .agent_id(
+                    args.required::<types::DeleteAuditAgentNewAgentId>("agent_id")?,
+                );
+            let builder = builder
+                .db_id(args.required::<types::DeleteAuditAgentNewDbId>("db_id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditAlarmLog => {
+            let builder = raw.delete_audit_alarm_log();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditAlarmLogProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteAuditAlarmLogInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::DeleteAuditAlarmLogId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditBackupTask => {
+            let builder = raw.delete_audit_backup_task();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditBackupTaskProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::DeleteAuditBackupTaskInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::DeleteAuditBackupTaskId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditDatabase => {
+            let builder = raw.delete_audit_database();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditDatabaseProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteAuditDatabaseInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .db_id(args.required::<::std::string::String>("db_id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditDatabaseNew => {
+            let builder = raw.delete_audit_database_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::DeleteAuditDatabaseNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::DeleteAuditDatabaseNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::DeleteAuditDatabaseNewId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditReport => {
+            let builder = raw.delete_audit_report();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditReportProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteAuditReportInstanceId>("instance_id")?,
+                );
+            let builder = builder.id(args.required::<types::DeleteAuditReportId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditRuleRisk => {
+            let builder = raw.delete_audit_rule_risk();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditRuleRiskProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteAuditRuleRiskInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::DeleteAuditRuleRiskId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditRuleSql => {
+            let builder = raw.delete_audit_rule_sql();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditRuleSqlProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteAuditRuleSqlInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::DeleteAuditRuleSqlId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditScope => {
+            let builder = raw.delete_audit_scope();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditScopeProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteAuditScopeInstanceId>("instance_id")?,
+                );
+            let builder = builder.id(args.required::<types::DeleteAuditScopeId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteAuditWhitelist => {
+            let builder = raw.delete_audit_whitelist();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteAuditWhitelistProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::DeleteAuditWhitelistInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::WhitelistBatchDeleteRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteDbEncryptInstance => {
+            let builder = raw.delete_db_encrypt_instance();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::DeleteDbEncryptInstanceProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::DeleteDbEncryptInstanceInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::DeleteDbOmInstance => {
+            let builder = raw.delete_db_om_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteDbOmInstanceProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DeleteDbOmInstanceInstanceId>("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::DeleteInstances => {
+            let builder = raw.delete_instances();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteInstancesProjectId>(project_id)?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::DeleteInstanceDemandRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteInstancesNew => {
+            let builder = raw.delete_instances_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteInstancesNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::DeleteInstanceDemandRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::DeleteSensitiveRules => {
+            let builder = raw.delete_sensitive_rules();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DeleteSensitiveRulesProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::DeleteSensitiveRulesInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::DeleteSensitiveRulesId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::DownloadAuditAgent => {
+            let builder = raw.download_audit_agent();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DownloadAuditAgentProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DownloadAuditAgentInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .agent_id(args.required::<::std::string::String>("agent_id")?);
+            capture::json(builder.send())
+        }
+        Operation::DownloadAuditAgentNew => {
+            let builder = raw.download_audit_agent_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DownloadAuditAgentNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::DownloadAuditAgentNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .agent_id(
+                    args.required::<types::DownloadAuditAgentNewAgentId>("agent_id")?,
+                );
+            capture::bytes(builder.send())
+        }
+        Operation::DownloadAuditReport => {
+            let builder = raw.download_audit_report();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::DownloadAuditReportProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::DownloadAuditReportInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::DownloadAuditReportId>("id")?);
+            let builder = match args.optional::<dbss_types::ReportLocale>("local")? {
+                Some(value) => builder.local(value),
+                None => builder,
+            };
+            capture::bytes(builder.send())
+        }
+        Operation::ListAlarmTopicConfigInfo => {
+            let builder = raw.list_alarm_topic_config_info();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAlarmTopicConfigInfoProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAlarmTopicConfigInfoInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListAlarmTopicConfigInfoNew => {
+            let builder = raw.list_alarm_topic_config_info_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAlarmTopicConfigInfoNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAlarmTopicConfigInfoNewInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListAuditAgent => {
+            let builder = raw.list_audit_agent();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditAgentProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditAgentInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .db_id(args.required::<::std::string::String>("db_id")?);
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditAgentNew => {
+            let builder = raw.list_audit_agent_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditAgentNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditAgentNewInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .db_id(args.required::<types::ListAuditAgentNewDbId>("db_id")?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditAlarmLog => {
+            let builder = raw.list_audit_alarm_log();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditAlarmLogProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditAlarmLogInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AlarmLogRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditAlarmLogNew => {
+            let builder = raw.list_audit_alarm_log_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditAlarmLogNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditAlarmLogNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AlarmLogRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditBackupInfo => {
+            let builder = raw.list_audit_backup_info();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditBackupInfoProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditBackupInfoInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::BackupPageRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditBackupRiskTemplates => {
+            let builder = raw.list_audit_backup_risk_templates();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAuditBackupRiskTemplatesProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditBackupRiskTemplatesInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListAuditDatabases => {
+            let builder = raw.list_audit_databases();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditDatabasesProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditDatabasesInstanceId>("instance_id")?,
+                );
+            let builder = match args
+                .optional::<types::ListAuditDatabasesStatus>("status")?
+            {
+                Some(value) => builder.status(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditDatabasesNew => {
+            let builder = raw.list_audit_databases_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditDatabasesNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditDatabasesNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = match args
+                .optional::<types::ListAuditDatabasesNewStatus>("status")?
+            {
+                Some(value) => builder.status(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditInstanceJobs => {
+            let builder = raw.list_audit_instance_jobs();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditInstanceJobsProjectId>(project_id)?,
+                );
+            let builder = builder
+                .resource_id(args.required::<::std::string::String>("resource_id")?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditInstanceJobsNew => {
+            let builder = raw.list_audit_instance_jobs_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAuditInstanceJobsNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .resource_id(args.required::<::std::string::String>("resource_id")?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditInstances => {
+            let builder = raw.list_audit_instances();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditInstancesProjectId>(project_id)?,
+                );
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditInstancesLast => {
+            let builder = raw.list_audit_instances_last();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAuditInstancesLastProjectId,
+                        >(project_id)?,
+                );
+            let builder = match args
+                .optional::<types::ListAuditInstancesLastOffset>("offset")?
+            {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args
+                .optional::<types::ListAuditInstancesLastLimit>("limit")?
+            {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditInstancesNew => {
+            let builder = raw.list_audit_instances_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditInstancesNewProjectId>(project_id)?,
+                );
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditObsBuckets => {
+            let builder = raw.list_audit_obs_buckets();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditObsBucketsProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListAuditOperateLogs => {
+            let builder = raw.list_audit_operate_logs();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditOperateLogsProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditOperateLogsInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::OperateLogGetRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditOperateLogsNew => {
+            let builder = raw.list_audit_operate_logs_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAuditOperateLogsNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditOperateLogsNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::OperateLogGetRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditReportTemplates => {
+            let builder = raw.list_audit_report_templates();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAuditReportTemplatesProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditReportTemplatesInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListAuditReports => {
+            let builder = raw.list_audit_reports();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditReportsProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditReportsInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ListAuditReportsRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditRuleRisks => {
+            let builder = raw.list_audit_rule_risks();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditRuleRisksProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditRuleRisksInstanceId>("instance_id")?,
+                );
+            let builder = match args.optional::<::std::string::String>("name")? {
+                Some(value) => builder.name(value),
+                None => builder,
+            };
+            let builder = match args
+                .optional::<types::ListAuditRuleRisksRiskLevels>("risk_levels")?
+            {
+                Some(value) => builder.risk_levels(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditRuleRisksNew => {
+            let builder = raw.list_audit_rule_risks_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditRuleRisksNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditRuleRisksNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = match args.optional::<::std::string::String>("name")? {
+                Some(value) => builder.name(value),
+                None => builder,
+            };
+            let builder = match args
+                .optional::<types::ListAuditRuleRisksNewRiskLevels>("risk_levels")?
+            {
+                Some(value) => builder.risk_levels(value),
+                None => builder,
+            };
+            let builder = match args.optional::<bool>("support_db_classify_rule")? {
+                Some(value) => builder.support_db_classify_rule(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditRuleScopes => {
+            let builder = raw.list_audit_rule_scopes();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditRuleScopesProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditRuleScopesInstanceId>("instance_id")?,
+                );
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditRuleScopesNew => {
+            let builder = raw.list_audit_rule_scopes_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAuditRuleScopesNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditRuleScopesNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditSensitiveMasks => {
+            let builder = raw.list_audit_sensitive_masks();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAuditSensitiveMasksProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditSensitiveMasksInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditSensitiveMasksNew => {
+            let builder = raw.list_audit_sensitive_masks_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAuditSensitiveMasksNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditSensitiveMasksNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditSqls => {
+            let builder = raw.list_audit_sqls();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditSqlsProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditSqlsInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AuditSqlRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditSqlsNew => {
+            let builder = raw.list_audit_sqls_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditSqlsNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListAuditSqlsNewInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AuditSqlRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListAuditSummaryInfos => {
+            let builder = raw.list_audit_summary_infos();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditSummaryInfosProjectId>(project_id)?,
+                );
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListAuditTags => {
+            let builder = raw.list_audit_tags();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditTagsProjectId>(project_id)?,
+                );
+            let builder = builder
+                .resource_type(
+                    args.required::<types::ListAuditTagsResourceType>("resource_type")?,
+                );
+            let builder = builder
+                .resource_id(
+                    args.required::<types::ListAuditTagsResourceId>("resource_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListAuditTrendHistory => {
+            let builder = raw.list_audit_trend_history();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListAuditTrendHistoryProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListAuditTrendHistoryInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListAvailabilityZoneInfos => {
+            let builder = raw.list_availability_zone_infos();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAvailabilityZoneInfosProjectId,
+                        >(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListAvailabilityZoneInfosNew => {
+            let builder = raw.list_availability_zone_infos_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListAvailabilityZoneInfosNewProjectId,
+                        >(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListDbEncryptInstances => {
+            let builder = raw.list_db_encrypt_instances();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListDbEncryptInstancesProjectId,
+                        >(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListDomainAllResource => {
+            let builder = raw.list_domain_all_resource();
+            let builder = builder
+                .domain_id(args.required::<::std::string::String>("domain_id")?);
+            let builder = builder
+                .resource_type(
+                    args
+                        .required::<
+                            types::ListDomainAllResourceResourceType,
+                        >("resource_type")?,
+                );
+            let builder = builder
+                .region_id(args.required::<::std::string::String>("region_id")?);
+            let builder = match args.optional::<::std::num::NonZeroU64>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("marker")? {
+                Some(value) => builder.marker(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListEcsSpecification => {
+            let builder = raw.list_ecs_specification();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListEcsSpecificationProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListEcsSpecificationNew => {
+            let builder = raw.list_ecs_specification_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListEcsSpecificationNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = match args
+                .optional::<::std::num::NonZeroU64>("image_business_type")?
+            {
+                Some(value) => builder.image_business_type(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListInstances => {
+            let builder = raw.list_instances();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListInstancesProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListProjectResourceTags => {
+            let builder = raw.list_project_resource_tags();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListProjectResourceTagsProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .resource_type(
+                    args
+                        .required::<
+                            types::ListProjectResourceTagsResourceType,
+                        >("resource_type")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ListRdsDatabases => {
+            let builder = raw.list_rds_databases();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListRdsDatabasesProjectId>(project_id)?,
+                );
+            let builder = builder
+                .db_type(args.required::<types::ListRdsDatabasesDbType>("db_type")?);
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::ListResourceInstanceByTag => {
+            let builder = raw.list_resource_instance_by_tag();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListResourceInstanceByTagProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .resource_type(
+                    args
+                        .required::<
+                            types::ListResourceInstanceByTagResourceType,
+                        >("resource_type")?,
+                );
+            let builder = match args.optional::<::std::string::String>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            let builder = match args.optional::<::std::string::String>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = builder
+                .body(args.body::<dbss_types::ResourceInstanceTagRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListSqlInjectionRules => {
+            let builder = raw.list_sql_injection_rules();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListSqlInjectionRulesProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListSqlInjectionRulesInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::SqlRuleRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListSqlInjectionRulesNew => {
+            let builder = raw.list_sql_injection_rules_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ListSqlInjectionRulesNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ListSqlInjectionRulesNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::SqlRuleRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ListWhitelists => {
+            let builder = raw.list_whitelists();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ListWhitelistsProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ListWhitelistsInstanceId>("instance_id")?,
+                );
+            let builder = match args.optional::<i64>("offset")? {
+                Some(value) => builder.offset(value),
+                None => builder,
+            };
+            let builder = match args.optional::<i64>("limit")? {
+                Some(value) => builder.limit(value),
+                None => builder,
+            };
+            capture::json(builder.send())
+        }
+        Operation::RebootAuditInstance => {
+            let builder = raw.reboot_audit_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::RebootAuditInstanceProjectId>(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
+            capture::json(builder.send())
+        }
+        Operation::RebootAuditInstanceNew => {
+            let builder = raw.reboot_audit_instance_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::RebootAuditInstanceNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
+            capture::json(builder.send())
+        }
+        Operation::RebootDbEncryptInstance => {
+            let builder = raw.reboot_db_encrypt_instance();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::RebootDbEncryptInstanceProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::RebootDbEncryptInstanceInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::RebootDbOmInstance => {
+            let builder = raw.reboot_db_om_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::RebootDbOmInstanceProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::RebootDbOmInstanceInstanceId>("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ResetDbEncryptPassword => {
+            let builder = raw.reset_db_encrypt_password();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ResetDbEncryptPasswordProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ResetDbEncryptPasswordInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ChangePasswordRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ResetDbOmPassword => {
+            let builder = raw.reset_db_om_password();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ResetDbOmPasswordProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ResetDbOmPasswordInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ChangePasswordRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::RestoreAuditBackup => {
+            let builder = raw.restore_audit_backup();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::RestoreAuditBackupProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::RestoreAuditBackupInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::RestoreAuditBackupId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::RetryAuditBackupTask => {
+            let builder = raw.retry_audit_backup_task();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::RetryAuditBackupTaskProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::RetryAuditBackupTaskInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::RetryAuditBackupTaskId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::SetAlarmTopicConfigInfo => {
+            let builder = raw.set_alarm_topic_config_info();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetAlarmTopicConfigInfoProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAlarmTopicConfigInfoInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ConfigAlarmTopicRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetAlarmTopicConfigInfoNew => {
+            let builder = raw.set_alarm_topic_config_info_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetAlarmTopicConfigInfoNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAlarmTopicConfigInfoNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ConfigAlarmTopicRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetAuditAlarmLogStatus => {
+            let builder = raw.set_audit_alarm_log_status();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetAuditAlarmLogStatusProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAuditAlarmLogStatusInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::SetAuditAlarmLogStatusId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::SetAuditAutoBackupTemplate => {
+            let builder = raw.set_audit_auto_backup_template();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetAuditAutoBackupTemplateProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAuditAutoBackupTemplateInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::SetAuditBackupRiskSwitch => {
+            let builder = raw.set_audit_backup_risk_switch();
+            let builder = builder
+                .domain_id(args.required::<::std::string::String>("domain_id")?);
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAuditBackupRiskSwitchInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RiskBackupTemplate>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetAuditBackupSwitch => {
+            let builder = raw.set_audit_backup_switch();
+            let builder = builder
+                .domain_id(args.required::<::std::string::String>("domain_id")?);
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAuditBackupSwitchInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::BackupSwitchRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetAuditInstanceTimeZone => {
+            let builder = raw.set_audit_instance_time_zone();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetAuditInstanceTimeZoneProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAuditInstanceTimeZoneInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::TimezoneRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetAuditScopeRuleSwitch => {
+            let builder = raw.set_audit_scope_rule_switch();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetAuditScopeRuleSwitchProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAuditScopeRuleSwitchInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::AuditScopeSwitchRequestNew>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetAuditSqlRuleSwitch => {
+            let builder = raw.set_audit_sql_rule_switch();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::SetAuditSqlRuleSwitchProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetAuditSqlRuleSwitchInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RuleSqlIdRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetRiskOperationPolicy => {
+            let builder = raw.set_risk_operation_policy();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetRiskOperationPolicyProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetRiskOperationPolicyInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::SetRiskOperationPolicyId>("id")?);
+            let builder = builder
+                .body(args.body::<dbss_types::RuleAddRiskRuleRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetRiskRuleRank => {
+            let builder = raw.set_risk_rule_rank();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::SetRiskRuleRankProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::SetRiskRuleRankInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RankRiskRuleNew>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetSensitiveMaskRuleSwitch => {
+            let builder = raw.set_sensitive_mask_rule_switch();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetSensitiveMaskRuleSwitchProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetSensitiveMaskRuleSwitchInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::BatchSwitchesRequestNew>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetSensitiveResultSwitch => {
+            let builder = raw.set_sensitive_result_switch();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SetSensitiveResultSwitchProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SetSensitiveResultSwitchInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::SwitchStatus>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetSensitiveSwitch => {
+            let builder = raw.set_sensitive_switch();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::SetSensitiveSwitchProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::SetSensitiveSwitchInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::SwitchStatus>()?);
+            capture::json(builder.send())
+        }
+        Operation::SetSqlRuleRank => {
+            let builder = raw.set_sql_rule_rank();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::SetSqlRuleRankProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::SetSqlRuleRankInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RuleSqlIdsRequestNew>()?);
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditBackRiskTemplate => {
+            let builder = raw.show_audit_back_risk_template();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ShowAuditBackRiskTemplateProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowAuditBackRiskTemplateInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .db_id(args.required::<types::ShowAuditBackRiskTemplateDbId>("db_id")?);
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditBackupStatus => {
+            let builder = raw.show_audit_backup_status();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowAuditBackupStatusProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowAuditBackupStatusInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditQuota => {
+            let builder = raw.show_audit_quota();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowAuditQuotaProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditQuotaNew => {
+            let builder = raw.show_audit_quota_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowAuditQuotaNewProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditRuleRisk => {
+            let builder = raw.show_audit_rule_risk();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowAuditRuleRiskProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ShowAuditRuleRiskInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .risk_id(args.required::<::std::string::String>("risk_id")?);
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditRuleRiskNew => {
+            let builder = raw.show_audit_rule_risk_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowAuditRuleRiskNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowAuditRuleRiskNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::ShowAuditRuleRiskNewId>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditStatistics => {
+            let builder = raw.show_audit_statistics();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowAuditStatisticsProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditTaskStatus => {
+            let builder = raw.show_audit_task_status();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowAuditTaskStatusProjectId>(project_id)?,
+                );
+            let builder = builder
+                .busi_type(
+                    args.required::<types::ShowAuditTaskStatusBusiType>("busi_type")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditTopicReportSchedulerConfig => {
+            let builder = raw.show_audit_topic_report_scheduler_config();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ShowAuditTopicReportSchedulerConfigProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowAuditTopicReportSchedulerConfigInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(
+                    args.required::<types::ShowAuditTopicReportSchedulerConfigId>("id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowAuditUpgradeStatus => {
+            let builder = raw.show_audit_upgrade_status();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ShowAuditUpgradeStatusProjectId,
+                        >(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowBackupRiskBucketPath => {
+            let builder = raw.show_backup_risk_bucket_path();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ShowBackupRiskBucketPathProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowBackupRiskBucketPathInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowDomainAllResourceCount => {
+            let builder = raw.show_domain_all_resource_count();
+            let builder = builder
+                .domain_id(args.required::<::std::string::String>("domain_id")?);
+            let builder = builder
+                .resource_type(
+                    args
+                        .required::<
+                            types::ShowDomainAllResourceCountResourceType,
+                        >("resource_type")?,
+                );
+            let builder = builder
+                .region_id(args.required::<::std::string::String>("region_id")?);
+            capture::json(builder.send())
+        }
+        Operation::ShowInstanceMonitorInfo => {
+            let builder = raw.show_instance_monitor_info();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ShowInstanceMonitorInfoProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowInstanceMonitorInfoInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::MonitorInfoRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::ShowInstanceQuota => {
+            let builder = raw.show_instance_quota();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowInstanceQuotaProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowLogRetentionCommonSettings => {
+            let builder = raw.show_log_retention_common_settings();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ShowLogRetentionCommonSettingsProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowLogRetentionCommonSettingsInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowSensitiveMaskSwitch => {
+            let builder = raw.show_sensitive_mask_switch();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ShowSensitiveMaskSwitchProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowSensitiveMaskSwitchInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowSensitiveResultSwitch => {
+            let builder = raw.show_sensitive_result_switch();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::ShowSensitiveResultSwitchProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::ShowSensitiveResultSwitchInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowServerVersion => {
+            let builder = raw.show_server_version();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowServerVersionProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::ShowSqlDetail => {
+            let builder = raw.show_sql_detail();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::ShowSqlDetailProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::ShowSqlDetailInstanceId>("instance_id")?,
+                );
+            let builder = builder.id(args.required::<::std::string::String>("id")?);
+            capture::json(builder.send())
+        }
+        Operation::StartAuditInstance => {
+            let builder = raw.start_audit_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::StartAuditInstanceProjectId>(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
+            capture::json(builder.send())
+        }
+        Operation::StartAuditInstanceNew => {
+            let builder = raw.start_audit_instance_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::StartAuditInstanceNewProjectId>(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
+            capture::json(builder.send())
+        }
+        Operation::StartDbEncryptInstance => {
+            let builder = raw.start_db_encrypt_instance();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::StartDbEncryptInstanceProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::StartDbEncryptInstanceInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::StartDbOmInstance => {
+            let builder = raw.start_db_om_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::StartDbOmInstanceProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::StartDbOmInstanceInstanceId>("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::StopAuditInstance => {
+            let builder = raw.stop_audit_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::StopAuditInstanceProjectId>(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
+            capture::json(builder.send())
+        }
+        Operation::StopAuditInstanceNew => {
+            let builder = raw.stop_audit_instance_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::StopAuditInstanceNewProjectId>(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ServerIdBean>()?);
+            capture::json(builder.send())
+        }
+        Operation::StopDbEncryptInstance => {
+            let builder = raw.stop_db_encrypt_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::StopDbEncryptInstanceProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::StopDbEncryptInstanceInstanceId,
+                        >("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::StopDbOmInstance => {
+            let builder = raw.stop_db_om_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::StopDbOmInstanceProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::StopDbOmInstanceInstanceId>("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::SwitchAgent => {
+            let builder = raw.switch_agent();
+            let builder = builder
+                .project_id(args.project_id::<types::SwitchAgentProjectId>(project_id)?);
+            let builder = builder
+                .instance_id(
+                    args.required::<types::SwitchAgentInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AgentSwitchRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SwitchAgentNew => {
+            let builder = raw.switch_agent_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::SwitchAgentNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::SwitchAgentNewInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::AgentSwitchRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SwitchAuditDatabase => {
+            let builder = raw.switch_audit_database();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::SwitchAuditDatabaseProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::SwitchAuditDatabaseInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::SwitchAuditDbRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SwitchAuditDatabaseNew => {
+            let builder = raw.switch_audit_database_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::SwitchAuditDatabaseNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::SwitchAuditDatabaseNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::SwitchAuditDbRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SwitchRiskRule => {
+            let builder = raw.switch_risk_rule();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::SwitchRiskRuleProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::SwitchRiskRuleInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::BatchSwitchesRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::SwitchRiskRuleNew => {
+            let builder = raw.switch_risk_rule_new();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::SwitchRiskRuleNewProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::SwitchRiskRuleNewInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::BatchSwitchesRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UnbindDbEncryptEip => {
+            let builder = raw.unbind_db_encrypt_eip();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::UnbindDbEncryptEipProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::UnbindDbEncryptEipInstanceId>("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::UnbindDbOmEip => {
+            let builder = raw.unbind_db_om_eip();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::UnbindDbOmEipProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::UnbindDbOmEipInstanceId>("instance_id")?,
+                );
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditInstance => {
+            let builder = raw.update_audit_instance();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::UpdateAuditInstanceProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::UpdateAuditInstanceInstanceId>("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::UpdateAuditBean>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditInstanceNew => {
+            let builder = raw.update_audit_instance_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::UpdateAuditInstanceNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateAuditInstanceNewInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::UpdateAuditBean>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditRiskBucketPath => {
+            let builder = raw.update_audit_risk_bucket_path();
+            let builder = builder
+                .domain_id(args.required::<::std::string::String>("domain_id")?);
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateAuditRiskBucketPathInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::RiskBackupConfig>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditScopeRule => {
+            let builder = raw.update_audit_scope_rule();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::UpdateAuditScopeRuleProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateAuditScopeRuleInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::UpdateAuditScopeRuleId>("id")?);
+            let builder = builder.body(args.body::<dbss_types::RuleScopeRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditSecurityGroup => {
+            let builder = raw.update_audit_security_group();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::UpdateAuditSecurityGroupProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::SecurityGroupRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditSecurityGroupNew => {
+            let builder = raw.update_audit_security_group_new();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::UpdateAuditSecurityGroupNewProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder.body(args.body::<dbss_types::SecurityGroupRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditSqlRule => {
+            let builder = raw.update_audit_sql_rule();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::UpdateAuditSqlRuleProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args.required::<types::UpdateAuditSqlRuleInstanceId>("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::UpdateAuditSqlRuleId>("id")?);
+            let builder = builder.body(args.body::<dbss_types::RuleAddSqlRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditTaskStatus => {
+            let builder = raw.update_audit_task_status();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::UpdateAuditTaskStatusProjectId>(project_id)?,
+                );
+            let builder = builder
+                .busi_type(
+                    args.required::<types::UpdateAuditTaskStatusBusiType>("busi_type")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::AuditSummaryStatusRequest>()?);
+            capture::empty(builder.send())
+        }
+        Operation::UpdateAuditTopicReportSchedulerConfig => {
+            let builder = raw.update_audit_topic_report_scheduler_config();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::UpdateAuditTopicReportSchedulerConfigProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateAuditTopicReportSchedulerConfigInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .body(args.body::<dbss_types::ConfigReportTopicRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateAuditWhitelist => {
+            let builder = raw.update_audit_whitelist();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::UpdateAuditWhitelistProjectId>(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateAuditWhitelistInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::UpdateAuditWhitelistId>("id")?);
+            let builder = builder
+                .body(args.body::<dbss_types::UpdateWhitelistRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateDbEncryptInstanceName => {
+            let builder = raw.update_db_encrypt_instance_name();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::UpdateDbEncryptInstanceNameProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateDbEncryptInstanceNameInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ChangeNameRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateDbOmInstanceName => {
+            let builder = raw.update_db_om_instance_name();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::UpdateDbOmInstanceNameProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateDbOmInstanceNameInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::ChangeNameRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateLogRetentionCommonSettings => {
+            let builder = raw.update_log_retention_common_settings();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::UpdateLogRetentionCommonSettingsProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateLogRetentionCommonSettingsInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder.body(args.body::<dbss_types::UpdateLogRetention>()?);
+            capture::json(builder.send())
+        }
+        Operation::UpdateSensitiveMaskRule => {
+            let builder = raw.update_sensitive_mask_rule();
+            let builder = builder
+                .project_id(
+                    args
+                        .project_id::<
+                            types::UpdateSensitiveMaskRuleProjectId,
+                        >(project_id)?,
+                );
+            let builder = builder
+                .instance_id(
+                    args
+                        .required::<
+                            types::UpdateSensitiveMaskRuleInstanceId,
+                        >("instance_id")?,
+                );
+            let builder = builder
+                .id(args.required::<types::UpdateSensitiveMaskRuleId>("id")?);
+            let builder = builder.body(args.body::<dbss_types::MaskRuleRequest>()?);
+            capture::json(builder.send())
+        }
+        Operation::UploadAuditDbConfig => {
+            let builder = raw.upload_audit_db_config();
+            let builder = builder
+                .project_id(
+                    args.project_id::<types::UploadAuditDbConfigProjectId>(project_id)?,
+                );
+            capture::json(builder.send())
+        }
+        _ => Err(Args::unknown_operation()),
+    }
 }

@@ -1,26 +1,12 @@
-//! What the generated dispatch (`generated/dispatch.rs`) builds requests from and hands back:
-//! the JSON arguments of an operation called by name ([`Args`]), one attempt of it
-//! ([`Attempt`]) and its [`Answer`]. Below `api`, which the dispatch does not know.
-
-use std::future::Future;
-use std::pin::Pin;
+//! What the generated dispatch (`generated/dispatch.rs`) builds requests from: the JSON
+//! arguments of an operation called by name ([`Args`]); and what such an operation answers
+//! ([`Answer`]). Below `api`, which the dispatch does not know.
 
 use bytes::Bytes;
-use dbss_types::DbssError;
-use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::validate::{Rule, ValidationError};
-
-/// One attempt of a dynamically dispatched operation.
-pub(crate) type Attempt<'a> = Pin<
-    Box<
-        dyn Future<Output = Result<ResponseValue<Answer>, progenitor_client::Error<DbssError>>>
-            + Send
-            + 'a,
-    >,
->;
 
 /// The answer of an operation called with [`DbssClient::api`](crate::DbssClient::api).
 #[derive(Debug, Clone, PartialEq)]
@@ -143,55 +129,5 @@ impl Args {
                 message: "this client does not know the operation".into(),
             },
         )
-    }
-}
-
-/// Turns what each generated `send` gives into one type, so that the executor is instantiated
-/// once for every operation.
-// The error type is progenitor's, as every generated `send` returns it; boxing it here would
-// only move the cost.
-#[allow(clippy::result_large_err)]
-pub(crate) mod answer {
-    use super::*;
-
-    type Sent<T> = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>;
-
-    pub(crate) fn json<T: serde::Serialize + std::fmt::Debug>(sent: Sent<T>) -> Sent<Answer> {
-        let value = sent?;
-        let status = value.status();
-        let headers = value.headers().clone();
-        match serde_json::to_value(value.into_inner()) {
-            Ok(json) => Ok(ResponseValue::new(Answer::Json(json), status, headers)),
-            Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(
-                Bytes::new(),
-                e,
-            )),
-        }
-    }
-
-    pub(crate) async fn bytes(sent: Sent<progenitor_client::ByteStream>) -> Sent<Answer> {
-        use futures::TryStreamExt;
-        let value = sent?;
-        let status = value.status();
-        let headers = value.headers().clone();
-        let chunks: Vec<Bytes> = value
-            .into_inner()
-            .into_inner()
-            .try_collect()
-            .await
-            .map_err(progenitor_client::Error::ResponseBodyError)?;
-        Ok(ResponseValue::new(
-            Answer::Bytes(chunks.concat().into()),
-            status,
-            headers,
-        ))
-    }
-
-    pub(crate) fn empty(sent: Sent<()>) -> Sent<Answer> {
-        sent.map(|value| {
-            let status = value.status();
-            let headers = value.headers().clone();
-            ResponseValue::new(Answer::Empty, status, headers)
-        })
     }
 }

@@ -55,15 +55,17 @@ impl DbssClient {
         let project_id = self.resolve_project_id().await?;
         let (offset, limit) = (offset.to_string(), limit.to_string());
         let response = self
-            .execute(LIST_DATABASES, &self.retry, || {
-                self.raw
+            .execute_prepared(
+                LIST_DATABASES,
+                &self.retry,
+                self.capture
                     .list_audit_databases_new()
                     .project_id(project_id)
                     .instance_id(instance_id)
                     .offset(offset.as_str())
                     .limit(limit.as_str())
-                    .send()
-            })
+                    .send(),
+            )
             .await?;
         Ok(DatabasePage {
             databases: response.value.databases,

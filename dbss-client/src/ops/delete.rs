@@ -63,15 +63,17 @@ impl DeleteReport<'_> {
         let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let response = client
-            .execute(OPERATION, policy, || {
+            .execute_prepared(
+                OPERATION,
+                policy,
                 client
-                    .raw
+                    .capture
                     .delete_audit_report()
                     .project_id(project_id)
                     .instance_id(self.instance_id.as_str())
                     .id(self.report_id.as_str())
-                    .send()
-            })
+                    .send(),
+            )
             .await?;
         match response.value.status {
             Some(DeleteStatus::Success) => Ok(DeleteReportOutput {

@@ -86,15 +86,17 @@ impl<'a> ListInstances<'a> {
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let (offset, limit) = (self.offset.to_string(), self.limit.to_string());
         let response = client
-            .execute(OPERATION, policy, || {
+            .execute_prepared(
+                OPERATION,
+                policy,
                 client
-                    .raw
+                    .capture
                     .list_audit_instances_last()
                     .project_id(project_id)
                     .offset(offset.as_str())
                     .limit(limit.as_str())
-                    .send()
-            })
+                    .send(),
+            )
             .await?;
         Ok(InstancePage {
             instances: response.value.instances,

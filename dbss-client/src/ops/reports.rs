@@ -128,15 +128,17 @@ impl<'a> ListReports<'a> {
             size,
         };
         let response = client
-            .execute(OPERATION, policy, || {
+            .execute_prepared(
+                OPERATION,
+                policy,
                 client
-                    .raw
+                    .capture
                     .list_audit_reports()
                     .project_id(project_id)
                     .instance_id(self.instance_id.as_str())
-                    .body(body.clone())
-                    .send()
-            })
+                    .body(body)
+                    .send(),
+            )
             .await?;
         Ok(ReportPage {
             reports: response

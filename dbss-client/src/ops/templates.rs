@@ -47,14 +47,16 @@ impl ListTemplates<'_> {
         let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let response = client
-            .execute(OPERATION, policy, || {
+            .execute_prepared(
+                OPERATION,
+                policy,
                 client
-                    .raw
+                    .capture
                     .list_audit_report_templates()
                     .project_id(project_id)
                     .instance_id(self.instance_id.as_str())
-                    .send()
-            })
+                    .send(),
+            )
             .await?;
         Ok(response
             .value
