@@ -30,7 +30,10 @@
 //! field and rule, or carries the service's code, message and request id; retries never repeat
 //! a create-report that may have reached the server unless asked to. Every operation, the
 //! generated ones and the wrappers alike, and the IAM and STS requests of the credentials go
-//! through one HTTP client and one connection pool per client (see `transport`).
+//! through one HTTP client and one connection pool per client (see `transport`). Each call is
+//! prepared once: the generated builder builds the request on a client that stops before
+//! sending (`generated/capture.rs`), and every attempt re-signs and resends that request
+//! (`execution/prepared.rs`).
 
 // Foundation: what every layer uses.
 #[path = "foundation/clock.rs"]
