@@ -202,10 +202,11 @@ async fn close_mid_body_ends_the_body_early() {
     assert!(received.len() < 1 << 20, "{} bytes arrived", received.len());
 }
 
-#[tokio::test]
-async fn reset_after_headers_is_a_connection_reset_and_processes_nothing() {
+/// Injects `fault` (a reset), sends one create-report and checks that it failed on a connection
+/// reset after the mock counted the request; returns the mock for what each point leaves.
+async fn create_reset_by(fault: impl Into<FaultRule>) -> MockServer {
     let mock = mock().await;
-    mock.inject(Fault::Reset(ResetPoint::HeadersRead).only(Operation::CreateReport));
+    mock.inject(fault);
     let error = expect_transport_error(create(&client(), &mock)).await;
     assert!(
         has_io_kind(&error, ErrorKind::ConnectionReset),
@@ -213,35 +214,26 @@ async fn reset_after_headers_is_a_connection_reset_and_processes_nothing() {
         chain(&error)
     );
     assert_eq!(mock.requests(Operation::CreateReport), 1);
+    mock
+}
+
+#[tokio::test]
+async fn reset_after_headers_is_a_connection_reset_and_processes_nothing() {
+    let mock =
+        create_reset_by(Fault::Reset(ResetPoint::HeadersRead).only(Operation::CreateReport)).await;
     assert_eq!(mock.reports().len(), 2, "nothing was created");
     assert_eq!(create(&client(), &mock).send().await.unwrap().status(), 200);
 }
 
 #[tokio::test]
 async fn reset_after_the_request_was_read_processes_nothing() {
-    let mock = mock().await;
-    mock.inject(Fault::Reset(ResetPoint::RequestRead));
-    let error = expect_transport_error(create(&client(), &mock)).await;
-    assert!(
-        has_io_kind(&error, ErrorKind::ConnectionReset),
-        "{}",
-        chain(&error)
-    );
-    assert_eq!(mock.requests(Operation::CreateReport), 1);
+    let mock = create_reset_by(Fault::Reset(ResetPoint::RequestRead)).await;
     assert_eq!(mock.reports().len(), 2);
 }
 
 #[tokio::test]
 async fn reset_after_processing_loses_the_answer_but_not_the_report() {
-    let mock = mock().await;
-    mock.inject(Fault::Reset(ResetPoint::AfterProcessing));
-    let error = expect_transport_error(create(&client(), &mock)).await;
-    assert!(
-        has_io_kind(&error, ErrorKind::ConnectionReset),
-        "{}",
-        chain(&error)
-    );
-    assert_eq!(mock.requests(Operation::CreateReport), 1);
+    let mock = create_reset_by(Fault::Reset(ResetPoint::AfterProcessing)).await;
     assert_eq!(
         mock.reports().len(),
         3,

@@ -13,7 +13,7 @@ use dbss_mock::{
     Fault, IdentityEndpoint, ManualClock, MetadataMode, MockServer, NO_AGENCY_MESSAGE, Operation,
     codes,
 };
-use dbss_signer::{Credentials, SignableRequest, SigningParams, SigningTime, sign};
+use dbss_signer::Credentials;
 use reqwest::{Client, Method, RequestBuilder};
 use serde_json::{Value, json};
 
@@ -62,24 +62,9 @@ fn signed_temp(
     temp: &Temp,
     time: SystemTime,
 ) -> RequestBuilder {
-    let headers = [("Content-Type", "application/json")];
-    let request = SignableRequest {
-        method: method.as_str(),
-        url,
-        headers: &headers,
-        body: None,
-    };
     let credentials =
         Credentials::new(&temp.ak, temp.sk.as_bytes()).with_security_token(&temp.token);
-    let params = SigningParams::new(credentials, SigningTime::from_system_time(time).unwrap());
-    let signed = sign(&request, &params).unwrap();
-    let mut builder = client.request(method.clone(), signed.url());
-    for (name, value) in signed.headers() {
-        if !name.eq_ignore_ascii_case("host") {
-            builder = builder.header(name, value);
-        }
-    }
-    builder
+    signed_with(client, method, url, None, credentials, time)
 }
 
 fn url(mock: &MockServer, endpoint: IdentityEndpoint) -> String {

@@ -16,8 +16,8 @@
 //! - [`PasswordCredentials`] carry the IAM endpoint their tokens come from ([`iam_endpoint`]
 //!   gives the region's) and the refresh margin.
 //!
-//! Every request the generated client sends passes through the auth layer once per attempt
-//! (from the client's pre-request hook): AK/SK requests are signed with SDK-HMAC-SHA256 by
+//! Every request passes through the auth layer once per attempt (from a prepared request's
+//! attempt, or the generated client's pre-request hook): AK/SK requests are signed with SDK-HMAC-SHA256 by
 //! `dbss_signer` at that moment, so a retried request carries a fresh `X-Sdk-Date`; token
 //! requests get `X-Auth-Token`. The values of `Authorization`, `X-Auth-Token` and
 //! `X-Security-Token` are marked sensitive, so HTTP-level debug output redacts them.
@@ -279,7 +279,7 @@ impl Auth {
         Ok(())
     }
 
-    /// Authenticates one request: called from the pre hook, once per attempt.
+    /// Authenticates one request: called once per attempt (prepared requests, the pre hook).
     pub(crate) async fn apply(
         &self,
         request: &mut reqwest::Request,

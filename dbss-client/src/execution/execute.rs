@@ -70,9 +70,9 @@ pub(crate) struct Executor {
 }
 
 impl Executor {
-    /// Runs `attempt` until it succeeds or the policy says stop. `attempt` must build a new
-    /// request each time, through the generated client (`self.raw`) or from a
-    /// `PreparedRequest`, so that the pre hook signs each attempt afresh.
+    /// Runs `attempt` until it succeeds or the policy says stop. `attempt` must sign a new
+    /// request each time (a `PreparedRequest` does, as does the generated client's pre hook),
+    /// so that each attempt carries a fresh signature.
     pub(crate) async fn execute<T, E, F, Fut>(
         &self,
         op: Operation,

@@ -88,17 +88,14 @@ impl SdkHooks {
     /// What every request of `operation_id` carries whatever the attempt: progenitor's
     /// `api-version` removed, the user agent, and the official SDK's `Content-Type` where it is
     /// not plain JSON. Applied once to a prepared request, before its first attempt.
-    pub(crate) fn label(&self, request: &mut reqwest::Request, operation_id: &str) {
+    pub(crate) fn label(&self, request: &mut reqwest::Request, content_type: Option<&'static str>) {
         let has_body = request.body().is_some();
         let headers = request.headers_mut();
         headers.remove("api-version");
         headers.insert(USER_AGENT, self.user_agent.clone());
         // progenitor always says `application/json`; the official SDK sends
         // `application/json;charset=utf-8` for some operations, and so do we.
-        if has_body
-            && let Some(content_type) =
-                Operation::from_operation_id(operation_id).and_then(|op| op.info().content_type)
-        {
+        if has_body && let Some(content_type) = content_type {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         }
     }
@@ -111,7 +108,9 @@ impl RequestHooks for SdkHooks {
         operation_id: &'static str,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            self.label(request, operation_id);
+            let content_type =
+                Operation::from_operation_id(operation_id).and_then(|op| op.info().content_type);
+            self.label(request, content_type);
             self.auth.apply(request).await.map_err(|e| e.to_string())
         })
     }

@@ -12,8 +12,7 @@
 //! body is read here with the exec hook's caps (without the detour through a
 //! `reqwest::Response`), over reqwest through the exec hook. It is decoded the way the
 //! generated code decodes it, into the same `progenitor_client` types, so the executor cannot
-//! tell the paths apart. Only the report download, whose answer is streamed to its
-//! destination rather than decoded, is sent through the generated builder each attempt.
+//! tell the paths apart. A file (the report download) is handed over as a stream, unread.
 //!
 //! All paths put the same bytes on the wire: `tests/client_prepared.rs` sends requests
 //! through the prepared path and through the generated builder, with a fixed clock, and
@@ -45,10 +44,9 @@ pub(crate) type RawError = progenitor_client::Error<DbssError>;
 /// A request ready to be sent any number of times: labelled, not signed.
 pub(crate) struct PreparedRequest {
     operation_id: &'static str,
-    method: Method,
-    url: Url,
-    headers: HeaderMap,
-    body: Option<Bytes>,
+    /// What each attempt clones: method, URL, labelled headers and a body of bytes (cloning
+    /// those shares the bytes).
+    template: reqwest::Request,
     /// The error statuses the OpenAPI document lists for the operation: their bodies are decoded
     /// as `DbssError`; any other non-200 status is an unexpected response (as in the generated
     /// code).
@@ -79,60 +77,54 @@ impl PreparedRequest {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         *request.body_mut() = Some(body.into());
-        Self::from_request(request, operation.operation_id(), hooks)
+        Ok(Self::labelled(request, operation, hooks))
     }
 
     /// A request the generated builder of `operation_id` built (see `capture`).
     pub(crate) fn from_request(
-        mut request: reqwest::Request,
+        request: reqwest::Request,
         operation_id: &'static str,
         hooks: &SdkHooks,
     ) -> Result<Self, ValidationError> {
-        let error_statuses = Operation::from_operation_id(operation_id)
-            .map(|op| op.info().error_statuses)
-            .ok_or_else(|| {
-                ValidationError::new(
-                    "operation",
-                    Rule::Rejected {
-                        message: format!("{operation_id} is not an operation of the document"),
-                    },
-                )
-            })?;
-        hooks.label(&mut request, operation_id);
-        let body = match request.body() {
-            None => None,
-            Some(body) => match body.as_bytes() {
-                Some(bytes) => Some(Bytes::copy_from_slice(bytes)),
-                // The generated code sends JSON and bytes bodies only, never a stream.
-                None => {
-                    return Err(ValidationError::new(
-                        "body",
-                        Rule::Rejected {
-                            message: "a streamed body cannot be sent again on retry".into(),
-                        },
-                    ));
-                }
-            },
-        };
-        let method = request.method().clone();
-        let headers = std::mem::take(request.headers_mut());
-        let url = request.url().clone();
-        Ok(Self {
-            operation_id,
-            method,
-            url,
-            headers,
-            body,
-            error_statuses,
-        })
+        let operation = Operation::from_operation_id(operation_id).ok_or_else(|| {
+            ValidationError::new(
+                "operation",
+                Rule::Rejected {
+                    message: format!("{operation_id} is not an operation of the document"),
+                },
+            )
+        })?;
+        // The generated code sends JSON and bytes bodies only, never a stream; a stream could
+        // not be sent again.
+        if request.body().is_some_and(|body| body.as_bytes().is_none()) {
+            return Err(ValidationError::new(
+                "body",
+                Rule::Rejected {
+                    message: "a streamed body cannot be sent again on retry".into(),
+                },
+            ));
+        }
+        Ok(Self::labelled(request, operation, hooks))
+    }
+
+    fn labelled(mut request: reqwest::Request, operation: Operation, hooks: &SdkHooks) -> Self {
+        let info = operation.info();
+        hooks.label(&mut request, info.content_type);
+        Self {
+            operation_id: info.operation_id,
+            template: request,
+            error_statuses: info.error_statuses,
+        }
     }
 
     /// The request of one attempt, not yet signed.
-    fn build(&self) -> reqwest::Request {
-        let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
-        *request.headers_mut() = self.headers.clone();
-        *request.body_mut() = self.body.clone().map(reqwest::Body::from);
-        request
+    // The executor's attempt error, as `signed` returns it.
+    #[allow(clippy::result_large_err)]
+    fn build(&self) -> Result<reqwest::Request, AttemptError> {
+        self.template.try_clone().ok_or_else(|| {
+            // Unreachable: a template's body is bytes (checked when it was made).
+            RawError::Custom("the prepared request cannot be sent again".into()).into()
+        })
     }
 
     /// Sends one attempt and decodes a 200 as `T`.
@@ -166,14 +158,7 @@ impl PreparedRequest {
     /// Signs and sends one attempt; the body of a 200, or the error the generated code would
     /// report for any other status.
     async fn exchange(&self, hooks: &SdkHooks) -> Result<(StatusCode, Bytes), AttemptError> {
-        let mut request = self.build();
-        // Signed per attempt (the signature covers the time); a failure keeps the type the
-        // generated code's pre hook gives it.
-        hooks
-            .auth
-            .apply(&mut request)
-            .await
-            .map_err(|e| RawError::Custom(e.to_string()))?;
+        let request = self.signed(hooks).await?;
         let Some(transport) = hooks.http.direct() else {
             let response = hooks
                 .exec(request, self.operation_id)
@@ -205,6 +190,62 @@ impl PreparedRequest {
             .into()),
             kind => self.outcome(kind, head.status, body),
         }
+    }
+
+    /// Sends one attempt and hands a 200's body over unread, as the generated code does for a
+    /// file (the report download streams it to its destination). Any other status is read
+    /// and reported as in [`send`](Self::send).
+    pub(crate) async fn send_stream(
+        &self,
+        hooks: &SdkHooks,
+    ) -> Result<ResponseValue<progenitor_client::ByteStream>, AttemptError> {
+        let request = self.signed(hooks).await?;
+        let response = match hooks.http.direct() {
+            None => hooks
+                .exec(request, self.operation_id)
+                .await
+                .map_err(RawError::from)?,
+            Some(transport) => {
+                let (head, body) = transport.send(request).await?.into_parts();
+                crate::response_meta::record_response_head(
+                    head.status,
+                    &head.headers,
+                    body_length(&body),
+                );
+                let body = if head.status == StatusCode::OK {
+                    reqwest::Body::wrap(body)
+                } else {
+                    let limit = body_limit(self.operation_id, head.status.is_success())
+                        .unwrap_or(usize::MAX);
+                    reqwest::Body::from(read_capped(body, limit).await?)
+                };
+                reqwest::Response::from(http::Response::from_parts(head, body))
+            }
+        };
+        let status = response.status();
+        match self.body_kind(status) {
+            BodyKind::Value => Ok(ResponseValue::stream(response)),
+            BodyKind::Error => {
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(RawError::ResponseBodyError)?;
+                Err(RawError::ErrorResponse(decode(status, body)?).into())
+            }
+            BodyKind::Unexpected => Err(RawError::UnexpectedResponse(response).into()),
+        }
+    }
+
+    /// The request of one attempt, signed (per attempt: the signature covers the time). A
+    /// failure keeps the type the generated code's pre hook gives it.
+    async fn signed(&self, hooks: &SdkHooks) -> Result<reqwest::Request, AttemptError> {
+        let mut request = self.build()?;
+        hooks
+            .auth
+            .apply(&mut request)
+            .await
+            .map_err(|e| RawError::Custom(e.to_string()))?;
+        Ok(request)
     }
 
     /// A documented error status's body as the error; any other kept body as the answer.

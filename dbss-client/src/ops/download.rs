@@ -13,6 +13,7 @@ use crate::error::{Error, TimeoutPhase};
 use crate::error_chain::error_chain;
 use crate::execute::{Operation, excerpt};
 use crate::hooks::ERROR_BODY_LIMIT;
+use crate::prepared::PreparedRequest;
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::validate;
 
@@ -147,20 +148,21 @@ impl<'a> DownloadReport<'a> {
         let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let locale = self.locale;
+        let request = client
+            .capture
+            .download_audit_report()
+            .project_id(project_id)
+            .instance_id(self.instance_id.as_str())
+            .id(self.report_id.as_str());
+        let request = match &locale {
+            Some(l) => request.local(*l),
+            None => request,
+        };
+        // Prepared once (see `prepared`); each attempt streams the answer, unread.
+        let (request, operation_id) = crate::capture::request_of(request.send())?;
+        let prepared = PreparedRequest::from_request(request, operation_id, &client.hooks)?;
         let response = client
-            .execute(OPERATION, policy, || {
-                let request = client
-                    .raw
-                    .download_audit_report()
-                    .project_id(project_id)
-                    .instance_id(self.instance_id.as_str())
-                    .id(self.report_id.as_str());
-                let request = match &locale {
-                    Some(l) => request.local(*l),
-                    None => request,
-                };
-                request.send()
-            })
+            .execute(OPERATION, policy, || prepared.send_stream(&client.hooks))
             .await?;
         let total = response.content_length;
         let mut stream = response.value.into_inner();

@@ -123,19 +123,13 @@ fn credentials_for_token(
         .or_else(|| headers.get("x-auth-token").and_then(|v| v.to_str().ok()))
         .filter(|t| !t.is_empty())
         .ok_or_else(|| invalid("auth.identity.token.id (or an X-Auth-Token header) is required"))?;
-    let duration = match body.pointer("/auth/identity/token/duration_seconds") {
-        None | Some(Value::Null) => DEFAULT_DURATION,
-        Some(value) => value
-            .as_u64()
-            .filter(|d| DURATIONS.contains(d))
-            .ok_or_else(|| {
-                invalid(format!(
-                    "auth.identity.token.duration_seconds must be a whole number from {} to {}",
-                    DURATIONS.start(),
-                    DURATIONS.end()
-                ))
-            })?,
-    };
+    let duration = super::requested_duration(
+        body.pointer("/auth/identity/token/duration_seconds"),
+        "auth.identity.token.duration_seconds",
+        DURATIONS,
+        DEFAULT_DURATION,
+    )
+    .map_err(invalid)?;
     let now = app.clock.now();
     let known = valid(&app.identity.unscoped, token, now)
         || app

@@ -206,6 +206,29 @@ fn valid(list: &Mutex<Vec<Expiring>>, token: &str, now: SystemTime) -> bool {
     })
 }
 
+/// The lifetime a request for temporary credentials asks for at `field` (`value`): `default`
+/// when absent, else a whole number of seconds within `allowed`; the error names the field.
+fn requested_duration(
+    value: Option<&serde_json::Value>,
+    field: &str,
+    allowed: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<u64, String> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(default),
+        Some(value) => value
+            .as_u64()
+            .filter(|d| allowed.contains(d))
+            .ok_or_else(|| {
+                format!(
+                    "{field} must be a whole number from {} to {}",
+                    allowed.start(),
+                    allowed.end()
+                )
+            }),
+    }
+}
+
 /// Formats an instant as the stand-ins write expiries (`2025-08-21T07:03:31.000000Z`).
 pub(crate) fn format_expiry(t: SystemTime) -> String {
     jiff::Timestamp::try_from(t)

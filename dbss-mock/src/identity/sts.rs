@@ -68,19 +68,13 @@ fn answer(app: &App, body: &[u8]) -> Result<Response, Box<Response>> {
         ));
     }
     let id_token = string(&body, "id_token")?;
-    let duration = match body.get("duration_seconds") {
-        None | Some(Value::Null) => DEFAULT_DURATION,
-        Some(value) => value
-            .as_u64()
-            .filter(|d| DURATIONS.contains(d))
-            .ok_or_else(|| {
-                invalid(format!(
-                    "duration_seconds must be a whole number from {} to {}",
-                    DURATIONS.start(),
-                    DURATIONS.end()
-                ))
-            })?,
-    };
+    let duration = super::requested_duration(
+        body.get("duration_seconds"),
+        "duration_seconds",
+        DURATIONS,
+        DEFAULT_DURATION,
+    )
+    .map_err(invalid)?;
     match body.get("policy") {
         None | Some(Value::Null | Value::String(_)) => {}
         Some(_) => return Err(invalid("policy must be a string (a JSON policy document)")),

@@ -82,6 +82,26 @@ pub fn signed_as(
     sk: &str,
     time: SystemTime,
 ) -> RequestBuilder {
+    signed_with(
+        client,
+        method,
+        url,
+        body,
+        Credentials::new(ak, sk.as_bytes()),
+        time,
+    )
+}
+
+/// A request signed with `credentials` (temporary ones sign their `X-Security-Token` too) at
+/// `time`, as `Content-Type: application/json`.
+pub fn signed_with(
+    client: &Client,
+    method: Method,
+    url: &str,
+    body: Option<&[u8]>,
+    credentials: Credentials<'_>,
+    time: SystemTime,
+) -> RequestBuilder {
     let headers = [("Content-Type", "application/json")];
     let request = SignableRequest {
         method: method.as_str(),
@@ -90,11 +110,7 @@ pub fn signed_as(
         body,
     };
     let time = SigningTime::from_system_time(time).unwrap();
-    let signed = sign(
-        &request,
-        &SigningParams::new(Credentials::new(ak, sk.as_bytes()), time),
-    )
-    .unwrap();
+    let signed = sign(&request, &SigningParams::new(credentials, time)).unwrap();
     let mut builder = client.request(method.clone(), signed.url());
     for (name, value) in signed.headers() {
         // reqwest writes Host from the URL, which is what was signed.
