@@ -96,10 +96,23 @@ impl DbssClient {
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
         T: DeserializeOwned,
     {
-        let (request, operation_id) = crate::capture::request_of(send)?;
-        let prepared = PreparedRequest::from_request(request, operation_id, &self.hooks)?;
+        let prepared = self.prepare(send)?;
         self.execute(op, policy, || prepared.send::<T>(&self.hooks))
             .await
+    }
+
+    /// The request `send` (a generated builder's `send()` on `self.capture`) builds, prepared
+    /// to be signed and sent once per attempt (see `prepared`).
+    pub(crate) fn prepare<T, F>(&self, send: F) -> Result<PreparedRequest, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
+    {
+        let (request, operation_id) = crate::capture::request_of(send)?;
+        Ok(PreparedRequest::from_request(
+            request,
+            operation_id,
+            &self.hooks,
+        )?)
     }
 
     /// Starts configuring a client.

@@ -13,7 +13,6 @@ use crate::error::{Error, TimeoutPhase};
 use crate::error_chain::error_chain;
 use crate::execute::{Operation, excerpt};
 use crate::hooks::ERROR_BODY_LIMIT;
-use crate::prepared::PreparedRequest;
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::validate;
 
@@ -159,8 +158,7 @@ impl<'a> DownloadReport<'a> {
             None => request,
         };
         // Prepared once (see `prepared`); each attempt streams the answer, unread.
-        let (request, operation_id) = crate::capture::request_of(request.send())?;
-        let prepared = PreparedRequest::from_request(request, operation_id, &client.hooks)?;
+        let prepared = client.prepare(request.send())?;
         let response = client
             .execute(OPERATION, policy, || prepared.send_stream(&client.hooks))
             .await?;
