@@ -217,6 +217,12 @@ impl Auth {
         if let Some(header) = self.project.get() {
             return Ok(header);
         }
+        // Boxed: discovery happens once, and its future would otherwise grow every call's.
+        Box::pin(self.discover_project()).await
+    }
+
+    /// Asks IAM for the project id (once; concurrent callers wait for the same answer).
+    async fn discover_project(&self) -> Result<&sign::ProjectHeader, CredentialsError> {
         let Some(discovery) = &self.discovery else {
             return Err(CredentialsError::NoProjectId);
         };
@@ -264,6 +270,19 @@ impl Auth {
     /// layer before each attempt so that failures are typed; [`apply`](Self::apply) does the
     /// same by itself, for users of the raw client.
     pub(crate) async fn prepare(&self) -> Result<(), CredentialsError> {
+        // Static credentials with a known project have nothing to make ready; the rest is
+        // boxed, so that this future (awaited on every attempt) stays a few bytes.
+        if matches!(
+            self.method,
+            Method::Anonymous | Method::Token(_) | Method::AkSk(_)
+        ) && self.discovery.is_none()
+        {
+            return Ok(());
+        }
+        Box::pin(self.prepare_slow()).await
+    }
+
+    async fn prepare_slow(&self) -> Result<(), CredentialsError> {
         match &self.method {
             Method::Anonymous | Method::Token(_) | Method::AkSk(_) => {}
             Method::Password(cache) => {
@@ -284,10 +303,34 @@ impl Auth {
         &self,
         request: &mut reqwest::Request,
     ) -> Result<(), CredentialsError> {
+        // Waiting for a token, temporary credentials or the project id is boxed, so that this
+        // future, which every attempt creates and moves, stays a few bytes.
+        match self.apply_static(request) {
+            Some(done) => done,
+            None => Box::pin(self.apply_waiting(request)).await,
+        }
+    }
+
+    /// Authenticates `request` with what needs no waiting: static credentials (with a known
+    /// project id, for AK/SK). `None` when something has to be fetched first.
+    fn apply_static(&self, request: &mut reqwest::Request) -> Option<Result<(), CredentialsError>> {
         use secrecy::ExposeSecret;
         match &self.method {
-            Method::Anonymous => Ok(()),
-            Method::Token(c) => set_token(request, c.token.expose_secret()),
+            Method::Anonymous => Some(Ok(())),
+            Method::Token(c) => Some(set_token(request, c.token.expose_secret())),
+            Method::AkSk(credentials) if self.discovery.is_none() => Some(sign::sign_request(
+                request,
+                credentials,
+                self.project.get(),
+                self.clock.now(),
+            )),
+            _ => None,
+        }
+    }
+
+    async fn apply_waiting(&self, request: &mut reqwest::Request) -> Result<(), CredentialsError> {
+        use secrecy::ExposeSecret;
+        match &self.method {
             Method::Password(cache) => {
                 let token = cache.token().await?;
                 set_token(request, token.expose_secret())
@@ -301,6 +344,7 @@ impl Auth {
                 let project = self.signing_project().await?;
                 sign::sign_request(request, &credentials, project, self.clock.now())
             }
+            Method::Anonymous | Method::Token(_) => self.apply_static(request).unwrap_or(Ok(())),
         }
     }
 

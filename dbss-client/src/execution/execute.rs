@@ -141,19 +141,19 @@ impl Executor {
                 tokio::time::sleep(delay).await;
             }
         };
-        let result = async {
-            match self.timeouts.operation {
-                Some(deadline) => tokio::time::timeout(deadline, attempts)
-                    .await
-                    .unwrap_or(Err(Error::Timeout {
-                        phase: TimeoutPhase::Operation,
-                        after: deadline,
-                    })),
-                None => attempts.await,
-            }
-        }
-        .instrument(span.clone())
-        .await;
+        // Pinned in place and awaited through a reference: moving the future into the timeout
+        // (or into a wrapping async block) would keep a second copy of it in this one.
+        let mut attempts = std::pin::pin!(attempts);
+        let result = match self.timeouts.operation {
+            Some(deadline) => tokio::time::timeout(deadline, attempts.as_mut())
+                .instrument(span.clone())
+                .await
+                .unwrap_or(Err(Error::Timeout {
+                    phase: TimeoutPhase::Operation,
+                    after: deadline,
+                })),
+            None => attempts.as_mut().instrument(span.clone()).await,
+        };
         if let Ok(last) = last.lock() {
             let (attempts, meta) = &*last;
             span.record("attempts", attempts);
@@ -217,7 +217,8 @@ impl Executor {
                 value: value.into_inner(),
             }),
             Err(e) => Err(match e.into() {
-                AttemptError::Generated(e) => self.map_error(e, &meta_ref).await,
+                // Boxed: an error's future would otherwise grow every attempt's.
+                AttemptError::Generated(e) => Box::pin(self.map_error(e, &meta_ref)).await,
                 AttemptError::Transport(e) => self.map_transport_error(&e),
             }),
         };

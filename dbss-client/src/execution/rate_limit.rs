@@ -132,6 +132,11 @@ impl AdaptiveLimiter {
         if self.try_take().is_none() {
             return;
         }
+        // Boxed: the wait is rare, and its future would otherwise grow every attempt's.
+        Box::pin(self.wait_for_token()).await;
+    }
+
+    async fn wait_for_token(&self) {
         let _turn = self.queue.lock().await;
         while let Some(wait) = self.try_take() {
             tracing::trace!(?wait, "rate limited by the client");
