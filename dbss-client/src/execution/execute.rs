@@ -111,16 +111,15 @@ impl Executor {
                     .attempt_once(&mut attempt)
                     .instrument(attempt_span.clone())
                     .await;
-                if let Some(meta) = &meta {
-                    if let Some(status) = meta.status {
-                        attempt_span.record("status", status);
-                    }
-                    if let Some(id) = &meta.request_id {
-                        attempt_span.record("request_id", id.as_str());
-                    }
+                if let Some(status) = meta.status {
+                    attempt_span.record("status", status);
                 }
+                if let Some(id) = &meta.request_id {
+                    attempt_span.record("request_id", id.as_str());
+                }
+                let retry_after = meta.retry_after;
                 if let Ok(mut last) = last.lock() {
-                    *last = (number, meta.clone().unwrap_or_default());
+                    *last = (number, meta);
                 }
                 let error = match result {
                     Ok(success) => return Ok(success),
@@ -129,7 +128,6 @@ impl Executor {
                 if number >= policy.max_attempts() || !policy.should_retry(&error, op.idempotency) {
                     return Err(error);
                 }
-                let retry_after = meta.and_then(|m| m.retry_after);
                 let delay = policy.delay(number, retry_after);
                 if let Some(budget) = policy.budget()
                     && started.elapsed() + delay > budget
@@ -175,7 +173,7 @@ impl Executor {
     async fn attempt_once<T, E, F, Fut>(
         &self,
         attempt: &mut F,
-    ) -> (Result<Success<T>, Error>, Option<ResponseMeta>)
+    ) -> (Result<Success<T>, Error>, ResponseMeta)
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, E>>,
@@ -183,7 +181,7 @@ impl Executor {
     {
         // Credentials are made ready here, not in the hook, so that failures keep their type.
         if let Err(e) = self.auth.prepare().await {
-            return (Err(Error::Credentials(e)), None);
+            return (Err(Error::Credentials(e)), ResponseMeta::default());
         }
         if let Some(limiter) = &self.limiter {
             limiter.acquire().await;
@@ -202,23 +200,24 @@ impl Executor {
                     phase: TimeoutPhase::Attempt,
                     after: limit,
                 }),
-                None,
+                ResponseMeta::default(),
             );
         };
-        let meta_ref = meta.clone().unwrap_or_default();
-        if let (Some(limiter), Some(status)) = (&self.limiter, meta_ref.status) {
+        // What the response said (nothing when there was none), kept for the caller.
+        let meta = meta.unwrap_or_default();
+        if let (Some(limiter), Some(status)) = (&self.limiter, meta.status) {
             limiter.record(status == 429);
         }
         let result = match result {
             Ok(value) => Ok(Success {
-                request_id: meta_ref.request_id.clone(),
-                content_length: meta_ref.content_length,
-                content_type: meta_ref.content_type.clone(),
+                request_id: meta.request_id.clone(),
+                content_length: meta.content_length,
+                content_type: meta.content_type.clone(),
                 value: value.into_inner(),
             }),
             Err(e) => Err(match e.into() {
                 // Boxed: an error's future would otherwise grow every attempt's.
-                AttemptError::Generated(e) => Box::pin(self.map_error(e, &meta_ref)).await,
+                AttemptError::Generated(e) => Box::pin(self.map_error(e, &meta)).await,
                 AttemptError::Transport(e) => self.map_transport_error(&e),
             }),
         };

@@ -35,7 +35,7 @@ use crate::dispatch_support::Answer;
 use crate::execute::AttemptError;
 use crate::hook_interface::RequestHooks;
 use crate::hooks::{SdkHooks, body_limit};
-use crate::transport::{body_length, read_capped};
+use crate::transport::{Transport, TransportError, body_length, read_capped};
 use crate::validate::{Rule, ValidationError};
 
 /// What the generated operations fail with; the executor maps it to [`crate::Error`].
@@ -47,6 +47,9 @@ pub(crate) struct PreparedRequest {
     /// What each attempt clones: method, URL, labelled headers and a body of bytes (cloning
     /// those shares the bytes).
     template: reqwest::Request,
+    /// The template's URL as hyper-util takes it, parsed once (`None` if it cannot be, when
+    /// each attempt's conversion reports why).
+    uri: Option<http::Uri>,
     /// The error statuses the OpenAPI document lists for the operation: their bodies are decoded
     /// as `DbssError`; any other non-200 status is an unexpected response (as in the generated
     /// code).
@@ -60,7 +63,7 @@ impl PreparedRequest {
     pub(crate) fn json(
         operation: Operation,
         method: Method,
-        url: Url,
+        url: RequestUrl,
         body: &impl Serialize,
         hooks: &SdkHooks,
     ) -> Result<Self, ValidationError> {
@@ -72,12 +75,12 @@ impl PreparedRequest {
                 },
             )
         })?;
-        let mut request = reqwest::Request::new(method, url);
+        let mut request = reqwest::Request::new(method, url.url);
         let headers = request.headers_mut();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         *request.body_mut() = Some(body.into());
-        Ok(Self::labelled(request, operation, hooks))
+        Ok(Self::labelled(request, url.uri, operation, hooks))
     }
 
     /// A request the generated builder of `operation_id` built (see `capture`).
@@ -104,14 +107,21 @@ impl PreparedRequest {
                 },
             ));
         }
-        Ok(Self::labelled(request, operation, hooks))
+        let uri = parse_uri(request.url());
+        Ok(Self::labelled(request, uri, operation, hooks))
     }
 
-    fn labelled(mut request: reqwest::Request, operation: Operation, hooks: &SdkHooks) -> Self {
+    fn labelled(
+        mut request: reqwest::Request,
+        uri: Option<http::Uri>,
+        operation: Operation,
+        hooks: &SdkHooks,
+    ) -> Self {
         let info = operation.info();
         hooks.label(&mut request, info.content_type);
         Self {
             operation_id: info.operation_id,
+            uri,
             template: request,
             error_statuses: info.error_statuses,
         }
@@ -176,7 +186,7 @@ impl PreparedRequest {
                 }
             };
         };
-        let response = transport.send(request).await?;
+        let response = self.send_direct(transport, request).await?;
         let (head, body) = response.into_parts();
         crate::response_meta::record_response_head(head.status, &head.headers, body_length(&body));
         // The exec hook's caps, so that both senders read the same amount.
@@ -206,7 +216,7 @@ impl PreparedRequest {
                 .await
                 .map_err(RawError::from)?,
             Some(transport) => {
-                let (head, body) = transport.send(request).await?.into_parts();
+                let (head, body) = self.send_direct(transport, request).await?.into_parts();
                 crate::response_meta::record_response_head(
                     head.status,
                     &head.headers,
@@ -233,6 +243,21 @@ impl PreparedRequest {
                 Err(RawError::ErrorResponse(decode(status, body)?).into())
             }
             BodyKind::Unexpected => Err(RawError::UnexpectedResponse(response).into()),
+        }
+    }
+
+    /// Sends a signed attempt over hyper-util, to the URL parsed when the request was prepared
+    /// unless signing changed it (it sorts the query).
+    async fn send_direct(
+        &self,
+        transport: &Transport,
+        request: reqwest::Request,
+    ) -> Result<http::Response<hyper::body::Incoming>, TransportError> {
+        match &self.uri {
+            Some(uri) if request.url() == self.template.url() => {
+                transport.send_to(request, uri.clone()).await
+            }
+            _ => transport.send(request).await,
         }
     }
 
@@ -298,12 +323,32 @@ fn decode<T: DeserializeOwned>(
     }
 }
 
+/// A request's URL, with the `http::Uri` hyper-util sends to parsed from it once.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestUrl {
+    url: Url,
+    /// `None` when hyper-util cannot take the URL (each attempt then reports why).
+    uri: Option<http::Uri>,
+}
+
+impl RequestUrl {
+    pub(crate) fn new(url: Url) -> Self {
+        let uri = parse_uri(&url);
+        Self { url, uri }
+    }
+}
+
+fn parse_uri(url: &Url) -> Option<http::Uri> {
+    http::Uri::try_from(url.as_str()).ok()
+}
+
 /// URLs already built, by key (for create-report: the instance id), shared by the clones of a
-/// client. Building a `Url` parses it, which costs more than signing the request; a client
-/// usually sends to a handful of instances, so each URL is built once.
+/// client. Building a `Url` parses it, and so does making the `http::Uri` hyper-util takes,
+/// each of which costs a good part of what signing the request does; a client usually sends to
+/// a handful of instances, so each URL is built once.
 #[derive(Debug, Default)]
 pub(crate) struct UrlCache {
-    urls: Mutex<HashMap<String, Url>>,
+    urls: Mutex<HashMap<String, RequestUrl>>,
 }
 
 impl UrlCache {
@@ -312,7 +357,7 @@ impl UrlCache {
     const CAPACITY: usize = 64;
 
     /// The URL cached for `key`, or the one `build` makes (then cached).
-    pub(crate) fn get_or_build(&self, key: &str, build: impl FnOnce() -> Url) -> Url {
+    pub(crate) fn get_or_build(&self, key: &str, build: impl FnOnce() -> Url) -> RequestUrl {
         // A poisoned lock only means another thread panicked while holding it; the map is
         // still a valid cache, but it is simply bypassed.
         if let Ok(urls) = self.urls.lock()
@@ -320,7 +365,7 @@ impl UrlCache {
         {
             return url.clone();
         }
-        let url = build();
+        let url = RequestUrl::new(build());
         if let Ok(mut urls) = self.urls.lock() {
             if urls.len() >= Self::CAPACITY {
                 urls.clear();
@@ -345,15 +390,19 @@ mod tests {
         };
         let a = cache.get_or_build("a", || build("a"));
         let again = cache.get_or_build("a", || build("a"));
-        assert_eq!(a, again);
-        assert_eq!(a.as_str(), "http://127.0.0.1/a");
+        assert_eq!(a.url, again.url);
+        assert_eq!(a.url.as_str(), "http://127.0.0.1/a");
+        assert_eq!(
+            a.uri.as_ref().map(ToString::to_string).as_deref(),
+            Some("http://127.0.0.1/a")
+        );
         let b = cache.get_or_build("b", || build("b"));
-        assert_eq!(b.as_str(), "http://127.0.0.1/b");
+        assert_eq!(b.url.as_str(), "http://127.0.0.1/b");
         assert_eq!(built.get(), 2);
         for i in 0..(2 * UrlCache::CAPACITY) {
             let key = i.to_string();
             let url = cache.get_or_build(&key, || build(&key));
-            assert_eq!(url.path(), format!("/{key}"));
+            assert_eq!(url.url.path(), format!("/{key}"));
             assert!(cache.urls.lock().unwrap().len() <= UrlCache::CAPACITY);
         }
         assert_eq!(built.get(), 2 + 2 * UrlCache::CAPACITY);

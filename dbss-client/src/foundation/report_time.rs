@@ -52,20 +52,26 @@ impl ReportTime {
                 },
             )
         };
-        // Bad-input fix: strptime is lenient. It clamps second 60 to 59 ("16:00:60" was sent as
-        // "16:00:59"), and takes "-0001-..", "2025-8-1 6:0:0" and surrounding blanks. Only text
-        // that is exactly the wire format of the value it denotes is accepted: the shape is
-        // checked first (digits and separators in their places, nothing around them), and the
-        // one change strptime can still make within that shape, the clamped second, after.
-        // (Cheaper than formatting the value again and comparing; `tests::time_rule_is_the_round_trip`
-        // checks the two rules agree.)
+        // Bad-input fix: strptime is lenient. It clamped second 60 to 59 ("16:00:60" was sent
+        // as "16:00:59"), and took "-0001-..", "2025-8-1 6:0:0" and surrounding blanks. Only
+        // text that is exactly the wire format of the value it denotes is accepted: the shape
+        // is checked first (digits and separators in their places, nothing around them), then
+        // jiff's constructor checks that the fields make a real date and time. (Cheaper than
+        // strptime, which interprets its format string on every call;
+        // `tests::time_rule_is_the_round_trip` checks this rule against strptime's round trip.)
         if !has_shape(s, b"dddd-dd-dd dd:dd:dd") {
             return Err(invalid());
         }
-        let parsed = DateTime::strptime(TIME_FORMAT, s).map_err(|_| invalid())?;
-        if i32::from(parsed.second()) != two_digits(&s.as_bytes()[17..19]) {
-            return Err(invalid());
-        }
+        let b = s.as_bytes();
+        let date = civil_date(b).ok_or_else(invalid)?;
+        let time = jiff::civil::Time::new(
+            digits(&b[11..13]) as i8,
+            digits(&b[14..16]) as i8,
+            digits(&b[17..19]) as i8,
+            0,
+        )
+        .map_err(|_| invalid())?;
+        let parsed = date.to_datetime(time);
         Ok(Self(parsed))
     }
 }
@@ -113,9 +119,7 @@ impl ReportDate {
         if !has_shape(s, b"dddd-dd-dd") {
             return Err(invalid());
         }
-        Date::strptime(DATE_FORMAT, s)
-            .map(Self)
-            .map_err(|_| invalid())
+        civil_date(s.as_bytes()).map(Self).ok_or_else(invalid)
     }
 }
 
@@ -129,10 +133,21 @@ fn has_shape(s: &str, pattern: &[u8]) -> bool {
 }
 
 /// The value of two ASCII digits (checked by `has_shape`).
-fn two_digits(digits: &[u8]) -> i32 {
+fn digits(digits: &[u8]) -> i16 {
     digits
         .iter()
-        .fold(0, |n, d| n * 10 + i32::from(d.wrapping_sub(b'0')))
+        .fold(0, |n, d| n * 10 + i16::from(d.wrapping_sub(b'0')))
+}
+
+/// The date at the start of `b`, text of the shape `dddd-dd-dd` (checked by the caller), if it
+/// is a real date (jiff's constructor decides).
+fn civil_date(b: &[u8]) -> Option<Date> {
+    Date::new(
+        digits(&b[0..4]),
+        digits(&b[5..7]) as i8,
+        digits(&b[8..10]) as i8,
+    )
+    .ok()
 }
 
 impl From<Date> for ReportDate {

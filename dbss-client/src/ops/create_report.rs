@@ -240,7 +240,7 @@ mod tests {
         let prepared = PreparedRequest::json(
             dbss_types::operations::Operation::CreateReport,
             Method::POST,
-            url.clone(),
+            crate::prepared::RequestUrl::new(url.clone()),
             &1,
             &client.hooks,
         )

@@ -304,6 +304,27 @@ impl Transport {
             .await
             .map_err(TransportError::Request)
     }
+
+    /// Sends `request` to `uri`, its URL parsed already (a prepared request parses its URL
+    /// once, rather than on every attempt as [`send`](Self::send) does). The request's
+    /// extensions are not carried over: a prepared request has none.
+    pub(crate) async fn send_to(
+        &self,
+        mut request: reqwest::Request,
+        uri: http::Uri,
+    ) -> Result<http::Response<Incoming>, TransportError> {
+        // No body is an empty one, as reqwest's own conversion makes it.
+        let body = request.body_mut().take();
+        let mut outgoing = http::Request::new(body.unwrap_or_else(|| bytes::Bytes::new().into()));
+        *outgoing.method_mut() = std::mem::take(request.method_mut());
+        *outgoing.uri_mut() = uri;
+        *outgoing.version_mut() = request.version();
+        *outgoing.headers_mut() = std::mem::take(request.headers_mut());
+        self.client
+            .request(outgoing)
+            .await
+            .map_err(TransportError::Request)
+    }
 }
 
 /// Whether the proxy rules route requests for `endpoint` through a proxy.
