@@ -83,6 +83,20 @@ impl PreparedRequest {
         Ok(Self::labelled(request, url.uri, operation, hooks))
     }
 
+    /// A request without a body, with the header the generated builder sets (`Accept`).
+    pub(crate) fn bodiless(
+        operation: Operation,
+        method: Method,
+        url: RequestUrl,
+        hooks: &SdkHooks,
+    ) -> Self {
+        let mut request = reqwest::Request::new(method, url.url);
+        request
+            .headers_mut()
+            .insert(ACCEPT, HeaderValue::from_static("application/json"));
+        Self::labelled(request, url.uri, operation, hooks)
+    }
+
     /// A request the generated builder of `operation_id` built (see `capture`).
     pub(crate) fn from_request(
         request: reqwest::Request,

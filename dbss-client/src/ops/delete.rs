@@ -1,10 +1,13 @@
 //! DeleteAuditReport.
 
-use dbss_types::DeleteStatus;
+use dbss_types::{DeleteAuditReportResponse, DeleteStatus};
+use reqwest::Method;
 
 use crate::client::DbssClient;
 use crate::error::Error;
 use crate::execute::Operation;
+use crate::path_encoding::path_segment;
+use crate::prepared::{PreparedRequest, RequestUrl};
 use crate::retry::{Idempotency, RetryPolicy};
 use crate::validate;
 
@@ -62,18 +65,25 @@ impl DeleteReport<'_> {
         let client = self.client;
         let project_id = client.resolve_project_id().await?;
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
+        // Built here rather than by the generated builder (`client.raw.delete_audit_report()`),
+        // whose URL is formatted and parsed again on every call: the same path, from the
+        // client's parsed base URL (`tests/client_prepared.rs` compares the two byte for byte).
+        let url = client.operation_url(&format!(
+            "/v1/{}/audit/{}/reports/{}",
+            path_segment(project_id),
+            path_segment(&self.instance_id),
+            path_segment(&self.report_id),
+        ));
+        let prepared = PreparedRequest::bodiless(
+            dbss_types::operations::Operation::DeleteAuditReport,
+            Method::DELETE,
+            RequestUrl::new(url),
+            &client.hooks,
+        );
         let response = client
-            .execute_prepared(
-                OPERATION,
-                policy,
-                client
-                    .capture
-                    .delete_audit_report()
-                    .project_id(project_id)
-                    .instance_id(self.instance_id.as_str())
-                    .id(self.report_id.as_str())
-                    .send(),
-            )
+            .execute(OPERATION, policy, || {
+                prepared.send::<DeleteAuditReportResponse>(&client.hooks)
+            })
             .await?;
         match response.value.status {
             Some(DeleteStatus::Success) => Ok(DeleteReportOutput {
