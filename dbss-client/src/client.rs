@@ -405,17 +405,12 @@ impl DbssClientBuilder {
                 endpoint: base_url.clone(),
                 reason: "not an absolute URL",
             })?;
-        let callers_own = self.http_client.is_some();
-        let http = match self.http_client {
-            Some(client) => client,
-            None => crate::transport::build_reqwest(&self.timeouts)?,
-        };
         let sender = crate::transport::HttpClient::for_endpoint(
             &parsed_base_url,
             &self.timeouts,
-            http.clone(),
-            callers_own,
+            self.http_client,
         )?;
+        let http = sender.reqwest().clone();
         let auth = crate::auth::Auth::new(
             credentials,
             crate::auth::AuthSettings {

@@ -59,21 +59,31 @@ pub(crate) struct HttpClient {
 }
 
 impl HttpClient {
-    /// The client for `endpoint`: `reqwest` when it is the caller's own or when a proxy
-    /// applies to the endpoint, else hyper-util's.
+    /// The client for `endpoint`: the caller's own `reqwest` client when given, reqwest when a
+    /// proxy applies to the endpoint, else hyper-util's. reqwest (which builds every request)
+    /// and hyper-util share one TLS configuration: the platform's trust store is loaded once.
     pub(crate) fn for_endpoint(
         endpoint: &reqwest::Url,
         timeouts: &Timeouts,
-        reqwest: reqwest::Client,
-        callers_own: bool,
+        callers_own: Option<reqwest::Client>,
     ) -> Result<Self, ConfigError> {
-        if callers_own || proxy_applies(&Matcher::from_system(), endpoint) {
+        if let Some(reqwest) = callers_own {
+            return Ok(Self::reqwest_only(reqwest));
+        }
+        let tls = tls_config()?;
+        let reqwest = build_reqwest(timeouts, tls.clone())?;
+        if proxy_applies(&Matcher::from_system(), endpoint) {
             return Ok(Self::reqwest_only(reqwest));
         }
         Ok(Self {
             reqwest,
-            direct: Some(Transport::new(timeouts)?),
+            direct: Some(Transport::new(timeouts, tls)),
         })
+    }
+
+    /// The reqwest client that builds every request (and sends them when `direct` is unset).
+    pub(crate) fn reqwest(&self) -> &reqwest::Client {
+        &self.reqwest
     }
 
     /// A client sending with `reqwest` itself.
@@ -142,15 +152,36 @@ impl HttpClient {
     }
 }
 
-/// reqwest configured as the hyper-util client is (for proxied endpoints, and for the
-/// credential sources): rustls with the ring provider unless the application installed another
-/// (no OpenSSL, no C build), the connect timeout, no overall timeout (attempts are timed by the
+/// The TLS configuration of both stacks, as reqwest 0.13 makes its own: the process's rustls
+/// provider (ring unless the application installed another), TLS 1.2 and 1.3, and the
+/// platform's trust store (`rustls-platform-verifier`), which is loaded here, once per client.
+/// No ALPN: hyper-rustls speaking HTTP/1 only wants none set.
+fn tls_config() -> Result<rustls::ClientConfig, ConfigError> {
+    install_crypto_provider();
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|builder| builder.with_platform_verifier())
+        .map_err(|e| ConfigError::HttpClient(e.to_string()))?
+        .with_no_client_auth())
+}
+
+/// reqwest configured as the hyper-util client is (it builds every request, and sends them
+/// for proxied endpoints): the shared TLS configuration (rustls, no OpenSSL, no C build), the
+/// connect timeout, no overall timeout (attempts are timed by the
 /// executor, which knows which phase ran out), HTTP/1.1 only and no redirects followed, as the
 /// official SDK (Python `requests`, `allow_redirects=False`; a redirect would also carry
 /// credentials somewhere else).
-pub(crate) fn build_reqwest(timeouts: &Timeouts) -> Result<reqwest::Client, ConfigError> {
-    crate::transport::install_crypto_provider();
+fn build_reqwest(
+    timeouts: &Timeouts,
+    mut tls: rustls::ClientConfig,
+) -> Result<reqwest::Client, ConfigError> {
+    // What reqwest's `http1_only` would set in a configuration it made itself.
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
         .connect_timeout(timeouts.connect)
         .http1_only()
         .redirect(reqwest::redirect::Policy::none())
@@ -263,15 +294,7 @@ impl std::error::Error for TransportError {}
 
 impl Transport {
     /// hyper-util's client with the SDK's settings (see the module docs).
-    fn new(timeouts: &Timeouts) -> Result<Self, ConfigError> {
-        let provider = rustls::crypto::CryptoProvider::get_default()
-            .cloned()
-            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .and_then(|builder| builder.with_platform_verifier())
-            .map_err(|e| ConfigError::HttpClient(e.to_string()))?
-            .with_no_client_auth();
+    fn new(timeouts: &Timeouts, tls: rustls::ClientConfig) -> Self {
         let mut http = HttpConnector::new();
         // The HTTPS connector wrapping this one hands it `https` URIs for the TCP part (which
         // schemes are allowed at all was decided when the endpoint was checked).
@@ -288,7 +311,7 @@ impl Transport {
             .timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(https);
-        Ok(Self { client })
+        Self { client }
     }
 
     /// Sends `request` (its method, URL, headers and body as the hooks left them), and waits
