@@ -187,8 +187,9 @@ impl Executor {
             limiter.acquire().await;
         }
         let exchange = RESPONSE_META.scope(RefCell::new(None), async {
-            // Boxed: the request future is kilobytes, and each wrapper around it (task-local
-            // scope, timeout, span) would otherwise copy all of it when it is moved in.
+            // Boxed: the request future is the largest part of an attempt, and each wrapper
+            // around it (task-local scope, timeout, span) would otherwise copy all of it when
+            // it is moved in.
             let result = Box::pin(attempt()).await;
             let meta = RESPONSE_META.with(|slot| slot.borrow_mut().take());
             (result, meta)

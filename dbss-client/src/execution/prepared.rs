@@ -5,8 +5,11 @@
 //! `api-version` header that the pre hook then removes. So every operation is prepared once
 //! per call: the generated builder builds its request on a capturing client (`capture`), the
 //! SDK's labels (user agent, `Content-Type`) are applied, and each attempt clones that
-//! request, signs it afresh and sends it. Create-report, the call users make in bulk, also
-//! keeps its URL across calls (`UrlCache`) and builds its request without the builder.
+//! request, signs it afresh and sends it. Create-report and delete, the calls users make in
+//! bulk, build their requests without the builder, from the client's parsed base URL (the
+//! builder formats and parses the whole URL on every call); create-report also keeps its URL
+//! across calls (`UrlCache`). Over hyper-util, the URL is parsed into the `http::Uri` it takes
+//! once per call (create-report: once per URL), not per attempt.
 //!
 //! Each attempt is sent by the client's one HTTP client (`transport`): over hyper-util its
 //! body is read here with the exec hook's caps (without the detour through a

@@ -114,8 +114,8 @@ impl ReportDate {
                 },
             )
         };
-        // Bad-input fix: exactly the wire format, as for times (see `ReportTime::parse_field`);
-        // within the shape, strptime changes nothing of a date: it accepts it or refuses it.
+        // Bad-input fix: exactly the wire format, as for times (see `ReportTime::parse_field`),
+        // then jiff's constructor decides whether it is a real date.
         if !has_shape(s, b"dddd-dd-dd") {
             return Err(invalid());
         }
