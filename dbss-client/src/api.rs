@@ -31,13 +31,13 @@ use dbss_types::operations::{AnswerKind, Operation};
 use serde_json::{Map, Value};
 
 use crate::client::DbssClient;
-pub use crate::dispatch_support::Answer;
-use crate::dispatch_support::Args;
-use crate::error::Error;
-use crate::execute;
-use crate::prepared::PreparedRequest;
-use crate::retry::{Idempotency, RetryPolicy};
-use crate::validate::{Rule, ValidationError};
+pub use crate::codegen::dispatch_support::Answer;
+use crate::codegen::dispatch_support::Args;
+use crate::execution::error::Error;
+use crate::execution::execute;
+use crate::execution::prepared::PreparedRequest;
+use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::foundation::validate::{Rule, ValidationError};
 
 /// What an operation answered, with its request id.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,7 +147,7 @@ impl ApiRequest<'_> {
             )
             .into());
         }
-        let captured = crate::generated_dispatch::prepare(
+        let captured = crate::generated::dispatch::prepare(
             &client.capture,
             project_id,
             self.operation,

@@ -6,22 +6,22 @@ use std::sync::Arc;
 use reqwest::header::HeaderValue;
 
 use crate::auth::{ChainOptions, Credentials};
-use crate::clock::{Clock, SystemClock};
-use crate::config::{self, ConfigError, EnvLookup, Timeouts};
-use crate::error::Error;
+use crate::execution::error::Error;
+use crate::foundation::clock::{Clock, SystemClock};
+use crate::foundation::config::{self, ConfigError, EnvLookup, Timeouts};
 use std::future::Future;
 
 use dbss_types::DbssError;
 use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 
-use crate::execute::{AttemptError, Executor, Operation, Success};
-use crate::hook_interface::Inner;
-use crate::hooks::SdkHooks;
-use crate::prepared::PreparedRequest;
+use crate::codegen::hook_interface::Inner;
+use crate::execution::execute::{AttemptError, Executor, Operation, Success};
+use crate::execution::hooks::SdkHooks;
+use crate::execution::prepared::PreparedRequest;
+use crate::execution::retry::RetryPolicy;
+use crate::foundation::validate;
 use crate::raw;
-use crate::retry::RetryPolicy;
-use crate::validate;
 
 /// A DBSS client: one project, one endpoint, one set of credentials. Cheap to clone; clones
 /// share connections and the IAM token cache.
@@ -43,7 +43,7 @@ pub struct DbssClient {
     /// The endpoint, parsed once: the hot path builds its URLs from it (see `prepared`).
     pub(crate) base_url: reqwest::Url,
     /// The create-report URL of each instance used so far.
-    pub(crate) create_report_urls: Arc<crate::prepared::UrlCache>,
+    pub(crate) create_report_urls: Arc<crate::execution::prepared::UrlCache>,
     pub(crate) retry: RetryPolicy,
     /// Attempts, timeouts, the rate limiter; shares the credentials with the hooks.
     pub(crate) executor: Executor,
@@ -107,7 +107,7 @@ impl DbssClient {
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
     {
-        let (request, operation_id) = crate::capture::request_of(send)?;
+        let (request, operation_id) = crate::codegen::capture::request_of(send)?;
         Ok(PreparedRequest::from_request(
             request,
             operation_id,
@@ -436,7 +436,7 @@ impl DbssClientBuilder {
             http: sender,
         });
         Ok(DbssClient {
-            capture: crate::capture::capturing_client(&base_url, http.clone()),
+            capture: crate::codegen::capture::capturing_client(&base_url, http.clone()),
             raw: raw::Client::new_with_client(&base_url, http, Inner::from_hooks(hooks.clone())),
             hooks,
             base_url: parsed_base_url,
@@ -446,7 +446,7 @@ impl DbssClientBuilder {
                 auth,
                 timeouts: self.timeouts,
                 limiter: (self.rate_limit == crate::RateLimit::Adaptive)
-                    .then(|| Arc::new(crate::rate_limit::AdaptiveLimiter::new())),
+                    .then(|| Arc::new(crate::execution::rate_limit::AdaptiveLimiter::new())),
             },
         })
     }

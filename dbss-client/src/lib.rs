@@ -12,7 +12,8 @@
 //!  ├───────────────────────────────────────────────────────────────────────────────┤
 //!  │ transport    the one HTTP client (hyper-util, or reqwest), HttpError            │  src/transport/
 //!  ├───────────────────────────────────────────────────────────────────────────────┤
-//!  │ generated    dispatch → capture → client (progenitor) → hook_interface; ...     │  src/generated/
+//!  │ generated    generated: dispatch → client (progenitor), both written by xtask   │  src/generated/
+//!  │              codegen: capture · dispatch_support · hook_interface (handwritten) │  src/codegen/
 //!  ├───────────────────────────────────────────────────────────────────────────────┤
 //!  │ foundation   config · clock · validate · path_encoding · report_time · ...      │  src/foundation/
 //!  └───────────────────────────────────────────────────────────────────────────────┘
@@ -20,9 +21,10 @@
 //!
 //! Each layer uses only the layers below it (and, within a layer, the modules to its right);
 //! `tests/layers.rs` reads the sources and fails on an import that goes up or closes a cycle.
-//! The generated code (never edited: change `openapi/dbss.json` and run `cargo xtask
-//! generate`) knows only the hook interface: [`Inner`] holds the SDK's hooks (`execution/
-//! hooks.rs`: user agent, authentication, sending over the one HTTP client) behind a trait.
+//! `src/generated/` holds only generated code (never edited: change `openapi/dbss.json` and run
+//! `cargo xtask generate`); `src/codegen/` is what it is generated against. It knows only the
+//! hook interface: [`Inner`] holds the SDK's hooks (`execution/hooks.rs`: user agent,
+//! authentication, sending over the one HTTP client) behind a trait.
 //!
 //! [`DbssClient`] is the entry point: configure it with [`DbssClient::builder`] or
 //! [`DbssClient::from_env`], then call an operation, e.g. [`DbssClient::create_report`].
@@ -32,71 +34,41 @@
 //! generated ones and the wrappers alike, and the IAM and STS requests of the credentials go
 //! through one HTTP client and one connection pool per client (see `transport`). Each call is
 //! prepared once: the generated builder builds the request on a client that stops before
-//! sending (`generated/capture.rs`), and every attempt re-signs and resends that request
+//! sending (`codegen/capture.rs`), and every attempt re-signs and resends that request
 //! (`execution/prepared.rs`).
 
-// Foundation: what every layer uses.
-#[path = "foundation/clock.rs"]
-pub mod clock;
-#[path = "foundation/config.rs"]
-pub mod config;
-#[path = "foundation/error_chain.rs"]
-mod error_chain;
-#[path = "foundation/path_encoding.rs"]
-mod path_encoding;
-#[path = "foundation/report_time.rs"]
-mod report_time;
-#[path = "foundation/validate.rs"]
-mod validate;
+// Bottom to top, as in the picture above.
+mod foundation;
+pub use foundation::{clock, config};
 
-// Generated: the progenitor client and the dispatch by operation name (never edited), and the
-// interfaces they are generated against.
-#[rustfmt::skip]
-#[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports)]
-#[path = "generated/client.rs"]
+mod codegen;
 mod generated;
-#[rustfmt::skip]
-#[allow(clippy::all, unused_qualifications)]
-#[path = "generated/dispatch.rs"]
-mod generated_dispatch;
-#[path = "generated/capture.rs"]
-mod capture;
-#[path = "generated/dispatch_support.rs"]
-mod dispatch_support;
-#[path = "generated/hook_interface.rs"]
-mod hook_interface;
 
-// Transport and auth.
-pub mod auth;
 mod transport;
 
-// Execution: one operation, from its attempts to its errors.
-#[path = "execution/error.rs"]
-mod error;
-#[path = "execution/execute.rs"]
-mod execute;
-#[path = "execution/hooks.rs"]
-mod hooks;
-#[path = "execution/prepared.rs"]
-mod prepared;
-#[path = "execution/rate_limit.rs"]
-mod rate_limit;
-#[path = "execution/response_meta.rs"]
-mod response_meta;
-#[path = "execution/retry.rs"]
-mod retry;
+pub mod auth;
 
-// Surface: what users call.
+mod execution;
+
 pub mod api;
 mod client;
 mod ops;
 mod wait;
 
+// The crate-root names the generated code is generated against (`xtask/src/codegen.rs`,
+// `xtask/src/operations.rs`); the handwritten code uses the full paths.
+pub(crate) use codegen::{capture, dispatch_support, hook_interface};
+pub(crate) use foundation::{path_encoding, validate};
+
 pub use auth::{Credentials, CredentialsError};
 pub use client::{DbssClient, DbssClientBuilder};
-pub use config::{ConfigError, EnvLookup, REGIONS, Timeouts};
-pub use error::{EXCERPT_LEN, Error, Result, ServiceError, TimeoutPhase};
-pub use hook_interface::Inner;
+pub use codegen::hook_interface::Inner;
+pub use execution::error::{EXCERPT_LEN, Error, Result, ServiceError, TimeoutPhase};
+pub use execution::rate_limit::RateLimit;
+pub use execution::retry::{Idempotency, Jitter, RetryPolicy};
+pub use foundation::config::{ConfigError, EnvLookup, REGIONS, Timeouts};
+pub use foundation::report_time::{DateInput, ReportDate, ReportTime, TimeInput};
+pub use foundation::validate::{Rule, ValidationError};
 pub use ops::create_report::{CreateReport, CreateReportOutput};
 pub use ops::databases::{DATABASE_PAGE_SIZE, DatabasePage};
 pub use ops::delete::{DeleteReport, DeleteReportOutput};
@@ -104,11 +76,7 @@ pub use ops::download::{DownloadOutput, DownloadReport, ProgressFn};
 pub use ops::instances::{InstancePage, ListInstances, MAX_INSTANCE_LIMIT};
 pub use ops::reports::{ListReports, MAX_PAGE_SIZE, ReportPage};
 pub use ops::templates::ListTemplates;
-pub use rate_limit::RateLimit;
-pub use report_time::{DateInput, ReportDate, ReportTime, TimeInput};
-pub use retry::{Idempotency, Jitter, RetryPolicy};
 pub use transport::{HttpError, install_crypto_provider};
-pub use validate::{Rule, ValidationError};
 pub use wait::{CreatedReport, WaitForReport, WaitProgressFn};
 
 /// The shared request and response types (the `dbss-types` crate).
@@ -120,5 +88,5 @@ pub const DEFAULT_USER_AGENT: &str = concat!("dbss-rs/", env!("CARGO_PKG_VERSION
 /// The client generated from `openapi/dbss.json`, one method per operation. The handwritten
 /// layer wraps it; use it directly only for what the wrappers do not cover.
 pub mod raw {
-    pub use crate::generated::*;
+    pub use crate::generated::client::*;
 }

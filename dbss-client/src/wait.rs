@@ -19,7 +19,7 @@ use futures::TryStreamExt;
 use tokio::time::Instant;
 
 use crate::client::DbssClient;
-use crate::error::{Error, TimeoutPhase};
+use crate::execution::error::{Error, TimeoutPhase};
 use crate::ops::create_report::{CreateReport, CreateReportOutput};
 use crate::ops::download::{DownloadOutput, ProgressFn};
 

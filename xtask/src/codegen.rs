@@ -26,6 +26,23 @@ pub struct Output {
     pub contents: String,
 }
 
+/// `dbss-client/src/generated/mod.rs`, generated too so that `generated/` holds only generated
+/// files: it declares the two generated modules (never formatted, never linted).
+const GENERATED_MOD: &str = r#"//! The code generated from `openapi/dbss.json`, and nothing else: the progenitor client, one
+//! method per operation (`client`, public as `dbss_client::raw`), and the dispatch of an
+//! operation called by name (`dispatch`). Both are generated against `crate::codegen`.
+
+#[rustfmt::skip]
+#[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports, unused_qualifications)]
+pub(crate) mod client;
+#[rustfmt::skip]
+#[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports, unused_qualifications)]
+pub(crate) mod dispatch;
+
+/// The names the dispatch refers to as `crate::generated::{Client, types}`.
+pub(crate) use client::{Client, types};
+"#;
+
 /// String enums of the document that decode unknown values instead of failing.
 /// `ReportLocale` is absent on purpose: it is only ever sent, so a closed enum is right.
 const OPEN_ENUMS: &[&str] = &[
@@ -70,6 +87,10 @@ pub fn generate_all(spec_text: &str) -> Result<Vec<Output>, String> {
         Output {
             path: "dbss-client/src/generated/dispatch.rs",
             contents: render(crate::operations::dispatch_file(&ops, &client_ast)?)?,
+        },
+        Output {
+            path: "dbss-client/src/generated/mod.rs",
+            contents: format!("{HEADER}{GENERATED_MOD}"),
         },
     ])
 }

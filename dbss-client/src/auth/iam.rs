@@ -18,7 +18,7 @@ use tokio::sync::{Mutex, RwLock};
 
 use super::credentials::PasswordCredentials;
 use super::error::{CredentialsError, IamErrorResponse};
-use crate::clock::Clock;
+use crate::foundation::clock::Clock;
 
 /// How long before its expiry a token is renewed, unless configured otherwise.
 pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(10 * 60);
@@ -183,7 +183,7 @@ impl IamTokenCache {
         match base.scheme() {
             "https" => {}
             // The password travels in the body: plain http only to this machine, or on request.
-            "http" if crate::config::is_loopback(host) => {}
+            "http" if crate::foundation::config::is_loopback(host) => {}
             "http" => {
                 return Err(invalid(
                     "plain http to a non-loopback host would expose the password; use https",

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName};
 
-use crate::clock::Clock;
+use crate::foundation::clock::Clock;
 
 mod chain;
 mod credentials;
@@ -101,7 +101,7 @@ pub(crate) struct AuthSettings {
     /// The IAM endpoint for project discovery, when the profile file names one.
     pub iam_endpoint: Option<String>,
     /// The environment (variables read when credentials are fetched).
-    pub env: crate::config::EnvLookup,
+    pub env: crate::foundation::config::EnvLookup,
 }
 
 /// Authenticates requests with one set of credentials; shared by every clone of a client.

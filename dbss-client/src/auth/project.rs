@@ -68,7 +68,7 @@ impl Discovery {
             .query(&[("name", self.region.as_str())])
             .header(reqwest::header::USER_AGENT, crate::DEFAULT_USER_AGENT)
             .build()
-            .map_err(|e| fail(crate::error_chain::error_chain(&e)))?;
+            .map_err(|e| fail(crate::foundation::error_chain::error_chain(&e)))?;
         super::sign::sign_request(&mut request, credentials, None, now)?;
         tracing::info!(region = %self.region, iam_endpoint = %shown_url(&url),
             "no project id configured; asking IAM for the project of the region");

@@ -20,7 +20,7 @@ use tokio::sync::{Mutex, RwLock};
 use super::credentials::AkSkCredentials;
 use super::error::CredentialsError;
 use super::sources::{FetchContext, Fetched, LiveSource};
-use crate::clock::Clock;
+use crate::foundation::clock::Clock;
 
 /// The official SDK's threshold: credentials expiring within it are renewed.
 const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(40 * 60);

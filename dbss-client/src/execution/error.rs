@@ -12,8 +12,8 @@ use std::time::Duration;
 use dbss_types::DbssErrorDetail;
 
 use crate::auth::CredentialsError;
-use crate::config::ConfigError;
-use crate::validate::ValidationError;
+use crate::foundation::config::ConfigError;
+use crate::foundation::validate::ValidationError;
 
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,13 +13,13 @@ use tracing::Instrument;
 use std::sync::Arc;
 
 use crate::auth::Auth;
-use crate::config::Timeouts;
-use crate::error::{EXCERPT_LEN, Error, ServiceError, TimeoutPhase};
-use crate::rate_limit::AdaptiveLimiter;
-use crate::response_meta::{RESPONSE_META, ResponseMeta};
-use crate::retry::{Idempotency, RetryPolicy};
+use crate::execution::error::{EXCERPT_LEN, Error, ServiceError, TimeoutPhase};
+use crate::execution::rate_limit::AdaptiveLimiter;
+use crate::execution::response_meta::{RESPONSE_META, ResponseMeta};
+use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::foundation::config::Timeouts;
+use crate::foundation::validate::{Rule, ValidationError};
 use crate::transport::TransportError;
-use crate::validate::{Rule, ValidationError};
 
 /// How an attempt failed before it became an [`Error`]: as the generated code reports it, or
 /// in the create-report transport (see `transport`).
@@ -293,18 +293,18 @@ impl Executor {
                 } else {
                     Error::Connection {
                         request_sent: false,
-                        message: crate::error_chain::error_chain(&e),
+                        message: crate::foundation::error_chain::error_chain(&e),
                     }
                 }
             }
             // Whatever failed after the connection was made, the request may have arrived.
             TransportError::Request(e) => Error::Connection {
                 request_sent: true,
-                message: crate::error_chain::error_chain(&e),
+                message: crate::foundation::error_chain::error_chain(&e),
             },
             TransportError::Body(e) => Error::Connection {
                 request_sent: true,
-                message: crate::error_chain::error_chain(&e),
+                message: crate::foundation::error_chain::error_chain(&e),
             },
             TransportError::Uri(e) => {
                 ValidationError::new("request", Rule::Rejected { message: e.clone() }).into()
@@ -328,7 +328,7 @@ impl Executor {
         Error::Connection {
             // A connect error means the request never left; anything later may have arrived.
             request_sent: body_phase || !e.is_connect(),
-            message: crate::error_chain::error_chain(e),
+            message: crate::foundation::error_chain::error_chain(e),
         }
     }
 }

@@ -19,9 +19,9 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 
 use crate::auth::{Auth, Credentials};
-use crate::clock::{Clock, SystemClock};
-use crate::generated::Client;
-use crate::hook_interface::{Inner, RequestHooks};
+use crate::codegen::hook_interface::{Inner, RequestHooks};
+use crate::foundation::clock::{Clock, SystemClock};
+use crate::generated::client::Client;
 use crate::transport::HttpClient;
 
 /// The SDK's hooks: how requests are authenticated, labelled and sent.
@@ -50,7 +50,7 @@ impl Inner {
             region: None,
             allow_insecure_http: false,
             iam_endpoint: None,
-            env: crate::config::process_env(),
+            env: crate::foundation::config::process_env(),
         };
         let http = settings.http.clone();
         Self::from_hooks(Arc::new(SdkHooks {
@@ -125,7 +125,7 @@ impl RequestHooks for SdkHooks {
                 Ok(response) => response,
                 Err(e) => return e.into_reqwest().await,
             };
-            crate::response_meta::record_response(&response);
+            crate::execution::response_meta::record_response(&response);
             let limit = body_limit(operation_id, response.status().is_success());
             Ok(cap_body(response, limit))
         })

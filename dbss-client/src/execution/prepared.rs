@@ -33,13 +33,13 @@ use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::capture::Decoder;
-use crate::dispatch_support::Answer;
-use crate::execute::AttemptError;
-use crate::hook_interface::RequestHooks;
-use crate::hooks::{SdkHooks, body_limit};
+use crate::codegen::capture::Decoder;
+use crate::codegen::dispatch_support::Answer;
+use crate::codegen::hook_interface::RequestHooks;
+use crate::execution::execute::AttemptError;
+use crate::execution::hooks::{SdkHooks, body_limit};
+use crate::foundation::validate::{Rule, ValidationError};
 use crate::transport::{Transport, TransportError, body_length, read_capped};
-use crate::validate::{Rule, ValidationError};
 
 /// What the generated operations fail with; the executor maps it to [`crate::Error`].
 pub(crate) type RawError = progenitor_client::Error<DbssError>;
@@ -205,7 +205,11 @@ impl PreparedRequest {
         };
         let response = self.send_direct(transport, request).await?;
         let (head, body) = response.into_parts();
-        crate::response_meta::record_response_head(head.status, &head.headers, body_length(&body));
+        crate::execution::response_meta::record_response_head(
+            head.status,
+            &head.headers,
+            body_length(&body),
+        );
         // The exec hook's caps, so that both senders read the same amount.
         let limit = body_limit(self.operation_id, head.status.is_success()).unwrap_or(usize::MAX);
         let body = read_capped(body, limit).await?;
@@ -234,7 +238,7 @@ impl PreparedRequest {
                 .map_err(RawError::from)?,
             Some(transport) => {
                 let (head, body) = self.send_direct(transport, request).await?.into_parts();
-                crate::response_meta::record_response_head(
+                crate::execution::response_meta::record_response_head(
                     head.status,
                     &head.headers,
                     body_length(&body),

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use crate::retry::parse_retry_after;
+use crate::execution::retry::parse_retry_after;
 
 /// What the hooks saw of the response of the current attempt. The generated decoders drop the
 /// status and headers of a body they cannot decode; this keeps them for the error.

@@ -24,7 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::{Error, TimeoutPhase};
+use crate::execution::error::{Error, TimeoutPhase};
 
 /// Whether an operation may be repeated after it may have reached the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,7 +205,7 @@ pub(crate) fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ServiceError;
+    use crate::execution::error::ServiceError;
 
     fn service(status: u16) -> Error {
         ServiceError {

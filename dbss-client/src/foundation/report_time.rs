@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use jiff::civil::{Date, DateTime};
 
-use crate::validate::{Rule, ValidationError};
+use crate::foundation::validate::{Rule, ValidationError};
 
 /// The wire format of `start_time` and `end_time`.
 pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";

@@ -6,7 +6,7 @@ use dbss_types::{AuditSqlRequest, AuditSqlResponseSqls};
 use futures::Stream;
 
 use crate::client::DbssClient;
-use crate::error::Error;
+use crate::execution::error::Error;
 use crate::ops::databases::typed;
 
 impl DbssClient {

@@ -4,13 +4,13 @@ use dbss_types::{CreateReportRequest, CreateReportResponse, ReportResult};
 use reqwest::Method;
 
 use crate::client::DbssClient;
-use crate::error::Error;
-use crate::execute::{Operation, Success};
-use crate::path_encoding::path_segment;
-use crate::prepared::PreparedRequest;
-use crate::report_time::{DateInput, TimeInput};
-use crate::retry::{Idempotency, RetryPolicy};
-use crate::validate::{self, Rule, ValidationError};
+use crate::execution::error::Error;
+use crate::execution::execute::{Operation, Success};
+use crate::execution::prepared::PreparedRequest;
+use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::foundation::path_encoding::path_segment;
+use crate::foundation::report_time::{DateInput, TimeInput};
+use crate::foundation::validate::{self, Rule, ValidationError};
 
 const OPERATION: Operation = Operation {
     name: "create_report",
@@ -240,7 +240,7 @@ mod tests {
         let prepared = PreparedRequest::json(
             dbss_types::operations::Operation::CreateReport,
             Method::POST,
-            crate::prepared::RequestUrl::new(url.clone()),
+            crate::execution::prepared::RequestUrl::new(url.clone()),
             &1,
             &client.hooks,
         )

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::api::ApiResponse;
 use crate::client::DbssClient;
-use crate::error::Error;
+use crate::execution::error::Error;
 
 /// One page of audited databases.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,9 +21,9 @@ pub struct DatabasePage {
     pub total: Option<i64>,
 }
 
-const LIST_DATABASES: crate::execute::Operation = crate::execute::Operation {
+const LIST_DATABASES: crate::execution::execute::Operation = crate::execution::execute::Operation {
     name: "list_audit_databases_new",
-    idempotency: crate::retry::Idempotency::Idempotent,
+    idempotency: crate::execution::retry::Idempotency::Idempotent,
 };
 
 /// The largest page of databases asked for at once.
@@ -34,7 +34,7 @@ pub(crate) fn typed<T: serde::de::DeserializeOwned>(response: &ApiResponse) -> R
     serde_json::from_value(response.json().clone()).map_err(|e| Error::Decode {
         status: Some(200),
         message: e.to_string(),
-        excerpt: crate::execute::excerpt(response.json().to_string().as_bytes()),
+        excerpt: crate::execution::execute::excerpt(response.json().to_string().as_bytes()),
         request_id: response.request_id.clone(),
     })
 }
@@ -51,7 +51,7 @@ impl DbssClient {
         offset: u32,
         limit: u32,
     ) -> Result<DatabasePage, Error> {
-        crate::validate::project_or_instance_id("instance_id", instance_id)?;
+        crate::foundation::validate::project_or_instance_id("instance_id", instance_id)?;
         let project_id = self.resolve_project_id().await?;
         let (offset, limit) = (offset.to_string(), limit.to_string());
         let response = self

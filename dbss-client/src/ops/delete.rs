@@ -4,12 +4,12 @@ use dbss_types::{DeleteAuditReportResponse, DeleteStatus};
 use reqwest::Method;
 
 use crate::client::DbssClient;
-use crate::error::Error;
-use crate::execute::Operation;
-use crate::path_encoding::path_segment;
-use crate::prepared::{PreparedRequest, RequestUrl};
-use crate::retry::{Idempotency, RetryPolicy};
-use crate::validate;
+use crate::execution::error::Error;
+use crate::execution::execute::Operation;
+use crate::execution::prepared::{PreparedRequest, RequestUrl};
+use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::foundation::path_encoding::path_segment;
+use crate::foundation::validate;
 
 const OPERATION: Operation = Operation {
     name: "delete_audit_report",

@@ -9,12 +9,12 @@ use futures::{FutureExt, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::client::DbssClient;
-use crate::error::{Error, TimeoutPhase};
-use crate::error_chain::error_chain;
-use crate::execute::{Operation, excerpt};
-use crate::hooks::ERROR_BODY_LIMIT;
-use crate::retry::{Idempotency, RetryPolicy};
-use crate::validate;
+use crate::execution::error::{Error, TimeoutPhase};
+use crate::execution::execute::{Operation, excerpt};
+use crate::execution::hooks::ERROR_BODY_LIMIT;
+use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::foundation::error_chain::error_chain;
+use crate::foundation::validate;
 
 const OPERATION: Operation = Operation {
     name: "download_audit_report",

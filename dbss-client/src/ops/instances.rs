@@ -4,10 +4,10 @@ use dbss_types::AuditInstanceBean;
 use futures::Stream;
 
 use crate::client::DbssClient;
-use crate::error::Error;
-use crate::execute::Operation;
-use crate::retry::{Idempotency, RetryPolicy};
-use crate::validate::{Rule, ValidationError};
+use crate::execution::error::Error;
+use crate::execution::execute::Operation;
+use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::foundation::validate::{Rule, ValidationError};
 
 const OPERATION: Operation = Operation {
     name: "list_audit_instances_last",

@@ -6,10 +6,10 @@ use dbss_types::{ListAuditReportsRequest, ReportBean};
 use futures::Stream;
 
 use crate::client::DbssClient;
-use crate::error::Error;
-use crate::execute::Operation;
-use crate::retry::{Idempotency, RetryPolicy};
-use crate::validate::{self, Rule, ValidationError};
+use crate::execution::error::Error;
+use crate::execution::execute::Operation;
+use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::foundation::validate::{self, Rule, ValidationError};
 
 // A POST, but a read: repeating it has no effect, so it is retried like a GET.
 const OPERATION: Operation = Operation {

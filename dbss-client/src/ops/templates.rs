@@ -3,10 +3,10 @@
 use dbss_types::TemplateBean;
 
 use crate::client::DbssClient;
-use crate::error::Error;
-use crate::execute::Operation;
-use crate::retry::{Idempotency, RetryPolicy};
-use crate::validate;
+use crate::execution::error::Error;
+use crate::execution::execute::Operation;
+use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::foundation::validate;
 
 const OPERATION: Operation = Operation {
     name: "list_audit_report_templates",

@@ -37,7 +37,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls_platform_verifier::BuilderVerifierExt;
 
-use crate::config::{ConfigError, Timeouts};
+use crate::foundation::config::{ConfigError, Timeouts};
 
 /// Installs ring as the process-wide rustls provider unless the application installed one.
 pub fn install_crypto_provider() {
@@ -189,7 +189,7 @@ fn build_reqwest(
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .build()
         // reqwest's own text is only "builder error"; the cause (no trust store...) follows.
-        .map_err(|e| ConfigError::HttpClient(crate::error_chain::error_chain(&e)))
+        .map_err(|e| ConfigError::HttpClient(crate::foundation::error_chain::error_chain(&e)))
 }
 
 /// A request that got no complete HTTP response: the connection could not be made or broke,
@@ -247,7 +247,9 @@ impl HttpError {
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
-            SendError::Reqwest(e) => write!(f, "{}", crate::error_chain::error_chain(e)),
+            SendError::Reqwest(e) => {
+                write!(f, "{}", crate::foundation::error_chain::error_chain(e))
+            }
             SendError::Direct(e) => write!(f, "{e}"),
         }
     }
@@ -283,8 +285,8 @@ pub(crate) enum TransportError {
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Request(e) => write!(f, "{}", crate::error_chain::error_chain(e)),
-            Self::Body(e) => write!(f, "{}", crate::error_chain::error_chain(e)),
+            Self::Request(e) => write!(f, "{}", crate::foundation::error_chain::error_chain(e)),
+            Self::Body(e) => write!(f, "{}", crate::foundation::error_chain::error_chain(e)),
             Self::Uri(message) => write!(f, "invalid request URI: {message}"),
         }
     }
@@ -321,7 +323,7 @@ impl Transport {
         request: reqwest::Request,
     ) -> Result<http::Response<Incoming>, TransportError> {
         let outgoing = http::Request::<reqwest::Body>::try_from(request)
-            .map_err(|e| TransportError::Uri(crate::error_chain::error_chain(&e)))?;
+            .map_err(|e| TransportError::Uri(crate::foundation::error_chain::error_chain(&e)))?;
         self.client
             .request(outgoing)
             .await

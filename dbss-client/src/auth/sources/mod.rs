@@ -123,7 +123,7 @@ pub(crate) struct FetchContext {
     /// The client's region (the IAM endpoint of federated credentials follows it).
     pub region: Option<String>,
     /// Where the environment is read (for the variables read on every fetch).
-    pub env: crate::config::EnvLookup,
+    pub env: crate::foundation::config::EnvLookup,
 }
 
 /// A source ready to fetch: configuration plus the state kept between fetches.
@@ -296,7 +296,7 @@ pub(crate) fn service_url(url: &str, reach: Reach) -> Result<reqwest::Url, Sourc
                 allow_insecure_http,
             },
         ) => {
-            if !allow_insecure_http && !crate::config::is_loopback(host) {
+            if !allow_insecure_http && !crate::foundation::config::is_loopback(host) {
                 return Err(bad(
                     "plain http to a non-loopback host would expose credentials; use https or \
                      allow insecure http",
@@ -390,7 +390,7 @@ pub(crate) async fn send(
     let body = response
         .bytes()
         .await
-        .map_err(|e| transport(crate::error_chain::error_chain(&e)))?;
+        .map_err(|e| transport(crate::foundation::error_chain::error_chain(&e)))?;
     Ok(Answer {
         status,
         headers,
@@ -475,7 +475,7 @@ pub(crate) fn local_http(limit: Duration) -> Result<crate::transport::HttpClient
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map(crate::transport::HttpClient::reqwest_only)
-        .map_err(|e| SourceFailure::Config(crate::error_chain::error_chain(&e)))
+        .map_err(|e| SourceFailure::Config(crate::foundation::error_chain::error_chain(&e)))
 }
 
 /// JSON as Python's `json.dumps` writes it (what the official SDK sends), so our request

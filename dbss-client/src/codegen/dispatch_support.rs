@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::validate::{Rule, ValidationError};
+use crate::foundation::validate::{Rule, ValidationError};
 
 /// The answer of an operation called with [`DbssClient::api`](crate::DbssClient::api).
 #[derive(Debug, Clone, PartialEq)]

@@ -24,9 +24,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::generated::Client;
-use crate::hook_interface::{Inner, RequestHooks};
-use crate::validate::{Rule, ValidationError};
+use crate::codegen::hook_interface::{Inner, RequestHooks};
+use crate::foundation::validate::{Rule, ValidationError};
+use crate::generated::client::Client;
 
 thread_local! {
     /// The request the capturing hook took, with its operation id, until `request_of` takes it.
@@ -43,7 +43,7 @@ pub(crate) struct Captured {
     pub(crate) decoder: Decoder,
 }
 
-/// How a successful body is turned into an [`Answer`](crate::dispatch_support::Answer).
+/// How a successful body is turned into an [`Answer`](crate::codegen::dispatch_support::Answer).
 #[derive(Clone, Copy)]
 pub(crate) enum Decoder {
     /// Decoded into the operation's generated type, then encoded as JSON again: what the
@@ -115,7 +115,7 @@ where
         (None, Some(Err(progenitor_client::Error::InvalidRequest(message)))) => {
             Err(rejected(message))
         }
-        (None, Some(Err(e))) => Err(rejected(crate::error_chain::error_chain(&e))),
+        (None, Some(Err(e))) => Err(rejected(crate::foundation::error_chain::error_chain(&e))),
         (None, _) => Err(rejected(
             "the generated operation did not build its request before sending".into(),
         )),
