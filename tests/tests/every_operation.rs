@@ -3,7 +3,8 @@
 //! mock with AK/SK, its answer decoded and checked against the response schema; then a bad
 //! input of each kind the operation can be given (a missing required field, a wrong type, a
 //! string too long, a value not in an enum) is refused with a validation error naming the
-//! field, and the mock's counter of the operation shows nothing was sent.
+//! field, and the mock's counter of the operation shows nothing was sent. Every query parameter
+//! of the document is sent, with a value its schema accepts, and the mock accepts it.
 #![allow(clippy::unwrap_used)]
 
 use dbss_client::types::operations::{AnswerKind, Operation, ParamLocation};
@@ -120,6 +121,121 @@ async fn every_operation_is_answered_and_its_answer_decodes_and_fits_the_schema(
         assert_eq!(mock.requests(op), 1, "{op}: one request, no retry");
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A value the schema of query parameter `name` of `op` accepts: its example, its default,
+/// the first value of its enum, a string matching its pattern, or one made from the schema
+/// (the lowest bound of a number); asserted to fit the schema.
+fn query_value(op: Operation, name: &str) -> Value {
+    let doc = document::json();
+    let declared = param_schema(op, name);
+    let schema = document::deref(doc, &declared).unwrap();
+    let value = if let Some(v) = schema.get("example").or_else(|| schema.get("default")) {
+        v.clone()
+    } else if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
+        use proptest::strategy::{Strategy, ValueTree};
+        // proptest generates from a regex without anchors; the schema check below still
+        // holds the string to the anchored pattern.
+        let unanchored = pattern.trim_start_matches('^').trim_end_matches('$');
+        let strategy = proptest::string::string_regex(unanchored).unwrap();
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        json!(strategy.new_tree(&mut runner).unwrap().current())
+    } else {
+        dbss_mock::synth::value_of(doc, schema, 0).unwrap()
+    };
+    let validator = json_schema::validator(doc, &declared).unwrap();
+    let errors = json_schema::errors(&validator, &value);
+    assert!(errors.is_empty(), "{op} {name}={value}: {errors:?}");
+    value
+}
+
+/// How `value` appears in a query: one pair per item of an array (the official SDK's
+/// serialisation of a list), numbers and booleans as JSON writes them.
+fn query_strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.iter().flat_map(query_strings).collect(),
+        Value::String(s) => vec![s.clone()],
+        other => vec![other.to_string()],
+    }
+}
+
+#[tokio::test]
+async fn every_query_parameter_is_sent_as_its_schema_types_it_and_the_mock_accepts_it() {
+    use dbss_contract_tests::capture::{CaptureServer, Reply};
+    use dbss_contract_tests::wire::parse_query;
+
+    let mock = MockServer::builder().start().await.unwrap();
+    let client = client(&mock);
+    // The same calls to a server that records them: the parameters are on the wire.
+    let capture = CaptureServer::start().await.unwrap();
+    capture.reply_with(Reply::json(200, &json!({})));
+    let to_capture = DbssClient::builder()
+        .env(std::sync::Arc::new(|_: &str| None))
+        .endpoint(capture.base_url())
+        .project_id(mock.project_id())
+        .credentials(dbss_client::Credentials::ak_sk(mock.ak(), mock.sk()))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let mut failures = Vec::new();
+    let mut sent = std::collections::BTreeMap::<String, usize>::new();
+    for op in Operation::ALL {
+        let query: Vec<&str> = op
+            .info()
+            .params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Query)
+            .map(|p| p.name)
+            .collect();
+        if query.is_empty() {
+            continue;
+        }
+        let mut args = valid_args(op, &mock);
+        for name in &query {
+            args.insert((*name).to_owned(), query_value(op, name));
+        }
+
+        let before = mock.requests(op);
+        if let Err(e) = client.api(op).args(args.clone()).send().await {
+            failures.push(format!("{op} {args:?}: {e}"));
+        }
+        assert_eq!(mock.requests(op), before + 1, "{op}: one request, no retry");
+
+        // The capture server's `{}` may not decode as the answer: only the request matters.
+        let _ = to_capture.api(op).args(args.clone()).send().await;
+        let captured = capture.take_one();
+        let pairs = parse_query(captured.query.as_deref());
+        for name in &query {
+            let on_wire: Vec<String> = pairs
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .collect();
+            let expected = query_strings(&args[*name]);
+            if on_wire != expected {
+                failures.push(format!(
+                    "{op}: {name} sent as {on_wire:?}, not {expected:?} (query {:?})",
+                    captured.query
+                ));
+            }
+            let schema = param_schema(op, name);
+            let schema = document::deref(document::json(), &schema).unwrap();
+            let kind = schema
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("string");
+            *sent.entry(kind.to_owned()).or_default() += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    // The document's typed query parameters were among them (list_whitelists' offset and
+    // limit, list_ecs_specification_new's image_business_type, list_domain_all_resource's
+    // limit, list_audit_rule_risks_new's support_db_classify_rule): this test cannot pass by
+    // sending strings only.
+    assert!(sent.get("integer").copied().unwrap_or(0) >= 4, "{sent:?}");
+    assert!(sent.get("boolean").copied().unwrap_or(0) >= 1, "{sent:?}");
+    assert!(sent.get("string").copied().unwrap_or(0) >= 10, "{sent:?}");
 }
 
 /// A kind of bad input.

@@ -5,6 +5,10 @@
 //! `#/components/parameters/...`) and one for the JSON request body. Nothing about the API's
 //! shape is restated here, so a change to the document changes what the mock accepts.
 //!
+//! A query value arrives as a string; it is read as the type its schema gives (see [`Form`])
+//! before the schema is checked, as any HTTP server reading a query string does, so
+//! `offset=0` is the integer 0 for an `integer` parameter and then meets its `minimum`.
+//!
 //! A violation becomes a 400 with [`codes::INVALID_PARAMETER`](crate::codes::INVALID_PARAMETER)
 //! whose `error_msg` names the field and the rule (`template_id is required`,
 //! `project_id must be at least 32 characters long`, `size must be <= 100`); when there are
@@ -42,7 +46,154 @@ struct Param {
     name: String,
     location: In,
     required: bool,
+    /// How the value is read from its string form (path parameters: always a string).
+    form: Form,
     validator: Validator,
+}
+
+/// How a query parameter's value is read from the string(s) of the query, from its schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Form {
+    /// As it is (`type: string`, or no type the mock can read a value as).
+    String,
+    /// `type: integer`: a decimal integer (`"0"` → 0); `1e3` is the number 1000.
+    Integer,
+    /// `type: number`: a decimal number.
+    Number,
+    /// `type: boolean`: `true` or `false`, as JSON spells them.
+    Boolean,
+    /// `type: array`: each value read as `items`. With OpenAPI's default serialisation of a
+    /// query parameter (`style: form`, `explode: true`) each item is a pair of its own,
+    /// `name=a&name=b`, which is how huaweicloudsdkcore sends a list (its `multi` collection
+    /// format); with `explode: false` the items are one value separated by `separator`.
+    Array {
+        items: Box<Form>,
+        separator: Option<char>,
+    },
+}
+
+/// A value that is not of the type stays a string, so that the schema's `type` rule refuses
+/// it (`offset must be of type integer`) in the same words as a body's.
+fn read_scalar(form: &Form, text: &str) -> Value {
+    let parsed = match form {
+        Form::Integer | Form::Number => read_number(text).map(Value::Number),
+        Form::Boolean => match text {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        Form::String | Form::Array { .. } => None,
+    };
+    parsed.unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// A decimal number: an integer as it is (any `i64` or `u64`), otherwise a finite float in
+/// plain or exponent notation (`1.5`, `1e3`, an integer beyond `u64`: the schema's bounds
+/// then refuse it). No hexadecimal, no `inf` or `NaN`, no surrounding space.
+fn read_number(text: &str) -> Option<serde_json::Number> {
+    if let Ok(n) = text.parse::<i64>() {
+        return Some(n.into());
+    }
+    if let Ok(n) = text.parse::<u64>() {
+        return Some(n.into());
+    }
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    if !plain {
+        return None;
+    }
+    let float = text.parse::<f64>().ok()?;
+    // A float that is a whole number is an integer to JSON Schema (`1e3`, `1.0`).
+    serde_json::Number::from_f64(float)
+}
+
+/// The [`Form`] of a query parameter: its schema's `type` (following `$ref`s to component
+/// schemas, and `allOf`/`anyOf`/`oneOf` whose alternatives agree), its `style` and `explode`.
+fn form_of(doc: &Value, param: &Value, name: &str) -> Result<Form, String> {
+    let schema = param
+        .get("schema")
+        .ok_or_else(|| format!("parameter {name} has no schema"))?;
+    let style = param.get("style").and_then(Value::as_str).unwrap_or("form");
+    // OpenAPI 3.0: `explode` defaults to true for style form, false otherwise.
+    let explode = param
+        .get("explode")
+        .and_then(Value::as_bool)
+        .unwrap_or(style == "form");
+    match schema_form(doc, schema, 0)? {
+        Form::Array { items, .. } => {
+            if matches!(*items, Form::Array { .. }) {
+                return Err(format!("parameter {name}: an array of arrays in a query"));
+            }
+            let separator = match (style, explode) {
+                ("form", true) => None,
+                ("form", false) => Some(','),
+                ("spaceDelimited", false) => Some(' '),
+                ("pipeDelimited", false) => Some('|'),
+                _ => {
+                    return Err(format!(
+                        "parameter {name}: style {style} with explode {explode} is not supported"
+                    ));
+                }
+            };
+            Ok(Form::Array { items, separator })
+        }
+        scalar if style == "form" => Ok(scalar),
+        _ => Err(format!(
+            "parameter {name}: style {style} is not supported for a scalar"
+        )),
+    }
+}
+
+fn schema_form(doc: &Value, schema: &Value, depth: usize) -> Result<Form, String> {
+    if depth > 32 {
+        return Err("a cycle of schema references".to_owned());
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference
+            .strip_prefix(crate::openapi_schema::COMPONENT_PREFIX)
+            .ok_or_else(|| format!("unsupported reference {reference:?}"))?;
+        let target = doc
+            .pointer(&format!("/components/schemas/{name}"))
+            .ok_or_else(|| format!("dangling reference {reference:?}"))?;
+        return schema_form(doc, target, depth + 1);
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => return Ok(Form::Integer),
+        Some("number") => return Ok(Form::Number),
+        Some("boolean") => return Ok(Form::Boolean),
+        Some("array") => {
+            let items = match schema.get("items") {
+                Some(items) => schema_form(doc, items, depth + 1)?,
+                None => Form::String,
+            };
+            return Ok(Form::Array {
+                items: Box::new(items),
+                separator: None,
+            });
+        }
+        Some(_) => return Ok(Form::String),
+        None => {}
+    }
+    for combinator in ["allOf", "anyOf", "oneOf"] {
+        let Some(alternatives) = schema.get(combinator).and_then(Value::as_array) else {
+            continue;
+        };
+        let forms = alternatives
+            .iter()
+            .map(|alternative| schema_form(doc, alternative, depth + 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Alternatives of different types leave the value a string (which the schema then
+        // judges); one type among them all is the type.
+        if let Some(first) = forms.first()
+            && forms.iter().all(|f| f == first)
+        {
+            return Ok(first.clone());
+        }
+        return Ok(Form::String);
+    }
+    Ok(Form::String)
 }
 
 /// The compiled constraints of one operation.
@@ -99,18 +250,20 @@ fn compile_document() -> Result<Schemas, String> {
     Ok(Schemas { doc, defs, ops })
 }
 
+fn compile_schema(defs: &Value, schema: &Value, at: &str) -> Result<Validator, String> {
+    let root = json!({
+        "$schema": crate::openapi_schema::DIALECT,
+        "$defs": defs,
+        "allOf": [crate::openapi_schema::convert_schema(schema).map_err(|e| format!("{at}{e}"))?],
+    });
+    jsonschema::draft202012::options()
+        .should_validate_formats(false)
+        .build(&root)
+        .map_err(|e| format!("{at}: {e}"))
+}
+
 fn compile_operation(doc: &Value, defs: &Value, op: Operation) -> Result<OperationSchemas, String> {
-    let compile = |schema: &Value, at: &str| -> Result<Validator, String> {
-        let root = json!({
-            "$schema": crate::openapi_schema::DIALECT,
-            "$defs": defs,
-            "allOf": [crate::openapi_schema::convert_schema(schema).map_err(|e| format!("{at}{e}"))?],
-        });
-        jsonschema::draft202012::options()
-            .should_validate_formats(false)
-            .build(&root)
-            .map_err(|e| format!("{at}: {e}"))
-    };
+    let compile = |schema: &Value, at: &str| compile_schema(defs, schema, at);
 
     {
         let path_item = doc
@@ -144,11 +297,18 @@ fn compile_operation(doc: &Value, defs: &Value, op: Operation) -> Result<Operati
             let schema = param
                 .get("schema")
                 .ok_or_else(|| format!("{op}: parameter {name} has no schema"))?;
+            let form = match location {
+                // Path values are strings in this document; a path parameter typed otherwise
+                // would be refused loudly by its schema, not read loosely.
+                In::Path => Form::String,
+                In::Query => form_of(doc, param, name).map_err(|e| format!("{op}: {e}"))?,
+            };
             params.push(Param {
                 name: name.to_owned(),
                 location,
                 required: param.get("required").and_then(Value::as_bool) == Some(true)
                     || location == In::Path,
+                form,
                 validator: compile(schema, &format!("{op}: parameter {name}: "))?,
             });
         }
@@ -207,8 +367,10 @@ fn decode(s: &str) -> String {
 }
 
 impl OperationSchemas {
-    /// Checks the path parameters (decoded, by name) and the query pairs. A query parameter
-    /// given twice is refused: which value the service would use is not documented.
+    /// Checks the path parameters (decoded, by name) and the query pairs, each query value
+    /// read as its schema types it ([`Form`]). A scalar query parameter given twice is
+    /// refused: which value the service would use is not documented; an array parameter is
+    /// given once per item (unless its items are separated within one value).
     pub(crate) fn check_params(
         &self,
         path: &[(String, String)],
@@ -220,27 +382,55 @@ impl OperationSchemas {
                 In::Path => path,
                 In::Query => query,
             };
-            let mut values = source.iter().filter(|(k, _)| *k == param.name);
-            let value = match (values.next(), values.next()) {
-                (Some(_), Some(_)) => {
-                    violations.push(format!("{} must not be given more than once", param.name));
-                    continue;
+            let mut values = source
+                .iter()
+                .filter(|(k, _)| *k == param.name)
+                .map(|(_, v)| v.as_str());
+            let Some(first) = values.next() else {
+                if param.required {
+                    violations.push(format!("{} is required", param.name));
                 }
-                (Some((_, value)), None) => value,
-                (None, _) => {
-                    if param.required {
-                        violations.push(format!("{} is required", param.name));
+                continue;
+            };
+            let instance = match &param.form {
+                Form::Array {
+                    items,
+                    separator: None,
+                } => Value::Array(
+                    std::iter::once(first)
+                        .chain(values)
+                        .map(|text| read_scalar(items, text))
+                        .collect(),
+                ),
+                form => {
+                    if values.next().is_some() {
+                        violations.push(format!("{} must not be given more than once", param.name));
+                        continue;
                     }
-                    continue;
+                    match form {
+                        Form::Array {
+                            items,
+                            separator: Some(separator),
+                        } => Value::Array(
+                            first
+                                .split(*separator)
+                                .map(|text| read_scalar(items, text))
+                                .collect(),
+                        ),
+                        scalar => read_scalar(scalar, first),
+                    }
                 }
             };
-            let instance = Value::String(value.clone());
-            violations.extend(
-                param
-                    .validator
-                    .iter_errors(&instance)
-                    .map(|error| describe(&param.name, &error)),
-            );
+            violations.extend(param.validator.iter_errors(&instance).map(|error| {
+                // An item of an array: `risk_levels[1] must be one of ...`.
+                let at = error.instance_path().as_str();
+                if at.is_empty() {
+                    describe(&param.name, &error)
+                } else {
+                    let at = at.trim_start_matches('/').replace('/', "][");
+                    describe(&format!("{}[{at}]", param.name), &error)
+                }
+            }));
         }
         into_result(violations)
     }
@@ -421,6 +611,201 @@ mod tests {
             .check_params(&path, &pairs(&[("limit", "1"), ("limit", "2")]))
             .unwrap_err();
         assert_eq!(e.msg, "limit must not be given more than once");
+    }
+
+    #[test]
+    fn query_values_are_read_as_their_schema_types() {
+        let forms = |op: Operation| -> Vec<(String, Form)> {
+            schemas()
+                .unwrap()
+                .operation(op)
+                .unwrap()
+                .params
+                .iter()
+                .filter(|p| p.location == In::Query)
+                .map(|p| (p.name.clone(), p.form.clone()))
+                .collect()
+        };
+        let named = |items: &[(&str, Form)]| -> Vec<(String, Form)> {
+            items
+                .iter()
+                .map(|(n, f)| ((*n).to_owned(), f.clone()))
+                .collect()
+        };
+        assert_eq!(
+            forms(Operation::ListWhitelists),
+            named(&[("offset", Form::Integer), ("limit", Form::Integer)])
+        );
+        assert_eq!(
+            forms(Operation::ListAuditRuleRisksNew),
+            named(&[
+                ("name", Form::String),
+                ("risk_levels", Form::String),
+                ("support_db_classify_rule", Form::Boolean),
+                ("offset", Form::String),
+                ("limit", Form::String),
+            ])
+        );
+        // Through a $ref to a component schema.
+        assert_eq!(
+            forms(Operation::DownloadAuditReport),
+            named(&[("local", Form::String)])
+        );
+
+        for (text, read) in [
+            ("0", json!(0)),
+            ("-3", json!(-3)),
+            ("+7", json!(7)),
+            ("18446744073709551615", json!(u64::MAX)),
+            ("1e3", json!(1000.0)),
+            ("1.5", json!(1.5)),
+            ("abc", json!("abc")),
+            ("", json!("")),
+            ("0x10", json!("0x10")),
+            ("inf", json!("inf")),
+            ("NaN", json!("NaN")),
+            (" 1", json!(" 1")),
+        ] {
+            assert_eq!(read_scalar(&Form::Integer, text), read, "{text:?}");
+        }
+        assert_eq!(read_scalar(&Form::Boolean, "true"), json!(true));
+        assert_eq!(read_scalar(&Form::Boolean, "false"), json!(false));
+        assert_eq!(read_scalar(&Form::Boolean, "True"), json!("True"));
+        assert_eq!(read_scalar(&Form::String, "0"), json!("0"));
+
+        let whitelists = schemas()
+            .unwrap()
+            .operation(Operation::ListWhitelists)
+            .unwrap();
+        let path = pairs(&[("project_id", P), ("instance_id", P)]);
+        whitelists
+            .check_params(&path, &pairs(&[("offset", "0"), ("limit", "100")]))
+            .unwrap();
+        for (query, message) in [
+            (("offset", "abc"), "offset must be of type integer"),
+            (("offset", "-1"), "offset must be >= 0"),
+            (("limit", "9"), "limit must be >= 10"),
+            (("limit", "101"), "limit must be <= 100"),
+        ] {
+            let e = whitelists
+                .check_params(&path, &pairs(&[query]))
+                .unwrap_err();
+            assert_eq!(e.msg, message);
+        }
+    }
+
+    /// A query-only operation of a made-up document.
+    fn query_schemas(doc: &Value) -> OperationSchemas {
+        let defs = Value::Object(crate::openapi_schema::defs(doc).unwrap());
+        let params = doc["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let name = p["name"].as_str().unwrap();
+                Param {
+                    name: name.to_owned(),
+                    location: In::Query,
+                    required: false,
+                    form: form_of(doc, p, name).unwrap(),
+                    validator: compile_schema(&defs, &p["schema"], name).unwrap(),
+                }
+            })
+            .collect();
+        OperationSchemas {
+            params,
+            body: None,
+            body_required: false,
+        }
+    }
+
+    #[test]
+    fn array_query_parameters_are_read_item_by_item() {
+        let doc = json!({
+            "components": {"schemas": {
+                "Level": {"type": "string", "enum": ["LOW", "HIGH"]},
+                "Count": {"type": "integer", "minimum": 1},
+            }},
+            "parameters": [
+                {"name": "levels", "in": "query",
+                 "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Level"}}},
+                {"name": "sizes", "in": "query", "explode": false,
+                 "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Count"}}},
+                {"name": "flags", "in": "query",
+                 "schema": {"type": "array", "items": {"type": "boolean"}, "maxItems": 2}},
+                {"name": "count", "in": "query",
+                 "schema": {"allOf": [{"$ref": "#/components/schemas/Count"}]}},
+            ],
+        });
+        let op = query_schemas(&doc);
+        assert_eq!(
+            op.params.iter().map(|p| p.form.clone()).collect::<Vec<_>>(),
+            [
+                Form::Array {
+                    items: Box::new(Form::String),
+                    separator: None
+                },
+                Form::Array {
+                    items: Box::new(Form::Integer),
+                    separator: Some(',')
+                },
+                Form::Array {
+                    items: Box::new(Form::Boolean),
+                    separator: None
+                },
+                Form::Integer,
+            ]
+        );
+        // Repeated pairs, as huaweicloudsdkcore sends a list; once is a list of one.
+        op.check_params(
+            &[],
+            &pairs(&[
+                ("levels", "LOW"),
+                ("levels", "HIGH"),
+                ("sizes", "1,2,3"),
+                ("flags", "true"),
+                ("flags", "false"),
+                ("count", "4"),
+            ]),
+        )
+        .unwrap();
+        op.check_params(&[], &pairs(&[("levels", "HIGH")])).unwrap();
+        for (query, message) in [
+            (
+                pairs(&[("levels", "LOW"), ("levels", "MEDIUM")]),
+                r#"levels[1] must be one of ["LOW","HIGH"]"#,
+            ),
+            (
+                pairs(&[("sizes", "1,x")]),
+                "sizes[1] must be of type integer",
+            ),
+            (pairs(&[("sizes", "1,0")]), "sizes[1] must be >= 1"),
+            (
+                pairs(&[("sizes", "1"), ("sizes", "2")]),
+                "sizes must not be given more than once",
+            ),
+            (
+                pairs(&[("flags", "true"), ("flags", "yes")]),
+                "flags[1] must be of type boolean",
+            ),
+            (pairs(&[("count", "0")]), "count must be >= 1"),
+            (pairs(&[("count", "four")]), "count must be of type integer"),
+        ] {
+            let e = op.check_params(&[], &query).unwrap_err();
+            assert_eq!(e.msg, message, "{query:?}");
+        }
+        let e = op
+            .check_params(
+                &[],
+                &pairs(&[("flags", "true"), ("flags", "true"), ("flags", "false")]),
+            )
+            .unwrap_err();
+        assert!(e.msg.starts_with("flags: "), "{}", e.msg);
+
+        // A serialisation the mock cannot read is an error when the operation is compiled.
+        let pipes = json!({"name": "p", "in": "query", "style": "pipeDelimited",
+                           "schema": {"type": "integer"}});
+        assert!(form_of(&doc, &pipes, "p").is_err());
     }
 
     #[test]
