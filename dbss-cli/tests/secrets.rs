@@ -456,7 +456,7 @@ async fn the_password_flow_logs_neither_password_nor_token() {
     // Failing calls: a server error after retries (logged at DEBUG with the error), a
     // timeout, and bad input.
     mock.inject(FaultRule::new(Fault::status(500)).always());
-    let e = client.list_instances().send().await.unwrap_err();
+    let e = client.list_audit_instances_last().send().await.unwrap_err();
     tracing::error!(error = %e, debug = ?e, "test: failed");
     mock.clear_faults();
     mock.inject(FaultRule::new(Fault::Hang).only(Operation::DeleteAuditReport));

@@ -36,7 +36,7 @@ use crate::codegen::dispatch_support::Args;
 use crate::execution::error::Error;
 use crate::execution::execute;
 use crate::execution::prepared::PreparedRequest;
-use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::execution::retry::RetryPolicy;
 use crate::foundation::validate::{Rule, ValidationError};
 
 /// What an operation answered, with its request id.
@@ -156,14 +156,7 @@ impl ApiRequest<'_> {
         let prepared =
             PreparedRequest::from_request(captured.request, captured.operation_id, &client.hooks)?;
         let decoder = captured.decoder;
-        let op = execute::Operation {
-            name: info.operation_id,
-            idempotency: if self.operation.is_idempotent() {
-                Idempotency::Idempotent
-            } else {
-                Idempotency::NonIdempotent
-            },
-        };
+        let op = execute::Operation::of(self.operation);
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let success = client
             .execute(op, policy, || prepared.send_answer(&client.hooks, decoder))

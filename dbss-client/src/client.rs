@@ -171,8 +171,11 @@ impl DbssClient {
         self.executor.timeouts
     }
 
-    /// The generated client underneath, for what the wrappers do not cover. Requests made
-    /// through it are authenticated too, but not validated, retried or timed out.
+    /// The progenitor client underneath, as generated: an escape hatch, not a way to call the
+    /// API. Its requests are authenticated and sent over this client's connection pool, but
+    /// they go around the executor: nothing is validated first, nothing is retried, no
+    /// timeout, rate limit or tracing span applies. Call operations through their typed
+    /// builders (`client.<operation_id>()`) instead.
     pub fn raw(&self) -> &raw::Client {
         &self.raw
     }

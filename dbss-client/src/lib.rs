@@ -53,6 +53,7 @@ mod execution;
 pub mod api;
 mod client;
 mod ops;
+mod typed;
 mod wait;
 
 // The crate-root names the generated code is generated against (`xtask/src/codegen.rs`,
@@ -63,7 +64,7 @@ pub(crate) use foundation::{path_encoding, validate};
 pub use auth::{Credentials, CredentialsError};
 pub use client::{DbssClient, DbssClientBuilder};
 pub use codegen::hook_interface::Inner;
-pub use execution::error::{EXCERPT_LEN, Error, Result, ServiceError, TimeoutPhase};
+pub use execution::error::{EXCERPT_LEN, Error, Result, ServiceError, TimeoutPhase, WaitFailure};
 pub use execution::rate_limit::RateLimit;
 pub use execution::retry::{Idempotency, Jitter, RetryPolicy};
 pub use foundation::config::{ConfigError, EnvLookup, REGIONS, Timeouts};
@@ -73,11 +74,51 @@ pub use ops::create_report::{CreateReport, CreateReportOutput};
 pub use ops::databases::{DATABASE_PAGE_SIZE, DatabasePage};
 pub use ops::delete::{DeleteReport, DeleteReportOutput};
 pub use ops::download::{DownloadOutput, DownloadReport, ProgressFn};
-pub use ops::instances::{InstancePage, ListInstances, MAX_INSTANCE_LIMIT};
 pub use ops::reports::{ListReports, MAX_PAGE_SIZE, ReportPage};
 pub use ops::templates::ListTemplates;
 pub use transport::{HttpError, install_crypto_provider};
 pub use wait::{CreatedReport, WaitForReport, WaitProgressFn};
+
+pub mod operation {
+    //! Every operation of the API, typed: a request builder per operation (generated from the
+    //! document into `generated/operations.rs`), the [`Output`] they answer with, the one
+    //! [`Paginator`] for every list the document pages, and the support the generated builders
+    //! share.
+    //!
+    //! A builder is made by the [`DbssClient`](crate::DbssClient) method named after the
+    //! operation's `operationId` (`client.list_audit_alarm_log_new()`), takes a setter per path and
+    //! query parameter and the body as its `dbss_types` type, and `send()`s through the client's
+    //! executor: the same validation, authentication, retries by the operation's idempotency,
+    //! timeouts, rate limiting, typed errors and tracing as every other call.
+    //!
+    //! ```no_run
+    //! # async fn demo(client: &dbss_client::DbssClient) -> Result<(), dbss_client::Error> {
+    //! use futures::TryStreamExt;
+    //!
+    //! let alarms = client
+    //!     .list_audit_alarm_log_new()
+    //!     .instance_id("3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7")
+    //!     .body_map(|b| b.page(1).size(100).time(dbss_client::types::AlarmLogRequestTime {
+    //!         time_range: Some("DAY".parse().expect("a documented value")),
+    //!         ..Default::default()
+    //!     }))
+    //!     .send()
+    //!     .await?;
+    //! println!("{:?} alarms (request {:?})", alarms.total_num, alarms.request_id());
+    //!
+    //! let quota = client.show_audit_quota_new().send().await?;
+    //! println!("{:?} (request {:?})", quota.audit_quota, quota.request_id());
+    //!
+    //! let instances: Vec<_> = client.list_audit_instances_last().items().try_collect().await?;
+    //! println!("{} instances", instances.len());
+    //! # Ok(()) }
+    //! ```
+
+    pub use crate::generated::operations::*;
+    pub use crate::typed::output::Output;
+    pub use crate::typed::paginator::{Paged, Paginator, Paging, PagingStyle};
+    pub use crate::typed::waiter::{Polled, Reached, StateFn, Waiter};
+}
 
 /// The shared request and response types (the `dbss-types` crate).
 pub use dbss_types as types;

@@ -108,6 +108,10 @@ fn order(r: &Rule) -> bool {
 fn range(r: &Rule) -> bool {
     matches!(r, Rule::Range { .. })
 }
+/// A value the generated types refuse (their pattern, length or range).
+fn rejected(r: &Rule) -> bool {
+    matches!(r, Rule::Rejected { .. })
+}
 
 /// A create-report with every field valid but the ones the case changes.
 macro_rules! create {
@@ -260,10 +264,11 @@ invalid! {
     delete_instance_id_too_long: |c| c.delete_report("i".repeat(65), REPORT).send().await => "instance_id", length;
 }
 
-// ListAuditInstances.
+// ListAuditInstances, through its typed builder: the document's pattern for `limit` is 1 to 1000.
 invalid! {
-    instances_limit_zero: |c| c.list_instances().limit(0).send().await => "limit", range;
-    instances_limit_over_the_limit: |c| c.list_instances().limit(dbss_client::MAX_INSTANCE_LIMIT + 1).send().await => "limit", range;
+    instances_limit_zero: |c| c.list_audit_instances_last().limit("0").send().await => "limit", rejected;
+    instances_limit_over_the_limit: |c| c.list_audit_instances_last().limit("1001").send().await => "limit", rejected;
+    instances_limit_not_a_number: |c| c.list_audit_instances_last().limit("ten").send().await => "limit", rejected;
 }
 
 // The project id, checked when the client is built.

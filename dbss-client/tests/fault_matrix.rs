@@ -390,7 +390,7 @@ async fn call(
             .await
             .map(drop),
         Op::ListInstances => client
-            .list_instances()
+            .list_audit_instances_last()
             .retry_policy(policy)
             .send()
             .await

@@ -46,7 +46,20 @@ const LAYERS: &[(&str, &[&str])] = &[
             "execution::prepared",
         ],
     ),
-    ("surface", &["client", "api", "ops", "wait"]),
+    (
+        "surface",
+        &[
+            "client",
+            "typed::output",
+            "typed::paginator",
+            "typed::support",
+            "typed::waiter",
+            "generated::operations",
+            "api",
+            "ops",
+            "wait",
+        ],
+    ),
 ];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;

@@ -29,9 +29,9 @@ const REPORT: &str = "Hx9QLJgBTpKZyZbbhTgS";
 async fn three_operations(stack: Stack, server: &ScriptServer) {
     let client = client_on(stack, &server.url);
     let page = client
-        .list_instances()
-        .offset(2)
-        .limit(50)
+        .list_audit_instances_last()
+        .offset("2")
+        .limit("50")
         .send()
         .await
         .unwrap();

@@ -103,6 +103,77 @@ pub struct OperationInfo {
     /// The statuses other than 200 the document lists, ascending; their bodies are
     /// [`DbssError`](crate::DbssError)s. Any other status is an undocumented response.
     pub error_statuses: &'static [u16],
+    /// Whether repeating the request is harmless (`x-dbss-idempotent`): every `GET`, `PUT` and
+    /// `DELETE`, and the `POST`s that only read (lists, counts, statistics). The client
+    /// retries these after a 5xx, a timeout or a reset; any other operation is never sent
+    /// again once it may have reached the server, unless the retry policy opts in.
+    pub idempotent: bool,
+    /// How the operation pages, when it answers one page of a longer list
+    /// (`x-dbss-pagination`).
+    pub pagination: Option<PaginationInfo>,
+    /// The states the resources this operation answers reach later, and that a waiter polls
+    /// this operation for (`x-dbss-waiters`).
+    pub waiters: &'static [WaiterInfo],
+}
+
+/// A state a resource reaches some time after an operation, read by polling another
+/// (`x-dbss-waiters` in the document): e.g. an audit instance `ACTIVE` after it was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaiterInfo {
+    /// The waiter's name, e.g. `instance_running` (the SDK's `wait_until_instance_running`).
+    pub name: &'static str,
+    /// What is waited for, and after which operations.
+    pub description: &'static str,
+    /// The (dotted) field of a listed resource matched against the awaited resource's key;
+    /// `None` when the polled answer is the resource itself.
+    pub key: Option<&'static str>,
+    /// The (dotted) field holding the state, e.g. `status` or `report.percentum`.
+    pub state: &'static str,
+    /// The states that end the wait successfully.
+    pub success: &'static [&'static str],
+    /// The states from which the awaited one does not follow.
+    pub failure: &'static [&'static str],
+    /// The resource being absent ends the wait successfully (a delete).
+    pub success_when_gone: bool,
+    /// The resource being absent ends the wait as a failure.
+    pub failure_when_gone: bool,
+    /// How long to wait by default, in seconds.
+    pub deadline_secs: u64,
+    /// The operations (`operationId`s) whose effect this waiter waits for.
+    pub after: &'static [&'static str],
+}
+
+/// How a list operation pages (`x-dbss-pagination` in the document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaginationInfo {
+    /// Offsets or page numbers.
+    pub style: PagingKind,
+    /// The parameter or body field of the position: the offset, or the page number.
+    pub cursor: &'static str,
+    /// The parameter or body field of the page size.
+    pub size: &'static str,
+    /// The number of the first page (page style; 0 for offsets).
+    pub first: u64,
+    /// Whether `cursor` and `size` are fields of the body (else query parameters).
+    pub in_body: bool,
+    /// The answer's field holding the page's items.
+    pub items: &'static str,
+    /// The answer's field holding the number of items in all pages, if any.
+    pub total: Option<&'static str>,
+    /// The largest page the operation serves.
+    pub max_size: u64,
+}
+
+/// How the position of a page is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PagingKind {
+    /// The number of items to skip (`offset`/`limit`).
+    Offset,
+    /// The page number (`page`/`size`).
+    Page,
 }
 
 impl Operation {
@@ -162,10 +233,11 @@ impl Operation {
         self as usize
     }
 
-    /// Whether repeating the operation is harmless: `GET`, `PUT` and `DELETE` are, `POST` is
-    /// not (it may create something twice).
+    /// Whether repeating the operation is harmless, as the document says
+    /// ([`OperationInfo::idempotent`]): reads, `PUT` and `DELETE` are; a `POST` that creates,
+    /// changes or deletes something is not (it may do it twice).
     pub fn is_idempotent(self) -> bool {
-        self.method() != "POST"
+        self.info().idempotent
     }
 }
 

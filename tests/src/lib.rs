@@ -9,6 +9,7 @@
 //! - [`mock_client`]: a client of an in-process mock, signing with its AK/SK;
 //! - [`capture`]: a loopback HTTP server (127.0.0.1, ephemeral port) that records every request
 //!   and answers with a reply the test chooses;
+//! - [`valid_args`]: valid arguments for any operation, made from the document's schemas;
 //! - [`wire`]: checks of what went on the wire (path templates with percent-encoded parameters,
 //!   query strings) and the construction of a generated client pointed at the capture server.
 
@@ -16,4 +17,5 @@ pub mod capture;
 pub mod document;
 pub mod json_schema;
 pub mod mock_client;
+pub mod valid_args;
 pub mod wire;

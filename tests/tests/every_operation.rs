@@ -10,73 +10,16 @@
 use dbss_client::types::operations::{AnswerKind, Operation, ParamLocation};
 use dbss_client::{DbssClient, Error, RetryPolicy};
 use dbss_contract_tests::json_schema;
+use dbss_contract_tests::valid_args::{body_schema, operation_json, param_schema, valid_args};
 use dbss_contract_tests::{document, mock_client};
 use dbss_mock::MockServer;
 use serde_json::{Map, Value, json};
-
-/// The seeded report of the mock's first instance.
-const REPORT: &str = "Hx9QLJgBTpKZyZbbhTgS";
 
 fn client(mock: &MockServer) -> DbssClient {
     mock_client::aksk(mock)
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap()
-}
-
-fn operation_json(op: Operation) -> &'static Value {
-    document::json().pointer(&op.document_pointer()).unwrap()
-}
-
-/// The schema of a parameter of `op`.
-fn param_schema(op: Operation, name: &str) -> Value {
-    let doc = document::json();
-    for p in operation_json(op)["parameters"].as_array().unwrap() {
-        let p = document::deref(doc, p).unwrap();
-        if p["name"] == name {
-            return p["schema"].clone();
-        }
-    }
-    panic!("{op}: no parameter {name}")
-}
-
-/// The body schema of `op`, resolved.
-fn body_schema(op: Operation) -> Option<&'static Value> {
-    let doc = document::json();
-    let schema = operation_json(op).pointer("/requestBody/content/application~1json/schema")?;
-    document::deref(doc, schema)
-}
-
-/// Valid arguments for `op`: every required parameter and a full body, made from the schemas;
-/// the report workflow's operations get the mock's real ids.
-fn valid_args(op: Operation, mock: &MockServer) -> Map<String, Value> {
-    let doc = document::json();
-    let mut args = Map::new();
-    for p in op.info().params {
-        if p.location == ParamLocation::Header || p.name == "project_id" {
-            continue;
-        }
-        let value = match p.name {
-            "instance_id" => json!(mock.instance_id()),
-            "id" if op.path_template().contains("/reports/") => json!(REPORT),
-            _ if !p.required => continue,
-            _ => dbss_mock::synth::value_of(doc, &param_schema(op, p.name), 0).unwrap(),
-        };
-        args.insert(p.name.to_owned(), value);
-    }
-    if op == Operation::CreateReport {
-        args.insert(
-            "body".into(),
-            json!({"template_id": dbss_mock::DOC_TEMPLATE_ID,
-                   "start_time": "2025-08-20 16:00:00", "end_time": "2025-08-21 07:03:31"}),
-        );
-    } else if let Some(schema) = body_schema(op) {
-        args.insert(
-            "body".into(),
-            dbss_mock::synth::value_of(doc, schema, 0).unwrap(),
-        );
-    }
-    args
 }
 
 #[tokio::test]

@@ -30,7 +30,9 @@ pub struct Output {
 /// files: it declares the two generated modules (never formatted, never linted).
 const GENERATED_MOD: &str = r#"//! The code generated from `openapi/dbss.json`, and nothing else: the progenitor client, one
 //! method per operation (`client`, public as `dbss_client::raw`), and the dispatch of an
-//! operation called by name (`dispatch`). Both are generated against `crate::codegen`.
+//! operation called by name (`dispatch`), both generated against `crate::codegen`; and the
+//! typed builder of every operation (`operations`, public as `dbss_client::operation`),
+//! generated against `crate::operation`.
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports, unused_qualifications)]
@@ -38,6 +40,9 @@ pub(crate) mod client;
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports, unused_qualifications)]
 pub(crate) mod dispatch;
+#[rustfmt::skip]
+#[allow(clippy::all)]
+pub(crate) mod operations;
 
 /// The names the dispatch refers to as `crate::generated::{Client, types}`.
 pub(crate) use client::{Client, types};
@@ -71,10 +76,18 @@ pub fn generate_all(spec_text: &str) -> Result<Vec<Output>, String> {
     let client_ast: syn::File = syn::parse_file(&client)
         .map_err(|e| format!("the generated client does not parse: {e}"))?;
     let ops = crate::operations::operations(&spec)?;
+    let types = types_file(&spec, &open_enums)?;
+    let types_ast: syn::File =
+        syn::parse_file(&types).map_err(|e| format!("the generated types do not parse: {e}"))?;
+    let tags: Vec<(String, String)> = spec
+        .tags
+        .iter()
+        .map(|t| (t.name.clone(), t.description.clone().unwrap_or_default()))
+        .collect();
     Ok(vec![
         Output {
             path: "dbss-types/src/generated.rs",
-            contents: types_file(&spec, &open_enums)?,
+            contents: types,
         },
         Output {
             path: "dbss-types/src/generated_operations.rs",
@@ -91,6 +104,19 @@ pub fn generate_all(spec_text: &str) -> Result<Vec<Output>, String> {
         Output {
             path: "dbss-client/src/generated/mod.rs",
             contents: format!("{HEADER}{GENERATED_MOD}"),
+        },
+        Output {
+            path: "dbss-client/src/generated/operations.rs",
+            contents: render(crate::typed::operations_file(
+                &ops,
+                &tags,
+                &client_ast,
+                &types_ast,
+            )?)?,
+        },
+        Output {
+            path: "tests/tests/typed_operations/generated.rs",
+            contents: render(crate::typed::test_calls_file(&ops, &client_ast)?)?,
         },
     ])
 }

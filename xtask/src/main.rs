@@ -7,6 +7,7 @@
 
 mod codegen;
 mod operations;
+mod typed;
 mod view;
 
 use std::path::{Path, PathBuf};

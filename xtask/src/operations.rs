@@ -30,6 +30,151 @@ pub struct Op {
     pub answer: Answer,
     /// The non-200 statuses the document lists, ascending: their bodies are `DbssError`s.
     pub error_statuses: Vec<u16>,
+    /// `x-dbss-idempotent`: repeating the request is harmless (reads, `PUT`, `DELETE`).
+    pub idempotent: bool,
+    /// `x-dbss-pagination`: how the operation pages, when it answers one page of a list.
+    pub pagination: Option<Pagination>,
+    /// `x-dbss-waiters`: the states the resources it answers reach later.
+    pub waiters: Vec<Waiter>,
+}
+
+/// A state a resource reaches later, read by polling an operation (`x-dbss-waiters`).
+pub struct Waiter {
+    pub name: String,
+    pub description: String,
+    /// The field of a listed resource matched against the waited-for key; none when the
+    /// answer is the resource.
+    pub key: Option<String>,
+    /// The (dotted) field holding the state.
+    pub state: String,
+    pub success: Vec<String>,
+    pub failure: Vec<String>,
+    /// What the resource being absent means: `wait`, `success` or `failure`.
+    pub when_gone: String,
+    pub deadline_secs: u64,
+    /// The operations whose effect the waiter waits for.
+    pub after: Vec<String>,
+}
+
+/// Reads `x-dbss-waiters`.
+fn waiters(id: &str, value: Option<&serde_json::Value>) -> Result<Vec<Waiter>, String> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let list = value
+        .as_array()
+        .ok_or_else(|| format!("{id}: x-dbss-waiters is not a list"))?;
+    list.iter()
+        .map(|w| {
+            let text = |key: &str| -> Result<String, String> {
+                w.get(key)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{id}: a waiter has no {key}"))
+            };
+            let texts = |key: &str| -> Result<Vec<String>, String> {
+                w.get(key)
+                    .and_then(|v| v.as_array())
+                    .ok_or_else(|| format!("{id}: a waiter has no {key} list"))?
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| format!("{id}: {key} holds a non-string"))
+                    })
+                    .collect()
+            };
+            let when_gone = text("when_gone")?;
+            if !["wait", "success", "failure"].contains(&when_gone.as_str()) {
+                return Err(format!("{id}: when_gone {when_gone:?}"));
+            }
+            Ok(Waiter {
+                name: text("name")?,
+                description: text("description")?,
+                key: w.get("key").and_then(|v| v.as_str()).map(str::to_string),
+                state: text("state")?,
+                success: texts("success")?,
+                failure: texts("failure")?,
+                when_gone,
+                deadline_secs: w
+                    .get("deadline_secs")
+                    .and_then(|v| v.as_u64())
+                    .ok_or_else(|| format!("{id}: a waiter has no deadline_secs"))?,
+                after: texts("after")?,
+            })
+        })
+        .collect()
+}
+
+/// The paging facts of a list operation (`x-dbss-pagination`).
+pub struct Pagination {
+    pub style: PagingStyle,
+    /// Whether the cursor and size are fields of the body (else query parameters).
+    pub in_body: bool,
+    /// The answer's field holding the page's items.
+    pub items: String,
+    /// The answer's field holding the number of items in all pages.
+    pub total: Option<String>,
+    /// The largest page the operation serves.
+    pub max_size: u64,
+}
+
+pub enum PagingStyle {
+    /// `offset` items are skipped, `limit` are answered.
+    Offset { offset: String, limit: String },
+    /// Page number `page` (the first is `first`) of pages of `size` items.
+    Page {
+        page: String,
+        size: String,
+        first: u64,
+    },
+}
+
+/// Reads `x-dbss-pagination`. A marker-paged list (`"style": "marker"`) is described but not
+/// driven by the paginator: `None`.
+fn pagination(id: &str, value: Option<&serde_json::Value>) -> Result<Option<Pagination>, String> {
+    let Some(value) = value else { return Ok(None) };
+    let text = |key: &str| -> Result<String, String> {
+        value
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("{id}: x-dbss-pagination has no {key}"))
+    };
+    let style = match value.get("style").and_then(|v| v.as_str()) {
+        Some("offset") => PagingStyle::Offset {
+            offset: text("offset")?,
+            limit: text("limit")?,
+        },
+        Some("page") => PagingStyle::Page {
+            page: text("page")?,
+            size: text("size")?,
+            first: value
+                .get("first")
+                .and_then(|v| v.as_u64())
+                .ok_or_else(|| format!("{id}: x-dbss-pagination has no first page"))?,
+        },
+        Some("marker") => return Ok(None),
+        other => return Err(format!("{id}: unknown x-dbss-pagination style {other:?}")),
+    };
+    let in_body = match value.get("in").and_then(|v| v.as_str()) {
+        Some("body") => true,
+        Some("query") => false,
+        other => return Err(format!("{id}: x-dbss-pagination in {other:?}")),
+    };
+    Ok(Some(Pagination {
+        style,
+        in_body,
+        items: text("items")?,
+        total: value
+            .get("total")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        max_size: value
+            .get("max_size")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| format!("{id}: x-dbss-pagination has no max_size"))?,
+    }))
 }
 
 pub struct Param {
@@ -153,6 +298,15 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                     .and_then(|v| v.as_str())
                     .map(str::to_string)
             };
+            let idempotent = match op.extensions.get("x-dbss-idempotent") {
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(other) => {
+                    return Err(format!("{id}: x-dbss-idempotent is {other}, not a boolean"));
+                }
+                None => return Err(format!("{id}: no x-dbss-idempotent")),
+            };
+            let pagination = pagination(&id, op.extensions.get("x-dbss-pagination"))?;
+            let waiters = waiters(&id, op.extensions.get("x-dbss-waiters"))?;
             ops.push(Op {
                 id,
                 method: method.to_ascii_uppercase(),
@@ -167,6 +321,9 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                 content_type: text("x-dbss-content-type"),
                 answer,
                 error_statuses,
+                idempotent,
+                pagination,
+                waiters,
             });
         }
     }
@@ -234,6 +391,48 @@ pub fn table_file(ops: &[Op]) -> TokenStream {
                 Answer::Empty => "Empty",
             }
         );
+        let idempotent = op.idempotent;
+        let pagination = match &op.pagination {
+            None => quote!(None),
+            Some(p) => {
+                let (style, cursor, size, first) = match &p.style {
+                    PagingStyle::Offset { offset, limit } => (quote!(Offset), offset, limit, 0u64),
+                    PagingStyle::Page { page, size, first } => (quote!(Page), page, size, *first),
+                };
+                let (in_body, items, max_size) = (p.in_body, &p.items, p.max_size);
+                let total = opt(&p.total);
+                quote!(Some(PaginationInfo {
+                    style: PagingKind::#style,
+                    cursor: #cursor,
+                    size: #size,
+                    first: #first,
+                    in_body: #in_body,
+                    items: #items,
+                    total: #total,
+                    max_size: #max_size,
+                }))
+            }
+        };
+        let waiters = op.waiters.iter().map(|w| {
+            let (name, description, state, when_gone, deadline_secs) =
+                (&w.name, &w.description, &w.state, &w.when_gone, w.deadline_secs);
+            let key = opt(&w.key);
+            let (success, failure, after) = (&w.success, &w.failure, &w.after);
+            let (success_when_gone, failure_when_gone) =
+                (when_gone == "success", when_gone == "failure");
+            quote!(WaiterInfo {
+                name: #name,
+                description: #description,
+                key: #key,
+                state: #state,
+                success: &[#(#success),*],
+                failure: &[#(#failure),*],
+                success_when_gone: #success_when_gone,
+                failure_when_gone: #failure_when_gone,
+                deadline_secs: #deadline_secs,
+                after: &[#(#after),*],
+            },)
+        });
         quote! {
             OperationInfo {
                 operation: Operation::#v,
@@ -250,11 +449,14 @@ pub fn table_file(ops: &[Op]) -> TokenStream {
                 content_type: #content_type,
                 answer: AnswerKind::#answer,
                 error_statuses: &[#(#error_statuses),*],
+                idempotent: #idempotent,
+                pagination: #pagination,
+                waiters: &[#(#waiters)*],
             },
         }
     });
     quote! {
-        use super::{AnswerKind, BodyInfo, OperationInfo, ParamInfo, ParamLocation};
+        use super::{AnswerKind, BodyInfo, OperationInfo, PaginationInfo, PagingKind, ParamInfo, ParamLocation, WaiterInfo};
 
         /// An operation of the DBSS API: one per `operationId` of `openapi/dbss.json`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -370,7 +572,7 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
 type Builder = (String, Vec<(String, syn::Type)>);
 
 /// The builder structs of the client's `builder` module.
-fn builder_fields(client: &syn::File) -> Result<Vec<Builder>, String> {
+pub fn builder_fields(client: &syn::File) -> Result<Vec<Builder>, String> {
     let builder = client
         .items
         .iter()
@@ -400,7 +602,7 @@ fn builder_fields(client: &syn::File) -> Result<Vec<Builder>, String> {
 }
 
 /// `T` of `Option<T>`: an optional parameter's setter takes the `T`.
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+pub fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
     first_type_argument(ty, "Option")
 }
 
@@ -410,7 +612,7 @@ fn result_ok_type(ty: &syn::Type) -> Option<syn::Type> {
 }
 
 /// The first type argument of `ty` when `ty` is a path ending in `wrapper<...>`.
-fn first_type_argument<'a>(ty: &'a syn::Type, wrapper: &str) -> Option<&'a syn::Type> {
+pub fn first_type_argument<'a>(ty: &'a syn::Type, wrapper: &str) -> Option<&'a syn::Type> {
     let syn::Type::Path(path) = ty else {
         return None;
     };

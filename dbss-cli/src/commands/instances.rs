@@ -16,7 +16,11 @@ pub async fn run(context: &Context, command: InstancesCommand) -> Result<(), Fai
 
 async fn list(context: &Context) -> Result<(), Failure> {
     let client = context.client()?;
-    let instances: Vec<_> = client.list_instances().stream().try_collect().await?;
+    let instances: Vec<_> = client
+        .list_audit_instances_last()
+        .items()
+        .try_collect()
+        .await?;
     if context.printer.is_json() {
         return Ok(context.printer.json(&instances)?);
     }

@@ -72,6 +72,15 @@ pub enum Error {
         /// What failed, with the path.
         message: String,
     },
+    /// A waiter stopped before its resource reached the state it waits for (a failure state,
+    /// the resource gone, or the deadline: see [`WaitFailure`]).
+    #[error("waiting until {waiter}: {reason}")]
+    Wait {
+        /// The waiter, e.g. `instance_running`.
+        waiter: &'static str,
+        /// Why it stopped.
+        reason: WaitFailure,
+    },
     /// A response arrived that could not be decoded (an HTML page from a proxy, truncated JSON,
     /// an empty body...).
     #[error(
@@ -89,6 +98,46 @@ pub enum Error {
         /// The `X-Request-Id` of the response.
         request_id: Option<String>,
     },
+}
+
+/// Why a waiter stopped without its resource reaching the state it waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitFailure {
+    /// The resource reached a state from which the awaited one does not follow.
+    FailureState {
+        /// The state.
+        state: String,
+    },
+    /// The resource is not there, and the waiter needs it to be.
+    Gone,
+    /// The deadline passed first.
+    TimedOut {
+        /// The deadline.
+        after: Duration,
+        /// The last state seen (`None`: the resource was never found, or no poll answered).
+        last_state: Option<String>,
+    },
+}
+
+impl fmt::Display for WaitFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitFailure::FailureState { state } => write!(f, "reached the failure state {state}"),
+            WaitFailure::Gone => f.write_str("the resource is gone"),
+            WaitFailure::TimedOut {
+                after,
+                last_state: Some(state),
+            } => write!(
+                f,
+                "timed out after {after:?}; the last state seen was {state}"
+            ),
+            WaitFailure::TimedOut {
+                after,
+                last_state: None,
+            } => write!(f, "timed out after {after:?}; the resource was never found"),
+        }
+    }
 }
 
 /// How many bytes of an undecodable body an error keeps.
@@ -226,6 +275,7 @@ impl Error {
             | Error::Config(_)
             | Error::Credentials(_)
             | Error::Io { .. }
+            | Error::Wait { .. }
             | Error::OperationFailed { .. } => false,
         }
     }
@@ -234,6 +284,8 @@ impl Error {
     pub fn request_may_have_been_sent(&self) -> bool {
         match self {
             Error::Validation(_) | Error::Config(_) | Error::Credentials(_) => false,
+            // The polls were reads; the operation waited for was sent before.
+            Error::Wait { .. } => false,
             Error::Timeout { phase, .. } => *phase != TimeoutPhase::Connect,
             Error::Connection { request_sent, .. } => *request_sent,
             Error::Service(_)

@@ -59,6 +59,21 @@ pub(crate) struct Operation {
     pub(crate) idempotency: Idempotency,
 }
 
+impl Operation {
+    /// How the executor treats `operation`: its name, and whether it may be repeated, as the
+    /// document's `x-dbss-idempotent` says.
+    pub(crate) fn of(operation: dbss_types::operations::Operation) -> Self {
+        Self {
+            name: operation.operation_id(),
+            idempotency: if operation.is_idempotent() {
+                Idempotency::Idempotent
+            } else {
+                Idempotency::NonIdempotent
+            },
+        }
+    }
+}
+
 /// What every operation of a client shares: its credentials, time limits and rate limiter.
 /// Cheap to clone.
 #[derive(Clone, Debug)]

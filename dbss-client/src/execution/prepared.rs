@@ -163,6 +163,16 @@ impl PreparedRequest {
         Ok(decode(status, body)?)
     }
 
+    /// Sends one attempt and hands over a 200's body undecoded (the typed operations decode it
+    /// once the executor is done, so the executor is not compiled once per answer type).
+    pub(crate) async fn send_body(
+        &self,
+        hooks: &SdkHooks,
+    ) -> Result<ResponseValue<Bytes>, AttemptError> {
+        let (status, body) = self.exchange(hooks).await?;
+        Ok(ResponseValue::new(body, status, HeaderMap::new()))
+    }
+
     /// Sends one attempt and turns a 200 into an [`Answer`] with `decoder` (operations called
     /// by name).
     pub(crate) async fn send_answer(

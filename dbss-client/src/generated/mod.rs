@@ -3,7 +3,9 @@
 
 //! The code generated from `openapi/dbss.json`, and nothing else: the progenitor client, one
 //! method per operation (`client`, public as `dbss_client::raw`), and the dispatch of an
-//! operation called by name (`dispatch`). Both are generated against `crate::codegen`.
+//! operation called by name (`dispatch`), both generated against `crate::codegen`; and the
+//! typed builder of every operation (`operations`, public as `dbss_client::operation`),
+//! generated against `crate::operation`.
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports, unused_qualifications)]
@@ -11,6 +13,9 @@ pub(crate) mod client;
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, missing_debug_implementations, unused_imports, unused_qualifications)]
 pub(crate) mod dispatch;
+#[rustfmt::skip]
+#[allow(clippy::all)]
+pub(crate) mod operations;
 
 /// The names the dispatch refers to as `crate::generated::{Client, types}`.
 pub(crate) use client::{Client, types};

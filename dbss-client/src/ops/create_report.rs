@@ -7,15 +7,14 @@ use crate::client::DbssClient;
 use crate::execution::error::Error;
 use crate::execution::execute::{Operation, Success};
 use crate::execution::prepared::PreparedRequest;
-use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::execution::retry::RetryPolicy;
 use crate::foundation::path_encoding::path_segment;
 use crate::foundation::report_time::{DateInput, TimeInput};
 use crate::foundation::validate::{self, Rule, ValidationError};
 
-const OPERATION: Operation = Operation {
-    name: "create_report",
-    idempotency: Idempotency::NonIdempotent,
-};
+/// The operation, as the document describes it (its idempotency included).
+const OPERATION: dbss_types::operations::Operation =
+    dbss_types::operations::Operation::CreateReport;
 
 impl DbssClient {
     /// Starts a create-report request for the audit instance `instance_id`.
@@ -195,7 +194,7 @@ impl<'a> CreateReport<'a> {
         let Success {
             value, request_id, ..
         } = client
-            .execute(OPERATION, policy, || {
+            .execute(Operation::of(OPERATION), policy, || {
                 prepared.send::<CreateReportResponse>(&client.hooks)
             })
             .await?;
@@ -205,7 +204,7 @@ impl<'a> CreateReport<'a> {
                 request_id,
             }),
             other => Err(Error::OperationFailed {
-                operation: OPERATION.name,
+                operation: OPERATION.operation_id(),
                 result: other.map(|r| r.as_str().to_owned()),
                 request_id,
             }),
@@ -245,9 +244,11 @@ mod tests {
             &client.hooks,
         )
         .unwrap();
-        let execute = client.executor.execute(OPERATION, &client.retry, || {
-            prepared.send::<CreateReportResponse>(&client.hooks)
-        });
+        let execute = client
+            .executor
+            .execute(Operation::of(OPERATION), &client.retry, || {
+                prepared.send::<CreateReportResponse>(&client.hooks)
+            });
         let execute = std::mem::size_of_val(&execute);
         let mut request = reqwest::Request::new(Method::GET, url);
         let apply = client.hooks.auth.apply(&mut request);

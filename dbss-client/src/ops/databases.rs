@@ -21,10 +21,9 @@ pub struct DatabasePage {
     pub total: Option<i64>,
 }
 
-const LIST_DATABASES: crate::execution::execute::Operation = crate::execution::execute::Operation {
-    name: "list_audit_databases_new",
-    idempotency: crate::execution::retry::Idempotency::Idempotent,
-};
+/// The operation, as the document describes it (its idempotency included).
+const LIST_DATABASES: dbss_types::operations::Operation =
+    dbss_types::operations::Operation::ListAuditDatabasesNew;
 
 /// The largest page of databases asked for at once.
 pub const DATABASE_PAGE_SIZE: u32 = 100;
@@ -56,7 +55,7 @@ impl DbssClient {
         let (offset, limit) = (offset.to_string(), limit.to_string());
         let response = self
             .execute_prepared(
-                LIST_DATABASES,
+                crate::execution::execute::Operation::of(LIST_DATABASES),
                 &self.retry,
                 self.capture
                     .list_audit_databases_new()

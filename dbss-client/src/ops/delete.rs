@@ -7,14 +7,13 @@ use crate::client::DbssClient;
 use crate::execution::error::Error;
 use crate::execution::execute::Operation;
 use crate::execution::prepared::{PreparedRequest, RequestUrl};
-use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::execution::retry::RetryPolicy;
 use crate::foundation::path_encoding::path_segment;
 use crate::foundation::validate;
 
-const OPERATION: Operation = Operation {
-    name: "delete_audit_report",
-    idempotency: Idempotency::Idempotent,
-};
+/// The operation, as the document describes it (its idempotency included).
+const OPERATION: dbss_types::operations::Operation =
+    dbss_types::operations::Operation::DeleteAuditReport;
 
 impl DbssClient {
     /// Deletes a report.
@@ -81,7 +80,7 @@ impl DeleteReport<'_> {
             &client.hooks,
         );
         let response = client
-            .execute(OPERATION, policy, || {
+            .execute(Operation::of(OPERATION), policy, || {
                 prepared.send::<DeleteAuditReportResponse>(&client.hooks)
             })
             .await?;
@@ -90,7 +89,7 @@ impl DeleteReport<'_> {
                 request_id: response.request_id,
             }),
             other => Err(Error::OperationFailed {
-                operation: OPERATION.name,
+                operation: OPERATION.operation_id(),
                 result: other.map(|s| s.as_str().to_owned()),
                 request_id: response.request_id,
             }),

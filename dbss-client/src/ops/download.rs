@@ -12,14 +12,13 @@ use crate::client::DbssClient;
 use crate::execution::error::{Error, TimeoutPhase};
 use crate::execution::execute::{Operation, excerpt};
 use crate::execution::hooks::ERROR_BODY_LIMIT;
-use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::execution::retry::RetryPolicy;
 use crate::foundation::error_chain::error_chain;
 use crate::foundation::validate;
 
-const OPERATION: Operation = Operation {
-    name: "download_audit_report",
-    idempotency: Idempotency::Idempotent,
-};
+/// The operation, as the document describes it (its idempotency included).
+const OPERATION: dbss_types::operations::Operation =
+    dbss_types::operations::Operation::DownloadAuditReport;
 
 /// Called with the bytes written so far and the total size when the server announced it.
 pub type ProgressFn<'a> = Box<dyn FnMut(u64, Option<u64>) + Send + 'a>;
@@ -160,7 +159,9 @@ impl<'a> DownloadReport<'a> {
         // Prepared once (see `prepared`); each attempt streams the answer, unread.
         let prepared = client.prepare(request.send())?;
         let response = client
-            .execute(OPERATION, policy, || prepared.send_stream(&client.hooks))
+            .execute(Operation::of(OPERATION), policy, || {
+                prepared.send_stream(&client.hooks)
+            })
             .await?;
         let total = response.content_length;
         let mut stream = response.value.into_inner();

@@ -6,6 +6,5 @@ pub mod create_report;
 pub mod databases;
 pub mod delete;
 pub mod download;
-pub mod instances;
 pub mod reports;
 pub mod templates;

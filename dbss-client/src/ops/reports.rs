@@ -8,14 +8,13 @@ use futures::Stream;
 use crate::client::DbssClient;
 use crate::execution::error::Error;
 use crate::execution::execute::Operation;
-use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::execution::retry::RetryPolicy;
 use crate::foundation::validate::{self, Rule, ValidationError};
 
 // A POST, but a read: repeating it has no effect, so it is retried like a GET.
-const OPERATION: Operation = Operation {
-    name: "list_audit_reports",
-    idempotency: Idempotency::Idempotent,
-};
+/// The operation, as the document describes it (its idempotency included).
+const OPERATION: dbss_types::operations::Operation =
+    dbss_types::operations::Operation::ListAuditReports;
 
 /// The largest page the client asks for (see `openapi/dbss.json`).
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -129,7 +128,7 @@ impl<'a> ListReports<'a> {
         };
         let response = client
             .execute_prepared(
-                OPERATION,
+                Operation::of(OPERATION),
                 policy,
                 client
                     .capture

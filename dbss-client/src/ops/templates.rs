@@ -5,13 +5,12 @@ use dbss_types::TemplateBean;
 use crate::client::DbssClient;
 use crate::execution::error::Error;
 use crate::execution::execute::Operation;
-use crate::execution::retry::{Idempotency, RetryPolicy};
+use crate::execution::retry::RetryPolicy;
 use crate::foundation::validate;
 
-const OPERATION: Operation = Operation {
-    name: "list_audit_report_templates",
-    idempotency: Idempotency::Idempotent,
-};
+/// The operation, as the document describes it (its idempotency included).
+const OPERATION: dbss_types::operations::Operation =
+    dbss_types::operations::Operation::ListAuditReportTemplates;
 
 impl DbssClient {
     /// Lists the report templates of an audit instance.
@@ -48,7 +47,7 @@ impl ListTemplates<'_> {
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         let response = client
             .execute_prepared(
-                OPERATION,
+                Operation::of(OPERATION),
                 policy,
                 client
                     .capture

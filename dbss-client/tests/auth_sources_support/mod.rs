@@ -319,7 +319,7 @@ pub fn builder(
 }
 
 pub async fn list(client: &DbssClient) -> Result<(), Error> {
-    client.list_instances().send().await.map(|_| ())
+    client.list_audit_instances_last().send().await.map(|_| ())
 }
 
 pub fn write(path: &Path, text: &str) {
