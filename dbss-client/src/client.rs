@@ -13,7 +13,6 @@ use std::future::Future;
 
 use dbss_types::DbssError;
 use progenitor_client::ResponseValue;
-use serde::de::DeserializeOwned;
 
 use crate::codegen::hook_interface::Inner;
 use crate::execution::execute::{AttemptError, Executor, Operation, Success};
@@ -81,24 +80,6 @@ impl DbssClient {
         E: Into<AttemptError>,
     {
         self.executor.execute(op, policy, attempt).await
-    }
-
-    /// Runs one operation prepared from `send`, a generated builder's `send()` on
-    /// `self.capture`: the request is built once, then signed and sent once per attempt, and a
-    /// 200 is decoded as `T` (see `prepared`).
-    pub(crate) async fn execute_prepared<T, F>(
-        &self,
-        op: Operation,
-        policy: &RetryPolicy,
-        send: F,
-    ) -> Result<Success<T>, Error>
-    where
-        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<DbssError>>>,
-        T: DeserializeOwned,
-    {
-        let prepared = self.prepare(send)?;
-        self.execute(op, policy, || prepared.send::<T>(&self.hooks))
-            .await
     }
 
     /// The request `send` (a generated builder's `send()` on `self.capture`) builds, prepared

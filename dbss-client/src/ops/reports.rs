@@ -1,20 +1,16 @@
-//! ListAuditReports: reports and their progress, one page or all of them as a stream.
+//! ListAuditReports: reports and their progress, one page or all of them as a stream; a thin
+//! layer over the operation's typed builder and paginator that takes plain numbers.
 
 use std::num::NonZeroU32;
 
 use dbss_types::{ListAuditReportsRequest, ReportBean};
-use futures::Stream;
+use futures::{Stream, StreamExt, TryStreamExt};
 
 use crate::client::DbssClient;
 use crate::execution::error::Error;
-use crate::execution::execute::Operation;
 use crate::execution::retry::RetryPolicy;
 use crate::foundation::validate::{self, Rule, ValidationError};
-
-// A POST, but a read: repeating it has no effect, so it is retried like a GET.
-/// The operation, as the document describes it (its idempotency included).
-const OPERATION: dbss_types::operations::Operation =
-    dbss_types::operations::Operation::ListAuditReports;
+use crate::generated::operations::ListAuditReports;
 
 /// The largest page the client asks for (see `openapi/dbss.json`).
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -115,62 +111,42 @@ impl<'a> ListReports<'a> {
         Ok((page, size))
     }
 
+    /// The typed request of the current page, checked.
+    fn request(&self) -> Result<ListAuditReports<'a>, ValidationError> {
+        let (page, size) = self.check()?;
+        let request = self
+            .client
+            .list_audit_reports()
+            .instance_id(self.instance_id.as_str())
+            .body(ListAuditReportsRequest {
+                name: self.name.clone(),
+                page,
+                size,
+            });
+        Ok(match &self.retry {
+            Some(policy) => request.retry_policy(policy.clone()),
+            None => request,
+        })
+    }
+
     /// Fetches one page.
     pub async fn send(&self) -> Result<ReportPage, Error> {
-        let (page, size) = self.check()?;
-        let client = self.client;
-        let project_id = client.resolve_project_id().await?;
-        let policy = self.retry.as_ref().unwrap_or(&client.retry);
-        let body = ListAuditReportsRequest {
-            name: self.name.clone(),
-            page,
-            size,
-        };
-        let response = client
-            .execute_prepared(
-                Operation::of(OPERATION),
-                policy,
-                client
-                    .capture
-                    .list_audit_reports()
-                    .project_id(project_id)
-                    .instance_id(self.instance_id.as_str())
-                    .body(body)
-                    .send(),
-            )
-            .await?;
+        let page = self.request()?.send().await?.into_inner();
         Ok(ReportPage {
-            reports: response
-                .value
-                .reports
-                .into_iter()
-                .filter_map(|r| r.report)
-                .collect(),
-            total: response.value.total,
+            reports: page.reports.into_iter().filter_map(|r| r.report).collect(),
+            total: page.total,
         })
     }
 
     /// Every report of every page from the current one on, fetched page by page as the stream
-    /// is read. Ends after a short page, or after the page that reaches `total`.
-    pub fn stream(self) -> impl Stream<Item = Result<ReportBean, Error>> + 'a {
-        use futures::TryStreamExt;
-        futures::stream::try_unfold(Some(self), |state| async move {
-            let Some(mut request) = state else {
-                return Ok::<_, Error>(None);
-            };
-            let page = request.send().await?;
-            let fetched = i64::from(request.page) * i64::from(request.page_size);
-            let full = page.reports.len() == request.page_size as usize;
-            let more = full && page.total.is_none_or(|total| fetched < total);
-            let next = more.then(|| {
-                request.page = request.page.saturating_add(1);
-                request
-            });
-            Ok(Some((
-                futures::stream::iter(page.reports.into_iter().map(Ok)),
-                next,
-            )))
-        })
-        .try_flatten()
+    /// is read (the paginator of `list_audit_reports`).
+    pub fn stream(self) -> impl Stream<Item = Result<ReportBean, Error>> + Send + 'a {
+        match self.request() {
+            Ok(request) => request
+                .items()
+                .try_filter_map(|info| std::future::ready(Ok(info.report)))
+                .left_stream(),
+            Err(e) => futures::stream::once(std::future::ready(Err(e.into()))).right_stream(),
+        }
     }
 }

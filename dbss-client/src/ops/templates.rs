@@ -1,16 +1,12 @@
-//! ListAuditReportTemplates: the templates a report can be made from.
+//! ListAuditReportTemplates: the templates a report can be made from; a thin layer over the
+//! operation's typed builder that returns the templates themselves.
 
 use dbss_types::TemplateBean;
 
 use crate::client::DbssClient;
 use crate::execution::error::Error;
-use crate::execution::execute::Operation;
 use crate::execution::retry::RetryPolicy;
 use crate::foundation::validate;
-
-/// The operation, as the document describes it (its idempotency included).
-const OPERATION: dbss_types::operations::Operation =
-    dbss_types::operations::Operation::ListAuditReportTemplates;
 
 impl DbssClient {
     /// Lists the report templates of an audit instance.
@@ -42,23 +38,16 @@ impl ListTemplates<'_> {
     /// Sends the request; returns the templates (entries without a template are skipped).
     pub async fn send(self) -> Result<Vec<TemplateBean>, Error> {
         validate::project_or_instance_id("instance_id", &self.instance_id)?;
-        let client = self.client;
-        let project_id = client.resolve_project_id().await?;
-        let policy = self.retry.as_ref().unwrap_or(&client.retry);
-        let response = client
-            .execute_prepared(
-                Operation::of(OPERATION),
-                policy,
-                client
-                    .capture
-                    .list_audit_report_templates()
-                    .project_id(project_id)
-                    .instance_id(self.instance_id.as_str())
-                    .send(),
-            )
-            .await?;
-        Ok(response
-            .value
+        let request = self
+            .client
+            .list_audit_report_templates()
+            .instance_id(self.instance_id.as_str());
+        let request = match self.retry {
+            Some(policy) => request.retry_policy(policy),
+            None => request,
+        };
+        let answer = request.send().await?.into_inner();
+        Ok(answer
             .templates
             .into_iter()
             .filter_map(|t| t.template)

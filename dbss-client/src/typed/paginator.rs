@@ -83,10 +83,9 @@ pub struct Paginator<R> {
 impl<R: Paged> Paginator<R> {
     /// A paginator over the pages of `request`.
     pub fn new(request: R) -> Self {
-        let size = request
-            .page_size()
-            .unwrap_or(R::PAGING.max_size)
-            .clamp(1, R::PAGING.max_size.max(1));
+        // A size the caller set is kept (a server that refuses it says so); otherwise the
+        // largest page the operation serves, so that a short page means the last one.
+        let size = request.page_size().unwrap_or(R::PAGING.max_size).max(1);
         let (position, start) = match R::PAGING.style {
             PagingStyle::Offset => {
                 let offset = request.position().unwrap_or(0);
