@@ -14,8 +14,9 @@
 #
 # It prints the tables and writes them into BENCHMARKS.md (between its markers).
 #
-#   bench/run.sh                 full run (release build; installs the official Python SDK into
-#                                a scratch venv; a few minutes)
+#   bench/run.sh                 full run (release build with line tables, the `profiling`
+#                                profile; installs the official Python SDK into a scratch venv;
+#                                a few minutes)
 #   bench/run.sh --smoke         CI smoke test: debug build, tiny N, 8 MiB download, no Python
 #                                unless --python; checks that everything runs, not the timings;
 #                                compiles the criterion benches; writes no BENCHMARKS.md
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
     --python) python=yes ;;
     --no-python) python=no ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -59,8 +60,10 @@ if [ "$smoke" = 1 ]; then
   cargo build --quiet -p dbss-bench --benches   # the criterion benches compile
   bin="$target_dir/debug/dbss-bench"
 else
-  cargo build --quiet --release -p dbss-bench --bins
-  bin="$target_dir/release/dbss-bench"
+  # The release profile with line tables and symbols (Cargo.toml): callgrind_annotate and perf
+  # name functions and lines. `release` itself is stripped, for `cargo install`.
+  cargo build --quiet --profile profiling -p dbss-bench --bins
+  bin="$target_dir/profiling/dbss-bench"
 fi
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/dbss-bench.XXXXXX")
@@ -167,7 +170,7 @@ machine=(
   --machine "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(free -g | awk '/^Mem:/ { print $2 }') GiB, Linux $(uname -r)"
   --machine "rustc: $(rustc --version)"
   --machine "load average at the end (other work on the machine skews the numbers): $(cut -d' ' -f1-3 /proc/loadavg)"
-  --machine "build: $([ "$smoke" = 1 ] && echo "debug (smoke test: the numbers mean nothing)" || echo release)"
+  --machine "build: $([ "$smoke" = 1 ] && echo "debug (smoke test: the numbers mean nothing)" || echo "release, with line tables (the profiling profile)")"
   --machine "pinning: $pinning"
   --machine "load: $requests requests per client and concurrency for create and delete, $(( (requests + 19) / 20 )) for the list ($python_requests and $(( (python_requests + 19) / 20 )) for Python), after a 10 % warm-up, $rounds round(s)"
   --machine "command: bench/run.sh$([ "$smoke" = 1 ] && echo " --smoke" || true)"

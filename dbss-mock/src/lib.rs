@@ -156,3 +156,8 @@ pub use server::{
     DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, MockServer, MockServerBuilder,
 };
 pub use state::DOC_TEMPLATE_ID;
+
+/// The crate's README (what crates.io shows), compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -89,3 +89,8 @@ pub use sign::{
 };
 pub use time::SigningTime;
 pub use verify::{DEFAULT_MAX_CLOCK_SKEW, ReceivedRequest, Verified, verify};
+
+/// The crate's README (what crates.io shows), compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -25,3 +25,8 @@ pub mod open_enum;
 pub mod operations;
 
 pub use generated::*;
+
+/// The crate's README (what crates.io shows), compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

@@ -20,6 +20,11 @@ use quote::{format_ident, quote};
 /// The document, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/dbss.json";
 
+/// The copy of the document that `dbss-mock` embeds (`include_str!`), relative to the workspace
+/// root: a published crate cannot read a file outside its folder, so `generate` copies the one
+/// document here byte for byte and `generate --check` fails when the copy differs.
+pub const MOCK_DOCUMENT_PATH: &str = "dbss-mock/openapi/dbss.json";
+
 /// One generated file.
 pub struct Output {
     pub path: &'static str,
@@ -117,6 +122,10 @@ pub fn generate_all(spec_text: &str) -> Result<Vec<Output>, String> {
         Output {
             path: "tests/tests/typed_operations/generated.rs",
             contents: render(crate::typed::test_calls_file(&ops, &client_ast)?)?,
+        },
+        Output {
+            path: MOCK_DOCUMENT_PATH,
+            contents: spec_text.to_owned(),
         },
     ])
 }
@@ -314,12 +323,28 @@ mod tests {
 
     #[test]
     fn generated_files_carry_the_header() {
+        // The mock's copy of the document is JSON, which has no comments: it is the document
+        // itself (checked below).
         for output in generate_all(&spec()).expect("generates") {
+            if output.path == MOCK_DOCUMENT_PATH {
+                continue;
+            }
             assert!(
                 output.contents.starts_with("// @generated"),
                 "{}",
                 output.path
             );
         }
+    }
+
+    #[test]
+    fn the_mock_embeds_the_document_byte_for_byte() {
+        let spec = spec();
+        let outputs = generate_all(&spec).expect("generates");
+        let copy = outputs
+            .iter()
+            .find(|o| o.path == MOCK_DOCUMENT_PATH)
+            .expect("the mock's copy is generated");
+        assert_eq!(copy.contents, spec);
     }
 }

@@ -1,7 +1,9 @@
 //! Project automation for dbss-rs.
 //!
 //! `cargo xtask generate` regenerates the shared types (`dbss-types/src/generated.rs`) and the
-//! progenitor client (`dbss-client/src/generated/client.rs`) from `openapi/dbss.json`.
+//! progenitor client (`dbss-client/src/generated/client.rs`) from `openapi/dbss.json`, and
+//! copies the document into `dbss-mock/openapi/dbss.json` (the mock embeds it; a published
+//! crate cannot read outside its folder).
 //! `cargo xtask generate --check` regenerates in memory and fails, naming each file, when a
 //! checked-in file differs from what the document produces.
 
@@ -63,6 +65,10 @@ fn generate(mode: Mode) -> Result<(), String> {
         match mode {
             Mode::Check => drifted.push(output.path),
             Mode::Write => {
+                if let Some(folder) = path.parent() {
+                    std::fs::create_dir_all(folder)
+                        .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+                }
                 std::fs::write(&path, &output.contents)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 eprintln!("wrote {}", output.path);

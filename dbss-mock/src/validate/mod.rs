@@ -26,8 +26,10 @@ use crate::codes;
 use crate::error::ApiError;
 use crate::ops::Operation;
 
-/// The OpenAPI document the mock serves, as written in the repository.
-pub(crate) const DOCUMENT: &str = include_str!("../../../openapi/dbss.json");
+/// The OpenAPI document the mock serves: `openapi/dbss.json`, copied byte for byte into this
+/// crate by `cargo xtask generate` (and checked by `generate --check`), so that the published
+/// crate holds it.
+pub(crate) const DOCUMENT: &str = include_str!("../../openapi/dbss.json");
 
 /// The parsed document.
 #[cfg(test)]
