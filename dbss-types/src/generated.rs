@@ -239,9 +239,9 @@ impl AffectedResource {
 )]
 pub struct AgentEditRequest {
     ///CPU threshold, from 0 to 100.
-    pub cpu_threshold: i64,
+    pub cpu_threshold: i32,
     ///Memory threshold, from 0 to 100.
-    pub mem_threshold: i64,
+    pub mem_threshold: i32,
 }
 impl AgentEditRequest {
     pub fn builder() -> builder::AgentEditRequest {
@@ -261,7 +261,7 @@ pub struct AgentSwitchRequest {
     ///ID of the audit agent. It can be obtained from the ID field of the database agent list query API.
     pub agent_id: ::std::string::String,
     ///Agent switch status. 1: enabled; 0: disabled.
-    pub status: i64,
+    pub status: i32,
 }
 impl AgentSwitchRequest {
     pub fn builder() -> builder::AgentSwitchRequest {
@@ -279,12 +279,12 @@ impl AgentSwitchRequest {
 )]
 pub struct AlarmLogRequest {
     ///Page number.
-    pub page: i64,
+    pub page: i32,
     ///Risk level. LOW: low; MEDIUM: medium; HIGH: high.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub risk: ::std::vec::Vec<AlarmLogRequestRiskItem>,
     ///Number of records per page.
-    pub size: i64,
+    pub size: i32,
     ///Alarm confirmation status. DONE: confirmed; UNDO: not confirmed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<AlarmLogRequestStatus>,
@@ -719,14 +719,14 @@ pub struct AuditAgentRequest {
     pub agent_type: AuditAgentRequestAgentType,
     ///CPU threshold.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub cpu_threshold: ::std::option::Option<i64>,
+    pub cpu_threshold: ::std::option::Option<i32>,
     ///Database ID. It can be obtained from the ID field of the database list query API.
     pub db_id: ::std::string::String,
     ///Memory threshold.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub mem_threshold: ::std::option::Option<i64>,
+    pub mem_threshold: ::std::option::Option<i32>,
     ///Mode. 0: create an agent; 1: select an existing agent.
-    pub mode: i64,
+    pub mode: i32,
 }
 impl AuditAgentRequest {
     pub fn builder() -> builder::AuditAgentRequest {
@@ -875,22 +875,22 @@ pub struct AuditAgentRespoonseAgents {
     pub agent_url: ::std::option::Option<::std::string::String>,
     ///CPU threshold.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub cpu_threshold: ::std::option::Option<i64>,
+    pub cpu_threshold: ::std::option::Option<i32>,
     ///Data traffic capture status. 1: running; 2: sleeping; 3: stopped; 4: abnormal.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub datacap_status: ::std::option::Option<i64>,
+    pub datacap_status: ::std::option::Option<i32>,
     ///Database name.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub db_name: ::std::option::Option<::std::string::String>,
     ///Memory threshold.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub mem_threshold: ::std::option::Option<i64>,
+    pub mem_threshold: ::std::option::Option<i32>,
     ///SHA256 value.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sha256: ::std::option::Option<::std::string::String>,
     ///Agent status. 1: enabled; 0: disabled.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<i64>,
+    pub status: ::std::option::Option<i32>,
     ///Whether it is a CCE scenario.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub universal: ::std::option::Option<bool>,
@@ -1020,19 +1020,19 @@ pub struct AuditInstanceListBean {
     ///Remarks.
     pub comment: ::std::string::String,
     ///Total number of configured databases.
-    pub config_num: i64,
+    pub config_num: i32,
     ///Connection address.
     pub connect_ip: ::std::string::String,
     ///IPv6 connection address.
     pub connect_ipv6: ::std::string::String,
     ///Number of CPUs.
-    pub cpu: i64,
+    pub cpu: i32,
     ///Creation time.
     pub created: ::std::string::String,
     ///Total number of supported databases.
-    pub database_limit: i64,
+    pub database_limit: i32,
     ///Instance result status. 1: frozen, can be released; 2: frozen, cannot be released; 3: frozen, cannot be renewed.
-    pub effect: i64,
+    pub effect: i32,
     ///Expiration time.
     pub expired: ::std::string::String,
     ///ID.
@@ -1046,7 +1046,7 @@ pub struct AuditInstanceListBean {
     ///ID of the port bound to the EIP.
     pub port_id: ::std::string::String,
     ///Memory.
-    pub ram: i64,
+    pub ram: i32,
     ///Region where the instance is located.
     pub region: ::std::string::String,
     ///Days until expiration.
@@ -1232,7 +1232,7 @@ pub struct AuditSqlRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub db_user: ::std::option::Option<::std::string::String>,
     ///Page number.
-    pub page: i64,
+    pub page: i32,
     ///Query type. LOGIN: LOGIN; CREATE_TABLE: CREATE TABLE; CREATE_TABLESPACE: CREATE TABLESPACE; DROP_TABLE: DROP TABLE; DROP_TABLESPACE: DROP TABLESPACE; DELETE: DELETE; INSERT: INSERT; INSERT_SELECT: INSERT SELECT; SELECT: SELECT; SELECT_FOR_UPDATE: SELECT FOR UPDATE; UPDATE: UPDATE; CREATE_USER: CREATE USER; DROP_USER: DROP USER; GRANT: GRANT; OPERATE: OPERATE; ALL: ALL.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub query_type: ::std::option::Option<AuditSqlRequestQueryType>,
@@ -1243,7 +1243,7 @@ pub struct AuditSqlRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rule_name: ::std::option::Option<::std::string::String>,
     ///Number of records.
-    pub size: i64,
+    pub size: i32,
     ///Response result. SUCCESS: succeeded; FAILED: failed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sql_response: ::std::option::Option<AuditSqlRequestSqlResponse>,
@@ -1972,13 +1972,13 @@ pub struct AuditUpgradeStatus {
     pub instance_id: ::std::option::Option<::std::string::String>,
     ///Status. 0: upgrading; 1: upgrade conditions met but not upgraded; 2: upgrade conditions not met.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<i64>,
+    pub status: ::std::option::Option<i32>,
     ///Upgrade steps.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub steps: ::std::vec::Vec<AuditUpgradeStep>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
     ///Upgrade version.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub upgrade_version: ::std::option::Option<::std::string::String>,
@@ -2036,7 +2036,7 @@ pub struct AzInfo {
     ///AZ name.
     pub zone_name: ::std::string::String,
     ///AZ number.
-    pub zone_number: i64,
+    pub zone_number: i32,
 }
 impl AzInfo {
     pub fn builder() -> builder::AzInfo {
@@ -2083,7 +2083,7 @@ pub struct BackupInfo {
     pub name: ::std::option::Option<::std::string::String>,
     ///Backup progress.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub percentage: ::std::option::Option<i64>,
+    pub percentage: ::std::option::Option<i32>,
     ///Progress. CLEAN_AFTER_FAILED: cleanup failed; DELETING: deleting; DELETED: deleted; DELETE_FAIL: deletion failed; RESTORING_WAITING: waiting for restoration; RESTORING: restoring; RESTORED: restored; RESTORE_FAIL: restoration failed; BACKUP_WAITING: waiting for backup; FILE_UPLOAD_WAITING: waiting for the backup file to be uploaded; FILE_UPLOADING: uploading; AUTO_BACKUPING: automatic backup in progress; AUTO_BACKUPED: automatic backup completed; AUTO_BACKUP_FAIL: automatic backup failed; MANUAL_BACKUPING: manual backup in progress; MANUAL_BACKUPED: manual backup completed; MANUAL_BACKUP_FAIL: manual backup failed; ISAP_WAITING: ISAP waiting for backup; ISAP_BACKUPING: ISAP backup in progress; ISAP_BACKUPED: ISAP backup succeeded; ISAP_BACKUP_FAIL: ISAP backup failed; ISAP_FILE_UPLOAD_WAITING: ISAP waiting for the backup file to be uploaded; ISAP_FILE_UPLOADING: ISAP uploading.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub progress: ::std::option::Option<::std::string::String>,
@@ -2116,9 +2116,9 @@ pub struct BackupPageRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end_time: ::std::option::Option<::std::string::String>,
     ///Current page number.
-    pub page: i64,
+    pub page: i32,
     ///Page size.
-    pub size: i64,
+    pub size: i32,
     ///Start time, in yyyy-MM-dd HH:mm:ss format.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub start_time: ::std::option::Option<::std::string::String>,
@@ -2148,7 +2148,7 @@ pub struct BackupSwitchRequest {
     ///Backup mode. AUTO: automatic backup.
     pub mode: ::std::string::String,
     ///Switch status. 0: off; 1: on.
-    pub status: i64,
+    pub status: i32,
     ///Trigger time, in yyyy-MM-dd HH:mm:ss format.
     pub trigger_time: ::std::string::String,
 }
@@ -2247,7 +2247,7 @@ pub struct BandWidth {
     pub sharetype: ::std::option::Option<::std::string::String>,
     ///Bandwidth, in Mbit/s. 1-100 for pay-per-use; 1-300 for yearly/monthly.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub size: ::std::option::Option<::std::num::NonZeroU64>,
+    pub size: ::std::option::Option<::std::num::NonZeroU32>,
 }
 impl BandWidth {
     pub fn builder() -> builder::BandWidth {
@@ -2581,7 +2581,7 @@ impl BindEipRequest {
 pub struct ChangeDbEncryptSecurityGroupResponse {
     ///Result code. 0: normal; non-zero: abnormal.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub code: ::std::option::Option<i64>,
+    pub code: ::std::option::Option<i32>,
     ///Remarks.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
@@ -2610,7 +2610,7 @@ impl ChangeDbEncryptSecurityGroupResponse {
 pub struct ChangeDbOmSecurityGroupResponse {
     ///Result code. 0: normal; non-zero: abnormal.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub code: ::std::option::Option<i64>,
+    pub code: ::std::option::Option<i32>,
     ///Remarks.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
@@ -2693,11 +2693,11 @@ impl ChangeSecurityGroupRequest {
 )]
 pub struct ChargeOrderDbssNew {
     ///Number of assets.
-    pub asset_nums: i64,
+    pub asset_nums: i32,
     ///Availability zone.
     pub availability_zone: ::std::string::String,
     ///Billing mode.
-    pub charging_mode: i64,
+    pub charging_mode: i32,
     ///Service type.
     pub cloud_service_type: ::std::string::String,
     ///Remarks.
@@ -2718,9 +2718,9 @@ pub struct ChargeOrderDbssNew {
     ///Front-end login password.
     pub hx_password: ::std::string::String,
     ///Image business type.
-    pub image_business_type: i64,
+    pub image_business_type: i32,
     ///Auto-renewal. 1: auto-renew; 0: do not auto-renew.
-    pub is_auto_renew: i64,
+    pub is_auto_renew: i32,
     ///Instance name.
     pub name: ::std::string::String,
     ///NIC information.
@@ -2728,9 +2728,9 @@ pub struct ChargeOrderDbssNew {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub outside_ins_config: ::std::option::Option<OutsideInsConfig>,
     ///Number of subscription periods.
-    pub period_num: i64,
+    pub period_num: i32,
     ///Subscription period type.
-    pub period_type: i64,
+    pub period_type: i32,
     ///Product list.
     pub product_infos: ::std::vec::Vec<ProductInfoBeanNew>,
     ///Promotion ID.
@@ -2747,7 +2747,7 @@ pub struct ChargeOrderDbssNew {
     ///Security group information.
     pub security_groups: ::std::vec::Vec<SecurityGroup>,
     ///Number of instances to order. Currently, only 1 is supported.
-    pub subscription_num: i64,
+    pub subscription_num: i32,
     ///List of resource tags.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tags: ::std::vec::Vec<ResourceTagInfoBean>,
@@ -2915,13 +2915,13 @@ impl CommonSettingsResponseLogRetention {
 )]
 pub struct ConfigAlarmTopicRequest {
     ///CPU alarm threshold (%).
-    pub alarm_cpu: i64,
+    pub alarm_cpu: i32,
     ///Disk alarm threshold (%).
-    pub alarm_disk: i64,
+    pub alarm_disk: i32,
     ///Memory alarm threshold (%).
-    pub alarm_memory: i64,
+    pub alarm_memory: i32,
     ///Total number of alarms sent per day.
-    pub alarm_num: i64,
+    pub alarm_num: i32,
     ///Alarm severities. Empty by default. high: high; medium: medium; low: low.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub alarm_risk: ::std::vec::Vec<ConfigAlarmTopicRequestAlarmRiskItem>,
@@ -3084,7 +3084,7 @@ impl ConfigReportTopicRequest {
 pub struct ConfirmUpgradeAuditResponse {
     ///Result code. 0: normal; non-zero: abnormal.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub code: ::std::option::Option<i64>,
+    pub code: ::std::option::Option<i32>,
     ///Remarks.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
@@ -3226,7 +3226,7 @@ pub struct CountResourceInstanceByTagResponse {
     pub resources: ::std::vec::Vec<ResourceInstanceResponseResources>,
     ///Total number of records.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_count: ::std::option::Option<i64>,
+    pub total_count: ::std::option::Option<i32>,
 }
 impl CountResourceInstanceByTagResponse {
     pub fn builder() -> builder::CountResourceInstanceByTagResponse {
@@ -3849,7 +3849,7 @@ pub struct CreateInstancePeriodRequest {
     ///Availability zones of the ECS: two AZs (primary and standby) separated by a comma, for example, az1.dc1,az2.dc2.
     pub availability_zone: ::std::string::String,
     ///Billing mode. 0: yearly/monthly; 1: pay-per-use.
-    pub charging_mode: i64,
+    pub charging_mode: i32,
     ///Service type. hws.service.type.dbss: database audit.
     pub cloud_service_type: CreateInstancePeriodRequestCloudServiceType,
     ///Remarks.
@@ -3861,15 +3861,15 @@ pub struct CreateInstancePeriodRequest {
     ///Flavor ID of the ECS.
     pub flavor_ref: ::std::string::String,
     ///Auto-renewal. 1: auto-renew; 0: do not auto-renew.
-    pub is_auto_renew: i64,
+    pub is_auto_renew: i32,
     ///Instance name. It can contain only Chinese characters, letters, digits, underscores (_), and hyphens (-), and can be up to 64 characters long.
     pub name: CreateInstancePeriodRequestName,
     ///NIC information of the ECS.
     pub nics: ::std::vec::Vec<CreateInstancePeriodRequestNics>,
     ///Number of subscription periods.
-    pub period_num: i64,
+    pub period_num: i32,
     ///Subscription period type. 0: day; 1: week; 2: month; 3: year; 4: hour; 5: absolute time.
-    pub period_type: i64,
+    pub period_type: i32,
     ///List of product information.
     pub product_infos: ::std::vec::Vec<CreateInstancePeriodRequestProductInfos>,
     ///Discount information.
@@ -3880,7 +3880,7 @@ pub struct CreateInstancePeriodRequest {
     ///Security group information of the ECS.
     pub security_groups: ::std::vec::Vec<CreateInstancePeriodRequestSecurityGroups>,
     ///Number of instances to order. DBSS supports ordering only one instance at a time.
-    pub subscription_num: i64,
+    pub subscription_num: i32,
     ///Resource tags.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub tags: ::std::vec::Vec<KeyValueBean>,
@@ -5149,7 +5149,7 @@ pub struct DiskInfo {
     pub data_total: ::std::option::Option<f64>,
     ///Data disk usage percentage.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub data_use_percent: ::std::option::Option<i64>,
+    pub data_use_percent: ::std::option::Option<i32>,
     ///Record ID.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
@@ -5161,7 +5161,7 @@ pub struct DiskInfo {
     pub swap_total: ::std::option::Option<f64>,
     ///Temporary directory usage percentage.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub swap_use_percent: ::std::option::Option<i64>,
+    pub swap_use_percent: ::std::option::Option<i32>,
     ///Available space of the system disk.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub system_available: ::std::option::Option<f64>,
@@ -5170,7 +5170,7 @@ pub struct DiskInfo {
     pub system_total: ::std::option::Option<f64>,
     ///System disk usage percentage.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub system_use_percent: ::std::option::Option<i64>,
+    pub system_use_percent: ::std::option::Option<i32>,
     ///Record time.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub time: ::std::option::Option<::std::string::String>,
@@ -5324,11 +5324,11 @@ pub struct EcsSpecificationBean {
     ///Specification name.
     pub name: ::std::string::String,
     ///Number of databases that can be added under the specification.
-    pub proxy: i64,
+    pub proxy: i32,
     ///Memory.
-    pub ram: i64,
+    pub ram: i32,
     ///CPU.
-    pub vcpus: i64,
+    pub vcpus: i32,
 }
 impl EcsSpecificationBean {
     pub fn builder() -> builder::EcsSpecificationBean {
@@ -5374,7 +5374,7 @@ pub struct GeneralRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub db_id: ::std::option::Option<::std::string::String>,
     ///Whether to regenerate. 1: yes; 0: no.
-    pub regenerate: i64,
+    pub regenerate: i32,
     pub time: Duration,
 }
 impl GeneralRequest {
@@ -5424,7 +5424,7 @@ pub struct InstanceActivateInfo {
     pub dsc_proxy_ip: ::std::option::Option<::std::string::String>,
     ///Proxy port.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub dsc_proxy_port: ::std::option::Option<i64>,
+    pub dsc_proxy_port: ::std::option::Option<i32>,
     ///Primary node ID.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub master_node_id: ::std::option::Option<::std::string::String>,
@@ -5770,7 +5770,7 @@ pub struct ListAuditAlarmLogNewResponse {
     pub alarm_log: ::std::vec::Vec<AlarmLogResponseNewAlarmLog>,
     ///Total number of records.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_num: ::std::option::Option<i64>,
+    pub total_num: ::std::option::Option<i32>,
 }
 impl ListAuditAlarmLogNewResponse {
     pub fn builder() -> builder::ListAuditAlarmLogNewResponse {
@@ -5793,7 +5793,7 @@ pub struct ListAuditAlarmLogResponse {
     pub alarm_log: ::std::vec::Vec<AlarmLogResponseAlarmLog>,
     ///Total number of records.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_num: ::std::option::Option<i64>,
+    pub total_num: ::std::option::Option<i32>,
 }
 impl ListAuditAlarmLogResponse {
     pub fn builder() -> builder::ListAuditAlarmLogResponse {
@@ -5859,7 +5859,7 @@ pub struct ListAuditDatabasesNewResponse {
     pub databases: ::std::vec::Vec<DataBaseBean>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditDatabasesNewResponse {
     pub fn builder() -> builder::ListAuditDatabasesNewResponse {
@@ -5882,7 +5882,7 @@ pub struct ListAuditDatabasesResponse {
     pub databases: ::std::vec::Vec<DataBaseBean>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditDatabasesResponse {
     pub fn builder() -> builder::ListAuditDatabasesResponse {
@@ -5968,7 +5968,7 @@ pub struct ListAuditInstancesNewResponse {
     pub instances: ::std::vec::Vec<ResponseAuditV2>,
     ///Total number of records.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditInstancesNewResponse {
     pub fn builder() -> builder::ListAuditInstancesNewResponse {
@@ -5991,7 +5991,7 @@ pub struct ListAuditInstancesResponse {
     pub servers: ::std::vec::Vec<AuditInstanceListBean>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditInstancesResponse {
     pub fn builder() -> builder::ListAuditInstancesResponse {
@@ -6034,7 +6034,7 @@ pub struct ListAuditOperateLogsNewResponse {
     pub operate_log: ::std::vec::Vec<OperateLogInfo>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_num: ::std::option::Option<i64>,
+    pub total_num: ::std::option::Option<i32>,
 }
 impl ListAuditOperateLogsNewResponse {
     pub fn builder() -> builder::ListAuditOperateLogsNewResponse {
@@ -6057,7 +6057,7 @@ pub struct ListAuditOperateLogsResponse {
     pub operate_log: ::std::vec::Vec<OperateLogInfo>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_num: ::std::option::Option<i64>,
+    pub total_num: ::std::option::Option<i32>,
 }
 impl ListAuditOperateLogsResponse {
     pub fn builder() -> builder::ListAuditOperateLogsResponse {
@@ -6146,13 +6146,13 @@ impl ListAuditReportsResponse {
 pub struct ListAuditRuleRisksNewResponse {
     ///Total number of custom rules.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub customize_total: ::std::option::Option<i64>,
+    pub customize_total: ::std::option::Option<i32>,
     ///Risk rule list.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub rules: ::std::vec::Vec<RuleRiskResponseRules>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditRuleRisksNewResponse {
     pub fn builder() -> builder::ListAuditRuleRisksNewResponse {
@@ -6172,13 +6172,13 @@ impl ListAuditRuleRisksNewResponse {
 pub struct ListAuditRuleRisksResponse {
     ///Total number of custom rules.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub customize_total: ::std::option::Option<i64>,
+    pub customize_total: ::std::option::Option<i32>,
     ///Risk rule list.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub rules: ::std::vec::Vec<RuleRiskResponseRules>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditRuleRisksResponse {
     pub fn builder() -> builder::ListAuditRuleRisksResponse {
@@ -6201,7 +6201,7 @@ pub struct ListAuditRuleScopesNewResponse {
     pub scopes: ::std::vec::Vec<RuleScopeInfo>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditRuleScopesNewResponse {
     pub fn builder() -> builder::ListAuditRuleScopesNewResponse {
@@ -6224,7 +6224,7 @@ pub struct ListAuditRuleScopesResponse {
     pub scopes: ::std::vec::Vec<RuleScopeInfo>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditRuleScopesResponse {
     pub fn builder() -> builder::ListAuditRuleScopesResponse {
@@ -6247,7 +6247,7 @@ pub struct ListAuditSensitiveMasksNewResponse {
     pub rules: ::std::vec::Vec<SensitiveMaskResponseRules>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditSensitiveMasksNewResponse {
     pub fn builder() -> builder::ListAuditSensitiveMasksNewResponse {
@@ -6270,7 +6270,7 @@ pub struct ListAuditSensitiveMasksResponse {
     pub rules: ::std::vec::Vec<SensitiveMaskResponseRules>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditSensitiveMasksResponse {
     pub fn builder() -> builder::ListAuditSensitiveMasksResponse {
@@ -6290,13 +6290,13 @@ impl ListAuditSensitiveMasksResponse {
 pub struct ListAuditSqlsNewResponse {
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub count: ::std::option::Option<i64>,
+    pub count: ::std::option::Option<i32>,
     ///SQL statement list.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub sqls: ::std::vec::Vec<AuditSqlResponseSqls>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditSqlsNewResponse {
     pub fn builder() -> builder::ListAuditSqlsNewResponse {
@@ -6316,13 +6316,13 @@ impl ListAuditSqlsNewResponse {
 pub struct ListAuditSqlsResponse {
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub count: ::std::option::Option<i64>,
+    pub count: ::std::option::Option<i32>,
     ///SQL statement list.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub sqls: ::std::vec::Vec<AuditSqlResponseSqls>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListAuditSqlsResponse {
     pub fn builder() -> builder::ListAuditSqlsResponse {
@@ -6360,7 +6360,7 @@ pub struct ListAuditSummaryInfosResponse {
     pub today_sql: ::std::option::Option<i64>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
     ///Total number of risks.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total_risk: ::std::option::Option<i64>,
@@ -6606,7 +6606,7 @@ pub struct ListRdsDatabasesResponse {
     pub databases: ::std::vec::Vec<RdsDbListResponseDatabases>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_count: ::std::option::Option<i64>,
+    pub total_count: ::std::option::Option<i32>,
 }
 impl ListRdsDatabasesResponse {
     pub fn builder() -> builder::ListRdsDatabasesResponse {
@@ -6629,7 +6629,7 @@ pub struct ListResourceInstanceByTagResponse {
     pub resources: ::std::vec::Vec<ResourceInstanceResponseResources>,
     ///Total number of records.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_count: ::std::option::Option<i64>,
+    pub total_count: ::std::option::Option<i32>,
 }
 impl ListResourceInstanceByTagResponse {
     pub fn builder() -> builder::ListResourceInstanceByTagResponse {
@@ -6652,7 +6652,7 @@ pub struct ListSqlInjectionRulesNewResponse {
     pub rules: ::std::vec::Vec<SqlRuleResponseRules>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListSqlInjectionRulesNewResponse {
     pub fn builder() -> builder::ListSqlInjectionRulesNewResponse {
@@ -6675,7 +6675,7 @@ pub struct ListSqlInjectionRulesResponse {
     pub rules: ::std::vec::Vec<SqlRuleResponseRules>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ListSqlInjectionRulesResponse {
     pub fn builder() -> builder::ListSqlInjectionRulesResponse {
@@ -6695,7 +6695,7 @@ impl ListSqlInjectionRulesResponse {
 pub struct ListWhitelistsResponse {
     ///Total number of records.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
     ///Whitelist list.
     #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
     pub whitelists: ::std::vec::Vec<WhitelistBean>,
@@ -7249,7 +7249,7 @@ pub struct RankRiskRuleNew {
     ///Rule ID.
     pub id: ::std::string::String,
     ///Priority number, starting from 1. A smaller number indicates a higher priority.
-    pub new_rank: ::std::num::NonZeroU64,
+    pub new_rank: ::std::num::NonZeroU32,
 }
 impl RankRiskRuleNew {
     pub fn builder() -> builder::RankRiskRuleNew {
@@ -7458,7 +7458,7 @@ pub struct RdsNoAgentDbRequest {
     pub databases: ::std::vec::Vec<RdsNoAgentDbRequestDatabases>,
     ///Total number.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_count: ::std::option::Option<i64>,
+    pub total_count: ::std::option::Option<i32>,
 }
 impl RdsNoAgentDbRequest {
     pub fn builder() -> builder::RdsNoAgentDbRequest {
@@ -8601,13 +8601,13 @@ pub struct ResponseServer {
     pub description: ::std::option::Option<::std::string::String>,
     ///Instance freeze status. 1: frozen, can be released (default); 2: frozen, cannot be released; 3: frozen, cannot be renewed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub effect: ::std::option::Option<i64>,
+    pub effect: ::std::option::Option<i32>,
     ///Instance ID.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub instance_id: ::std::option::Option<::std::string::String>,
     ///Indicates whether the instance is the primary or the standby in an HA (dual-node) deployment. 0: primary; 1: standby.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub is_active: ::std::option::Option<i64>,
+    pub is_active: ::std::option::Option<i32>,
     ///Instance name.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
@@ -8739,7 +8739,7 @@ pub struct RiskBackupTemplate {
     ///Database ID.
     pub db_id: ::std::string::String,
     ///Backup switch. 0: disabled; 1: enabled.
-    pub status: i64,
+    pub status: i32,
 }
 impl RiskBackupTemplate {
     pub fn builder() -> builder::RiskBackupTemplate {
@@ -8768,13 +8768,13 @@ pub struct RiskBackupTemplateBean {
     pub db_name: ::std::option::Option<::std::string::String>,
     ///Database port.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub db_port: ::std::option::Option<i64>,
+    pub db_port: ::std::option::Option<i32>,
     ///Configuration ID.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     ///Status. 0: disabled; 1: enabled.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<i64>,
+    pub status: ::std::option::Option<i32>,
 }
 impl RiskBackupTemplateBean {
     pub fn builder() -> builder::RiskBackupTemplateBean {
@@ -8921,7 +8921,7 @@ pub struct RuleAddRiskRuleRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub action: ::std::option::Option<::std::string::String>,
     ///Number of affected rows.
-    pub affect_rows: i64,
+    pub affect_rows: i32,
     ///Operator for the number of affected rows. GREATER: greater than; EQUAL: equal to; LESS: less than; GREATER_EQUAL: greater than or equal to; LESS_EQUAL: less than or equal to; NO_MATCH: not equal to.
     pub affect_symbol: RuleAddRiskRuleRequestAffectSymbol,
     ///Client IP addresses. Separate multiple values with commas (,).
@@ -9410,7 +9410,7 @@ pub struct RuleRiskResponseRules {
     pub name: ::std::string::String,
     ///Risk rule priority. A smaller number indicates a higher priority.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub rank: ::std::option::Option<i64>,
+    pub rank: ::std::option::Option<i32>,
     ///Risk level. LOW: low; MEDIUM: medium; HIGH: high; NO_RISK: no risk.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub risk_level: ::std::option::Option<::std::string::String>,
@@ -9740,7 +9740,7 @@ pub struct SchedulerConfigBase {
     ///Database ID.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub db_ids: ::std::option::Option<::std::string::String>,
-    ///File type.
+    ///File type: PDF or ZIP.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<::std::string::String>,
     ///Period. AUDIT_REPORT_DAY: daily; AUDIT_REPORT_WEEK: weekly; AUDIT_REPORT_MONTH: monthly; AUDIT_REPORT_YEAR: yearly; AUDIT_REPORT_REAL_TIME: real time.
@@ -9749,7 +9749,7 @@ pub struct SchedulerConfigBase {
     ///Report template ID.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
-    ///Scheduling mode.
+    ///Scheduling mode: ONCE or CYCLE.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<::std::string::String>,
     ///Whether to send notifications. OFF: do not notify; ON: notify.
@@ -10042,7 +10042,7 @@ pub struct ServerList {
     pub server: ::std::vec::Vec<ResponseServer>,
     ///Count.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total: ::std::option::Option<i64>,
+    pub total: ::std::option::Option<i32>,
 }
 impl ServerList {
     pub fn builder() -> builder::ServerList {
@@ -10163,7 +10163,7 @@ pub struct SetAuditAutoBackupTemplateResponse {
     pub latest_backup_time: ::std::option::Option<::std::string::String>,
     ///Backup switch. 0: disabled; 1: enabled.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<i64>,
+    pub status: ::std::option::Option<i32>,
     ///Trigger time.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub trigger_time: ::std::option::Option<::std::string::String>,
@@ -10418,13 +10418,13 @@ pub struct ShowAuditBackRiskTemplateResponse {
     pub db_name: ::std::option::Option<::std::string::String>,
     ///Database port.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub db_port: ::std::option::Option<i64>,
+    pub db_port: ::std::option::Option<i32>,
     ///Configuration ID.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     ///Status. 0: disabled; 1: enabled.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<i64>,
+    pub status: ::std::option::Option<i32>,
 }
 impl ShowAuditBackRiskTemplateResponse {
     pub fn builder() -> builder::ShowAuditBackRiskTemplateResponse {
@@ -10444,7 +10444,7 @@ impl ShowAuditBackRiskTemplateResponse {
 pub struct ShowAuditBackupStatusResponse {
     ///Status. 1: succeeded; any other value: failed.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: ::std::option::Option<i64>,
+    pub status: ::std::option::Option<i32>,
 }
 impl ShowAuditBackupStatusResponse {
     pub fn builder() -> builder::ShowAuditBackupStatusResponse {
@@ -10525,7 +10525,7 @@ pub struct ShowAuditRuleRiskNewResponse {
     pub action: ::std::option::Option<::std::string::String>,
     ///Configured threshold for the number of affected rows.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub affect_rows: ::std::option::Option<i64>,
+    pub affect_rows: ::std::option::Option<i32>,
     ///Relationship between the number of affected rows and the row count threshold. GREATER: greater than; EQUAL: equal to; LESS: less than; GREATER_EQUAL: greater than or equal to; LESS_EQUAL: less than or equal to; NO_MATCH: no match.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub affect_symbol: ::std::option::Option<::std::string::String>,
@@ -10540,13 +10540,13 @@ pub struct ShowAuditRuleRiskNewResponse {
     pub execution_symbol: ::std::option::Option<::std::string::String>,
     ///Configured execution duration threshold.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub execution_time: ::std::option::Option<i64>,
+    pub execution_time: ::std::option::Option<i32>,
     ///Whether to ignore case.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ignore_case: ::std::option::Option<bool>,
     ///Risk rule priority. A smaller number indicates a higher priority.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub rank: ::std::option::Option<i64>,
+    pub rank: ::std::option::Option<i32>,
     ///Risk level. LOW: low; MEDIUM: medium; HIGH: high; NO_RISK: no risk.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub risk_level: ::std::option::Option<::std::string::String>,
@@ -10584,7 +10584,7 @@ pub struct ShowAuditRuleRiskResponse {
     pub action: ::std::option::Option<::std::string::String>,
     ///Configured threshold for the number of affected rows.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub affect_rows: ::std::option::Option<i64>,
+    pub affect_rows: ::std::option::Option<i32>,
     ///Relationship between the number of affected rows and the row count threshold. GREATER: greater than; EQUAL: equal to; LESS: less than; GREATER_EQUAL: greater than or equal to; LESS_EQUAL: less than or equal to; NO_MATCH: no match.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub affect_symbol: ::std::option::Option<::std::string::String>,
@@ -10599,13 +10599,13 @@ pub struct ShowAuditRuleRiskResponse {
     pub execution_symbol: ::std::option::Option<::std::string::String>,
     ///Configured execution duration threshold.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub execution_time: ::std::option::Option<i64>,
+    pub execution_time: ::std::option::Option<i32>,
     ///Whether to ignore case.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ignore_case: ::std::option::Option<bool>,
     ///Risk rule priority. A smaller number indicates a higher priority.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub rank: ::std::option::Option<i64>,
+    pub rank: ::std::option::Option<i32>,
     ///Risk level. LOW: low; MEDIUM: medium; HIGH: high; NO_RISK: no risk.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub risk_level: ::std::option::Option<::std::string::String>,
@@ -10686,7 +10686,7 @@ pub struct ShowAuditTaskStatusResponse {
     pub busi_type: ::std::option::Option<::std::string::String>,
     ///Number of instances already counted.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub completed_num: ::std::option::Option<i64>,
+    pub completed_num: ::std::option::Option<i32>,
     ///End time.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub end_time: ::std::option::Option<i64>,
@@ -10710,7 +10710,7 @@ pub struct ShowAuditTaskStatusResponse {
     pub task_switch: ::std::option::Option<::std::string::String>,
     ///Total number of instances.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub total_num: ::std::option::Option<i64>,
+    pub total_num: ::std::option::Option<i32>,
 }
 impl ShowAuditTaskStatusResponse {
     pub fn builder() -> builder::ShowAuditTaskStatusResponse {
@@ -10991,7 +10991,7 @@ pub struct SqlDetailBean {
     pub client_os_user: ::std::option::Option<::std::string::String>,
     ///Client port.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub client_port: ::std::option::Option<i64>,
+    pub client_port: ::std::option::Option<i32>,
     ///Client port, as a string.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub client_port_str: ::std::option::Option<::std::string::String>,
@@ -11009,7 +11009,7 @@ pub struct SqlDetailBean {
     pub db_mac: ::std::option::Option<::std::string::String>,
     ///Database port.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub db_port: ::std::option::Option<i64>,
+    pub db_port: ::std::option::Option<i32>,
     ///Database port, as a string.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub db_port_str: ::std::option::Option<::std::string::String>,
@@ -11060,7 +11060,7 @@ pub struct SqlDetailBean {
     pub query_type: ::std::option::Option<::std::string::String>,
     ///Data length.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub response_length: ::std::option::Option<i64>,
+    pub response_length: ::std::option::Option<i32>,
     ///Response status.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub response_status: ::std::option::Option<::std::string::String>,
@@ -11116,13 +11116,13 @@ impl SqlDetailBean {
 pub struct SqlRuleRequest {
     ///Current page.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub page: ::std::option::Option<i64>,
+    pub page: ::std::option::Option<i32>,
     ///Risk level. HIGH: high; MEDIUM: medium; LOW: low; NO_RISK: no risk.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub risk_levels: ::std::option::Option<SqlRuleRequestRiskLevels>,
     ///Page size.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub size: ::std::option::Option<i64>,
+    pub size: ::std::option::Option<i32>,
 }
 impl SqlRuleRequest {
     pub fn builder() -> builder::SqlRuleRequest {
@@ -11215,7 +11215,7 @@ pub struct SqlRuleResponseRules {
     pub name: ::std::option::Option<::std::string::String>,
     ///Priority. A smaller number indicates a higher priority.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub rank: ::std::option::Option<i64>,
+    pub rank: ::std::option::Option<i32>,
     ///Regular expression.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub regex: ::std::option::Option<::std::string::String>,
@@ -11543,7 +11543,7 @@ pub struct SwitchAuditDbRequest {
     pub id: ::std::string::String,
     ///Whether to disable LTS auditing. Used for DWS databases. If the user does not choose to disable LTS auditing, no action is taken. 1: yes; 0 or any other value: keep the current state.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub lts_audit_switch: ::std::option::Option<i64>,
+    pub lts_audit_switch: ::std::option::Option<i32>,
     ///Switch status. ON: enabled; OFF: disabled.
     pub status: SwitchAuditDbRequestStatus,
 }
@@ -13342,8 +13342,8 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct AgentEditRequest {
-        cpu_threshold: ::std::result::Result<i64, ::std::string::String>,
-        mem_threshold: ::std::result::Result<i64, ::std::string::String>,
+        cpu_threshold: ::std::result::Result<i32, ::std::string::String>,
+        mem_threshold: ::std::result::Result<i32, ::std::string::String>,
     }
     impl ::std::default::Default for AgentEditRequest {
         fn default() -> Self {
@@ -13356,7 +13356,7 @@ pub mod builder {
     impl AgentEditRequest {
         pub fn cpu_threshold<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.cpu_threshold = value
@@ -13368,7 +13368,7 @@ pub mod builder {
         }
         pub fn mem_threshold<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.mem_threshold = value
@@ -13401,7 +13401,7 @@ pub mod builder {
     #[derive(Clone, Debug)]
     pub struct AgentSwitchRequest {
         agent_id: ::std::result::Result<::std::string::String, ::std::string::String>,
-        status: ::std::result::Result<i64, ::std::string::String>,
+        status: ::std::result::Result<i32, ::std::string::String>,
     }
     impl ::std::default::Default for AgentSwitchRequest {
         fn default() -> Self {
@@ -13426,7 +13426,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -13456,12 +13456,12 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct AlarmLogRequest {
-        page: ::std::result::Result<i64, ::std::string::String>,
+        page: ::std::result::Result<i32, ::std::string::String>,
         risk: ::std::result::Result<
             ::std::vec::Vec<super::AlarmLogRequestRiskItem>,
             ::std::string::String,
         >,
-        size: ::std::result::Result<i64, ::std::string::String>,
+        size: ::std::result::Result<i32, ::std::string::String>,
         status: ::std::result::Result<
             ::std::option::Option<super::AlarmLogRequestStatus>,
             ::std::string::String,
@@ -13487,7 +13487,7 @@ pub mod builder {
     impl AlarmLogRequest {
         pub fn page<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.page = value
@@ -13507,7 +13507,7 @@ pub mod builder {
         }
         pub fn size<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.size = value
@@ -14079,15 +14079,15 @@ pub mod builder {
             ::std::string::String,
         >,
         cpu_threshold: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         db_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         mem_threshold: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
-        mode: ::std::result::Result<i64, ::std::string::String>,
+        mode: ::std::result::Result<i32, ::std::string::String>,
     }
     impl ::std::default::Default for AuditAgentRequest {
         fn default() -> Self {
@@ -14167,7 +14167,7 @@ pub mod builder {
         }
         pub fn cpu_threshold<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.cpu_threshold = value
@@ -14189,7 +14189,7 @@ pub mod builder {
         }
         pub fn mem_threshold<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.mem_threshold = value
@@ -14201,7 +14201,7 @@ pub mod builder {
         }
         pub fn mode<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.mode = value
@@ -14258,11 +14258,11 @@ pub mod builder {
             ::std::string::String,
         >,
         cpu_threshold: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         datacap_status: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         db_name: ::std::result::Result<
@@ -14270,14 +14270,14 @@ pub mod builder {
             ::std::string::String,
         >,
         mem_threshold: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         sha256: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        status: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         universal: ::std::result::Result<
             ::std::option::Option<bool>,
             ::std::string::String,
@@ -14377,7 +14377,7 @@ pub mod builder {
         }
         pub fn cpu_threshold<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.cpu_threshold = value
@@ -14389,7 +14389,7 @@ pub mod builder {
         }
         pub fn datacap_status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.datacap_status = value
@@ -14413,7 +14413,7 @@ pub mod builder {
         }
         pub fn mem_threshold<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.mem_threshold = value
@@ -14435,7 +14435,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -15077,23 +15077,23 @@ pub mod builder {
             ::std::string::String,
         >,
         comment: ::std::result::Result<::std::string::String, ::std::string::String>,
-        config_num: ::std::result::Result<i64, ::std::string::String>,
+        config_num: ::std::result::Result<i32, ::std::string::String>,
         connect_ip: ::std::result::Result<::std::string::String, ::std::string::String>,
         connect_ipv6: ::std::result::Result<
             ::std::string::String,
             ::std::string::String,
         >,
-        cpu: ::std::result::Result<i64, ::std::string::String>,
+        cpu: ::std::result::Result<i32, ::std::string::String>,
         created: ::std::result::Result<::std::string::String, ::std::string::String>,
-        database_limit: ::std::result::Result<i64, ::std::string::String>,
-        effect: ::std::result::Result<i64, ::std::string::String>,
+        database_limit: ::std::result::Result<i32, ::std::string::String>,
+        effect: ::std::result::Result<i32, ::std::string::String>,
         expired: ::std::result::Result<::std::string::String, ::std::string::String>,
         id: ::std::result::Result<::std::string::String, ::std::string::String>,
         keep_days: ::std::result::Result<::std::string::String, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         new_version: ::std::result::Result<::std::string::String, ::std::string::String>,
         port_id: ::std::result::Result<::std::string::String, ::std::string::String>,
-        ram: ::std::result::Result<i64, ::std::string::String>,
+        ram: ::std::result::Result<i32, ::std::string::String>,
         region: ::std::result::Result<::std::string::String, ::std::string::String>,
         remain_days: ::std::result::Result<::std::string::String, ::std::string::String>,
         resource_id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -15183,7 +15183,7 @@ pub mod builder {
         }
         pub fn config_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.config_num = value
@@ -15219,7 +15219,7 @@ pub mod builder {
         }
         pub fn cpu<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.cpu = value
@@ -15241,7 +15241,7 @@ pub mod builder {
         }
         pub fn database_limit<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.database_limit = value
@@ -15253,7 +15253,7 @@ pub mod builder {
         }
         pub fn effect<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.effect = value
@@ -15331,7 +15331,7 @@ pub mod builder {
         }
         pub fn ram<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.ram = value
@@ -15811,7 +15811,7 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        page: ::std::result::Result<i64, ::std::string::String>,
+        page: ::std::result::Result<i32, ::std::string::String>,
         query_type: ::std::result::Result<
             ::std::option::Option<super::AuditSqlRequestQueryType>,
             ::std::string::String,
@@ -15824,7 +15824,7 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        size: ::std::result::Result<i64, ::std::string::String>,
+        size: ::std::result::Result<i32, ::std::string::String>,
         sql_response: ::std::result::Result<
             ::std::option::Option<super::AuditSqlRequestSqlResponse>,
             ::std::string::String,
@@ -15907,7 +15907,7 @@ pub mod builder {
         }
         pub fn page<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.page = value
@@ -15957,7 +15957,7 @@ pub mod builder {
         }
         pub fn size<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.size = value
@@ -16987,12 +16987,12 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        status: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         steps: ::std::result::Result<
             ::std::vec::Vec<super::AuditUpgradeStep>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         upgrade_version: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -17037,7 +17037,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -17057,7 +17057,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -17209,7 +17209,7 @@ pub mod builder {
         alias_us: ::std::result::Result<::std::string::String, ::std::string::String>,
         az_type: ::std::result::Result<::std::string::String, ::std::string::String>,
         zone_name: ::std::result::Result<::std::string::String, ::std::string::String>,
-        zone_number: ::std::result::Result<i64, ::std::string::String>,
+        zone_number: ::std::result::Result<i32, ::std::string::String>,
     }
     impl ::std::default::Default for AzInfo {
         fn default() -> Self {
@@ -17271,7 +17271,7 @@ pub mod builder {
         }
         pub fn zone_number<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.zone_number = value
@@ -17346,7 +17346,7 @@ pub mod builder {
             ::std::string::String,
         >,
         percentage: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         progress: ::std::result::Result<
@@ -17493,7 +17493,7 @@ pub mod builder {
         }
         pub fn percentage<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.percentage = value
@@ -17601,8 +17601,8 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        page: ::std::result::Result<i64, ::std::string::String>,
-        size: ::std::result::Result<i64, ::std::string::String>,
+        page: ::std::result::Result<i32, ::std::string::String>,
+        size: ::std::result::Result<i32, ::std::string::String>,
         start_time: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -17633,7 +17633,7 @@ pub mod builder {
         }
         pub fn page<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.page = value
@@ -17643,7 +17643,7 @@ pub mod builder {
         }
         pub fn size<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.size = value
@@ -17699,7 +17699,7 @@ pub mod builder {
             ::std::string::String,
         >,
         mode: ::std::result::Result<::std::string::String, ::std::string::String>,
-        status: ::std::result::Result<i64, ::std::string::String>,
+        status: ::std::result::Result<i32, ::std::string::String>,
         trigger_time: ::std::result::Result<
             ::std::string::String,
             ::std::string::String,
@@ -17764,7 +17764,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -17827,7 +17827,7 @@ pub mod builder {
             ::std::string::String,
         >,
         size: ::std::result::Result<
-            ::std::option::Option<::std::num::NonZeroU64>,
+            ::std::option::Option<::std::num::NonZeroU32>,
             ::std::string::String,
         >,
     }
@@ -17880,7 +17880,7 @@ pub mod builder {
         }
         pub fn size<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+            T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU32>>,
             T::Error: ::std::fmt::Display,
         {
             self.size = value
@@ -18290,7 +18290,7 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ChangeDbEncryptSecurityGroupResponse {
-        code: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        code: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         description: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -18317,7 +18317,7 @@ pub mod builder {
     impl ChangeDbEncryptSecurityGroupResponse {
         pub fn code<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.code = value
@@ -18389,7 +18389,7 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ChangeDbOmSecurityGroupResponse {
-        code: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        code: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         description: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -18416,7 +18416,7 @@ pub mod builder {
     impl ChangeDbOmSecurityGroupResponse {
         pub fn code<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.code = value
@@ -18641,12 +18641,12 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ChargeOrderDbssNew {
-        asset_nums: ::std::result::Result<i64, ::std::string::String>,
+        asset_nums: ::std::result::Result<i32, ::std::string::String>,
         availability_zone: ::std::result::Result<
             ::std::string::String,
             ::std::string::String,
         >,
-        charging_mode: ::std::result::Result<i64, ::std::string::String>,
+        charging_mode: ::std::result::Result<i32, ::std::string::String>,
         cloud_service_type: ::std::result::Result<
             ::std::string::String,
             ::std::string::String,
@@ -18673,16 +18673,16 @@ pub mod builder {
         >,
         flavor_ref: ::std::result::Result<::std::string::String, ::std::string::String>,
         hx_password: ::std::result::Result<::std::string::String, ::std::string::String>,
-        image_business_type: ::std::result::Result<i64, ::std::string::String>,
-        is_auto_renew: ::std::result::Result<i64, ::std::string::String>,
+        image_business_type: ::std::result::Result<i32, ::std::string::String>,
+        is_auto_renew: ::std::result::Result<i32, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
         nics: ::std::result::Result<::std::vec::Vec<super::Nic>, ::std::string::String>,
         outside_ins_config: ::std::result::Result<
             ::std::option::Option<super::OutsideInsConfig>,
             ::std::string::String,
         >,
-        period_num: ::std::result::Result<i64, ::std::string::String>,
-        period_type: ::std::result::Result<i64, ::std::string::String>,
+        period_num: ::std::result::Result<i32, ::std::string::String>,
+        period_type: ::std::result::Result<i32, ::std::string::String>,
         product_infos: ::std::result::Result<
             ::std::vec::Vec<super::ProductInfoBeanNew>,
             ::std::string::String,
@@ -18707,7 +18707,7 @@ pub mod builder {
             ::std::vec::Vec<super::SecurityGroup>,
             ::std::string::String,
         >,
-        subscription_num: ::std::result::Result<i64, ::std::string::String>,
+        subscription_num: ::std::result::Result<i32, ::std::string::String>,
         tags: ::std::result::Result<
             ::std::vec::Vec<super::ResourceTagInfoBean>,
             ::std::string::String,
@@ -18762,7 +18762,7 @@ pub mod builder {
     impl ChargeOrderDbssNew {
         pub fn asset_nums<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.asset_nums = value
@@ -18786,7 +18786,7 @@ pub mod builder {
         }
         pub fn charging_mode<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.charging_mode = value
@@ -18900,7 +18900,7 @@ pub mod builder {
         }
         pub fn image_business_type<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.image_business_type = value
@@ -18914,7 +18914,7 @@ pub mod builder {
         }
         pub fn is_auto_renew<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.is_auto_renew = value
@@ -18960,7 +18960,7 @@ pub mod builder {
         }
         pub fn period_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.period_num = value
@@ -18972,7 +18972,7 @@ pub mod builder {
         }
         pub fn period_type<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.period_type = value
@@ -19058,7 +19058,7 @@ pub mod builder {
         }
         pub fn subscription_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.subscription_num = value
@@ -19575,10 +19575,10 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ConfigAlarmTopicRequest {
-        alarm_cpu: ::std::result::Result<i64, ::std::string::String>,
-        alarm_disk: ::std::result::Result<i64, ::std::string::String>,
-        alarm_memory: ::std::result::Result<i64, ::std::string::String>,
-        alarm_num: ::std::result::Result<i64, ::std::string::String>,
+        alarm_cpu: ::std::result::Result<i32, ::std::string::String>,
+        alarm_disk: ::std::result::Result<i32, ::std::string::String>,
+        alarm_memory: ::std::result::Result<i32, ::std::string::String>,
+        alarm_num: ::std::result::Result<i32, ::std::string::String>,
         alarm_risk: ::std::result::Result<
             ::std::vec::Vec<super::ConfigAlarmTopicRequestAlarmRiskItem>,
             ::std::string::String,
@@ -19608,7 +19608,7 @@ pub mod builder {
     impl ConfigAlarmTopicRequest {
         pub fn alarm_cpu<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.alarm_cpu = value
@@ -19620,7 +19620,7 @@ pub mod builder {
         }
         pub fn alarm_disk<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.alarm_disk = value
@@ -19632,7 +19632,7 @@ pub mod builder {
         }
         pub fn alarm_memory<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.alarm_memory = value
@@ -19644,7 +19644,7 @@ pub mod builder {
         }
         pub fn alarm_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.alarm_num = value
@@ -19770,7 +19770,7 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ConfirmUpgradeAuditResponse {
-        code: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        code: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         description: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -19797,7 +19797,7 @@ pub mod builder {
     impl ConfirmUpgradeAuditResponse {
         pub fn code<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.code = value
@@ -20044,7 +20044,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_count: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -20073,7 +20073,7 @@ pub mod builder {
         }
         pub fn total_count<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_count = value
@@ -21062,7 +21062,7 @@ pub mod builder {
             ::std::string::String,
             ::std::string::String,
         >,
-        charging_mode: ::std::result::Result<i64, ::std::string::String>,
+        charging_mode: ::std::result::Result<i32, ::std::string::String>,
         cloud_service_type: ::std::result::Result<
             super::CreateInstancePeriodRequestCloudServiceType,
             ::std::string::String,
@@ -21076,7 +21076,7 @@ pub mod builder {
             ::std::string::String,
         >,
         flavor_ref: ::std::result::Result<::std::string::String, ::std::string::String>,
-        is_auto_renew: ::std::result::Result<i64, ::std::string::String>,
+        is_auto_renew: ::std::result::Result<i32, ::std::string::String>,
         name: ::std::result::Result<
             super::CreateInstancePeriodRequestName,
             ::std::string::String,
@@ -21085,8 +21085,8 @@ pub mod builder {
             ::std::vec::Vec<super::CreateInstancePeriodRequestNics>,
             ::std::string::String,
         >,
-        period_num: ::std::result::Result<i64, ::std::string::String>,
-        period_type: ::std::result::Result<i64, ::std::string::String>,
+        period_num: ::std::result::Result<i32, ::std::string::String>,
+        period_type: ::std::result::Result<i32, ::std::string::String>,
         product_infos: ::std::result::Result<
             ::std::vec::Vec<super::CreateInstancePeriodRequestProductInfos>,
             ::std::string::String,
@@ -21100,7 +21100,7 @@ pub mod builder {
             ::std::vec::Vec<super::CreateInstancePeriodRequestSecurityGroups>,
             ::std::string::String,
         >,
-        subscription_num: ::std::result::Result<i64, ::std::string::String>,
+        subscription_num: ::std::result::Result<i32, ::std::string::String>,
         tags: ::std::result::Result<
             ::std::vec::Vec<super::KeyValueBean>,
             ::std::string::String,
@@ -21154,7 +21154,7 @@ pub mod builder {
         }
         pub fn charging_mode<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.charging_mode = value
@@ -21220,7 +21220,7 @@ pub mod builder {
         }
         pub fn is_auto_renew<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.is_auto_renew = value
@@ -21254,7 +21254,7 @@ pub mod builder {
         }
         pub fn period_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.period_num = value
@@ -21266,7 +21266,7 @@ pub mod builder {
         }
         pub fn period_type<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.period_type = value
@@ -21328,7 +21328,7 @@ pub mod builder {
         }
         pub fn subscription_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.subscription_num = value
@@ -24225,7 +24225,7 @@ pub mod builder {
             ::std::string::String,
         >,
         data_use_percent: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         id: ::std::result::Result<
@@ -24241,7 +24241,7 @@ pub mod builder {
             ::std::string::String,
         >,
         swap_use_percent: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         system_available: ::std::result::Result<
@@ -24253,7 +24253,7 @@ pub mod builder {
             ::std::string::String,
         >,
         system_use_percent: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         time: ::std::result::Result<
@@ -24305,7 +24305,7 @@ pub mod builder {
         }
         pub fn data_use_percent<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.data_use_percent = value
@@ -24351,7 +24351,7 @@ pub mod builder {
         }
         pub fn swap_use_percent<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.swap_use_percent = value
@@ -24387,7 +24387,7 @@ pub mod builder {
         }
         pub fn system_use_percent<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.system_use_percent = value
@@ -24584,9 +24584,9 @@ pub mod builder {
         id: ::std::result::Result<::std::string::String, ::std::string::String>,
         level: ::std::result::Result<::std::string::String, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
-        proxy: ::std::result::Result<i64, ::std::string::String>,
-        ram: ::std::result::Result<i64, ::std::string::String>,
-        vcpus: ::std::result::Result<i64, ::std::string::String>,
+        proxy: ::std::result::Result<i32, ::std::string::String>,
+        ram: ::std::result::Result<i32, ::std::string::String>,
+        vcpus: ::std::result::Result<i32, ::std::string::String>,
     }
     impl ::std::default::Default for EcsSpecificationBean {
         fn default() -> Self {
@@ -24657,7 +24657,7 @@ pub mod builder {
         }
         pub fn proxy<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.proxy = value
@@ -24667,7 +24667,7 @@ pub mod builder {
         }
         pub fn ram<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.ram = value
@@ -24677,7 +24677,7 @@ pub mod builder {
         }
         pub fn vcpus<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.vcpus = value
@@ -24804,7 +24804,7 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        regenerate: ::std::result::Result<i64, ::std::string::String>,
+        regenerate: ::std::result::Result<i32, ::std::string::String>,
         time: ::std::result::Result<super::Duration, ::std::string::String>,
     }
     impl ::std::default::Default for GeneralRequest {
@@ -24829,7 +24829,7 @@ pub mod builder {
         }
         pub fn regenerate<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.regenerate = value
@@ -24946,7 +24946,7 @@ pub mod builder {
             ::std::string::String,
         >,
         dsc_proxy_port: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         master_node_id: ::std::result::Result<
@@ -24998,7 +24998,7 @@ pub mod builder {
         }
         pub fn dsc_proxy_port<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.dsc_proxy_port = value
@@ -25807,7 +25807,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_num: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -25836,7 +25836,7 @@ pub mod builder {
         }
         pub fn total_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_num = value
@@ -25875,7 +25875,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_num: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -25902,7 +25902,7 @@ pub mod builder {
         }
         pub fn total_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_num = value
@@ -26053,7 +26053,7 @@ pub mod builder {
             ::std::vec::Vec<super::DataBaseBean>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditDatabasesNewResponse {
         fn default() -> Self {
@@ -26078,7 +26078,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -26114,7 +26114,7 @@ pub mod builder {
             ::std::vec::Vec<super::DataBaseBean>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditDatabasesResponse {
         fn default() -> Self {
@@ -26139,7 +26139,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -26318,7 +26318,7 @@ pub mod builder {
             ::std::vec::Vec<super::ResponseAuditV2>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditInstancesNewResponse {
         fn default() -> Self {
@@ -26343,7 +26343,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -26379,7 +26379,7 @@ pub mod builder {
             ::std::vec::Vec<super::AuditInstanceListBean>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditInstancesResponse {
         fn default() -> Self {
@@ -26404,7 +26404,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -26486,7 +26486,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_num: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -26513,7 +26513,7 @@ pub mod builder {
         }
         pub fn total_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_num = value
@@ -26552,7 +26552,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_num: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -26579,7 +26579,7 @@ pub mod builder {
         }
         pub fn total_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_num = value
@@ -26814,14 +26814,14 @@ pub mod builder {
     #[derive(Clone, Debug)]
     pub struct ListAuditRuleRisksNewResponse {
         customize_total: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         rules: ::std::result::Result<
             ::std::vec::Vec<super::RuleRiskResponseRules>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditRuleRisksNewResponse {
         fn default() -> Self {
@@ -26835,7 +26835,7 @@ pub mod builder {
     impl ListAuditRuleRisksNewResponse {
         pub fn customize_total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.customize_total = value
@@ -26857,7 +26857,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -26892,14 +26892,14 @@ pub mod builder {
     #[derive(Clone, Debug)]
     pub struct ListAuditRuleRisksResponse {
         customize_total: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         rules: ::std::result::Result<
             ::std::vec::Vec<super::RuleRiskResponseRules>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditRuleRisksResponse {
         fn default() -> Self {
@@ -26913,7 +26913,7 @@ pub mod builder {
     impl ListAuditRuleRisksResponse {
         pub fn customize_total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.customize_total = value
@@ -26935,7 +26935,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -26973,7 +26973,7 @@ pub mod builder {
             ::std::vec::Vec<super::RuleScopeInfo>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditRuleScopesNewResponse {
         fn default() -> Self {
@@ -26996,7 +26996,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -27032,7 +27032,7 @@ pub mod builder {
             ::std::vec::Vec<super::RuleScopeInfo>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditRuleScopesResponse {
         fn default() -> Self {
@@ -27055,7 +27055,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -27091,7 +27091,7 @@ pub mod builder {
             ::std::vec::Vec<super::SensitiveMaskResponseRules>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditSensitiveMasksNewResponse {
         fn default() -> Self {
@@ -27116,7 +27116,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -27152,7 +27152,7 @@ pub mod builder {
             ::std::vec::Vec<super::SensitiveMaskResponseRules>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditSensitiveMasksResponse {
         fn default() -> Self {
@@ -27177,7 +27177,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -27209,12 +27209,12 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ListAuditSqlsNewResponse {
-        count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         sqls: ::std::result::Result<
             ::std::vec::Vec<super::AuditSqlResponseSqls>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditSqlsNewResponse {
         fn default() -> Self {
@@ -27228,7 +27228,7 @@ pub mod builder {
     impl ListAuditSqlsNewResponse {
         pub fn count<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.count = value
@@ -27248,7 +27248,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -27282,12 +27282,12 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ListAuditSqlsResponse {
-        count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         sqls: ::std::result::Result<
             ::std::vec::Vec<super::AuditSqlResponseSqls>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListAuditSqlsResponse {
         fn default() -> Self {
@@ -27301,7 +27301,7 @@ pub mod builder {
     impl ListAuditSqlsResponse {
         pub fn count<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.count = value
@@ -27321,7 +27321,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -27378,7 +27378,7 @@ pub mod builder {
             ::std::option::Option<i64>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         total_risk: ::std::result::Result<
             ::std::option::Option<i64>,
             ::std::string::String,
@@ -27485,7 +27485,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -28011,7 +28011,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_count: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -28040,7 +28040,7 @@ pub mod builder {
         }
         pub fn total_count<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_count = value
@@ -28079,7 +28079,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_count: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -28108,7 +28108,7 @@ pub mod builder {
         }
         pub fn total_count<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_count = value
@@ -28146,7 +28146,7 @@ pub mod builder {
             ::std::vec::Vec<super::SqlRuleResponseRules>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListSqlInjectionRulesNewResponse {
         fn default() -> Self {
@@ -28169,7 +28169,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -28205,7 +28205,7 @@ pub mod builder {
             ::std::vec::Vec<super::SqlRuleResponseRules>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ListSqlInjectionRulesResponse {
         fn default() -> Self {
@@ -28228,7 +28228,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -28260,7 +28260,7 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ListWhitelistsResponse {
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         whitelists: ::std::result::Result<
             ::std::vec::Vec<super::WhitelistBean>,
             ::std::string::String,
@@ -28277,7 +28277,7 @@ pub mod builder {
     impl ListWhitelistsResponse {
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -29503,7 +29503,7 @@ pub mod builder {
     #[derive(Clone, Debug)]
     pub struct RankRiskRuleNew {
         id: ::std::result::Result<::std::string::String, ::std::string::String>,
-        new_rank: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+        new_rank: ::std::result::Result<::std::num::NonZeroU32, ::std::string::String>,
     }
     impl ::std::default::Default for RankRiskRuleNew {
         fn default() -> Self {
@@ -29526,7 +29526,7 @@ pub mod builder {
         }
         pub fn new_rank<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+            T: ::std::convert::TryInto<::std::num::NonZeroU32>,
             T::Error: ::std::fmt::Display,
         {
             self.new_rank = value
@@ -29922,7 +29922,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_count: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -29951,7 +29951,7 @@ pub mod builder {
         }
         pub fn total_count<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_count = value
@@ -32455,13 +32455,13 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        effect: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        effect: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         instance_id: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
         is_active: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         name: ::std::result::Result<
@@ -32602,7 +32602,7 @@ pub mod builder {
         }
         pub fn effect<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.effect = value
@@ -32624,7 +32624,7 @@ pub mod builder {
         }
         pub fn is_active<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.is_active = value
@@ -33031,7 +33031,7 @@ pub mod builder {
             ::std::string::String,
         >,
         db_id: ::std::result::Result<::std::string::String, ::std::string::String>,
-        status: ::std::result::Result<i64, ::std::string::String>,
+        status: ::std::result::Result<i32, ::std::string::String>,
     }
     impl ::std::default::Default for RiskBackupTemplate {
         fn default() -> Self {
@@ -33067,7 +33067,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -33112,14 +33112,14 @@ pub mod builder {
             ::std::string::String,
         >,
         db_port: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         id: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        status: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for RiskBackupTemplateBean {
         fn default() -> Self {
@@ -33168,7 +33168,7 @@ pub mod builder {
         }
         pub fn db_port<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.db_port = value
@@ -33190,7 +33190,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -33430,7 +33430,7 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        affect_rows: ::std::result::Result<i64, ::std::string::String>,
+        affect_rows: ::std::result::Result<i32, ::std::string::String>,
         affect_symbol: ::std::result::Result<
             super::RuleAddRiskRuleRequestAffectSymbol,
             ::std::string::String,
@@ -33504,7 +33504,7 @@ pub mod builder {
         }
         pub fn affect_rows<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<i64>,
+            T: ::std::convert::TryInto<i32>,
             T::Error: ::std::fmt::Display,
         {
             self.affect_rows = value
@@ -33866,7 +33866,7 @@ pub mod builder {
         >,
         id: ::std::result::Result<::std::string::String, ::std::string::String>,
         name: ::std::result::Result<::std::string::String, ::std::string::String>,
-        rank: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        rank: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         risk_level: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -33927,7 +33927,7 @@ pub mod builder {
         }
         pub fn rank<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.rank = value
@@ -35307,7 +35307,7 @@ pub mod builder {
             ::std::vec::Vec<super::ResponseServer>,
             ::std::string::String,
         >,
-        total: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        total: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ServerList {
         fn default() -> Self {
@@ -35330,7 +35330,7 @@ pub mod builder {
         }
         pub fn total<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total = value
@@ -35602,7 +35602,7 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        status: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         trigger_time: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -35676,7 +35676,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -36205,14 +36205,14 @@ pub mod builder {
             ::std::string::String,
         >,
         db_port: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         id: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        status: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ShowAuditBackRiskTemplateResponse {
         fn default() -> Self {
@@ -36261,7 +36261,7 @@ pub mod builder {
         }
         pub fn db_port<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.db_port = value
@@ -36283,7 +36283,7 @@ pub mod builder {
         }
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -36323,7 +36323,7 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct ShowAuditBackupStatusResponse {
-        status: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for ShowAuditBackupStatusResponse {
         fn default() -> Self {
@@ -36335,7 +36335,7 @@ pub mod builder {
     impl ShowAuditBackupStatusResponse {
         pub fn status<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.status = value
@@ -36553,7 +36553,7 @@ pub mod builder {
             ::std::string::String,
         >,
         affect_rows: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         affect_symbol: ::std::result::Result<
@@ -36573,14 +36573,14 @@ pub mod builder {
             ::std::string::String,
         >,
         execution_time: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         ignore_case: ::std::result::Result<
             ::std::option::Option<bool>,
             ::std::string::String,
         >,
-        rank: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        rank: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         risk_level: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -36635,7 +36635,7 @@ pub mod builder {
         }
         pub fn affect_rows<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.affect_rows = value
@@ -36693,7 +36693,7 @@ pub mod builder {
         }
         pub fn execution_time<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.execution_time = value
@@ -36717,7 +36717,7 @@ pub mod builder {
         }
         pub fn rank<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.rank = value
@@ -36836,7 +36836,7 @@ pub mod builder {
             ::std::string::String,
         >,
         affect_rows: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         affect_symbol: ::std::result::Result<
@@ -36856,14 +36856,14 @@ pub mod builder {
             ::std::string::String,
         >,
         execution_time: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         ignore_case: ::std::result::Result<
             ::std::option::Option<bool>,
             ::std::string::String,
         >,
-        rank: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        rank: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         risk_level: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -36918,7 +36918,7 @@ pub mod builder {
         }
         pub fn affect_rows<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.affect_rows = value
@@ -36976,7 +36976,7 @@ pub mod builder {
         }
         pub fn execution_time<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.execution_time = value
@@ -37000,7 +37000,7 @@ pub mod builder {
         }
         pub fn rank<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.rank = value
@@ -37313,7 +37313,7 @@ pub mod builder {
             ::std::string::String,
         >,
         completed_num: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         end_time: ::std::result::Result<
@@ -37342,7 +37342,7 @@ pub mod builder {
             ::std::string::String,
         >,
         total_num: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
     }
@@ -37390,7 +37390,7 @@ pub mod builder {
         }
         pub fn completed_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.completed_num = value
@@ -37484,7 +37484,7 @@ pub mod builder {
         }
         pub fn total_num<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.total_num = value
@@ -38217,7 +38217,7 @@ pub mod builder {
             ::std::string::String,
         >,
         client_port: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         client_port_str: ::std::result::Result<
@@ -38241,7 +38241,7 @@ pub mod builder {
             ::std::string::String,
         >,
         db_port: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         db_port_str: ::std::result::Result<
@@ -38309,7 +38309,7 @@ pub mod builder {
             ::std::string::String,
         >,
         response_length: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         response_status: ::std::result::Result<
@@ -38484,7 +38484,7 @@ pub mod builder {
         }
         pub fn client_port<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.client_port = value
@@ -38552,7 +38552,7 @@ pub mod builder {
         }
         pub fn db_port<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.db_port = value
@@ -38746,7 +38746,7 @@ pub mod builder {
         }
         pub fn response_length<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.response_length = value
@@ -39000,12 +39000,12 @@ pub mod builder {
     }
     #[derive(Clone, Debug)]
     pub struct SqlRuleRequest {
-        page: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         risk_levels: ::std::result::Result<
             ::std::option::Option<super::SqlRuleRequestRiskLevels>,
             ::std::string::String,
         >,
-        size: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        size: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
     }
     impl ::std::default::Default for SqlRuleRequest {
         fn default() -> Self {
@@ -39019,7 +39019,7 @@ pub mod builder {
     impl SqlRuleRequest {
         pub fn page<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.page = value
@@ -39043,7 +39043,7 @@ pub mod builder {
         }
         pub fn size<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.size = value
@@ -39087,7 +39087,7 @@ pub mod builder {
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
         >,
-        rank: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        rank: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         regex: ::std::result::Result<
             ::std::option::Option<::std::string::String>,
             ::std::string::String,
@@ -39154,7 +39154,7 @@ pub mod builder {
         }
         pub fn rank<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.rank = value
@@ -39926,7 +39926,7 @@ pub mod builder {
     pub struct SwitchAuditDbRequest {
         id: ::std::result::Result<::std::string::String, ::std::string::String>,
         lts_audit_switch: ::std::result::Result<
-            ::std::option::Option<i64>,
+            ::std::option::Option<i32>,
             ::std::string::String,
         >,
         status: ::std::result::Result<
@@ -39956,7 +39956,7 @@ pub mod builder {
         }
         pub fn lts_audit_switch<T>(mut self, value: T) -> Self
         where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
+            T: ::std::convert::TryInto<::std::option::Option<i32>>,
             T::Error: ::std::fmt::Display,
         {
             self.lts_audit_switch = value

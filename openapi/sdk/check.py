@@ -8,7 +8,8 @@ so does a listed deviation that no longer occurs, so that bumping the pinned SDK
 what upstream changed.
 
 The SDK's model classes carry no enums, lengths or formats (its descriptions do, in prose: the
-document took them from there), so those are not compared.
+document took them from there), so those are not compared here; go_check.py compares integer
+formats and enums with the official Go SDK's, which declares them.
 
 Usage: check.py SURFACE_JSON [DOCUMENT] [DEVIATIONS]
 """

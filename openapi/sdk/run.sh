@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The official-SDK check (CI runs it): installs the pinned official DBSS SDK in a scratch venv,
 # reads its wire surface (extract.py) and compares it with openapi/dbss.json (check.py), which
-# fails on any difference not listed, with its reason, in openapi/sdk/deviations.json.
+# fails on any difference not listed, with its reason, in openapi/sdk/deviations.json. First,
+# without the network: the document's int32 formats and enums against the facts read from the
+# official Go SDK (go_check.py, go-facts.json; go_facts.py says how to refresh them).
 # To see what a new SDK version changes: SDK_VERSION=3.1.220 bash openapi/sdk/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+python3 openapi/sdk/go_check.py
 
 version="${SDK_VERSION:-3.1.219}"
 venv="${TMPDIR:-/tmp}/dbss-sdk-check-venv-$version"

@@ -28524,7 +28524,7 @@ pub mod builder {
     pub struct ListEcsSpecificationNew<'a> {
         client: &'a super::Client,
         project_id: Result<types::ListEcsSpecificationNewProjectId, String>,
-        image_business_type: Result<Option<::std::num::NonZeroU64>, String>,
+        image_business_type: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ListEcsSpecificationNew<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -28548,13 +28548,13 @@ pub mod builder {
         }
         pub fn image_business_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU64>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.image_business_type = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for image_business_type failed"
+                    "conversion to `:: std :: num :: NonZeroU32` for image_business_type failed"
                         .to_string()
                 });
             self
@@ -35349,8 +35349,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListWhitelistsProjectId, String>,
         instance_id: Result<types::ListWhitelistsInstanceId, String>,
-        limit: Result<Option<i64>, String>,
-        offset: Result<Option<i64>, String>,
+        limit: Result<Option<i32>, String>,
+        offset: Result<Option<i32>, String>,
     }
     impl<'a> ListWhitelists<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -35388,22 +35388,22 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: std::convert::TryInto<i32>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+                .map_err(|_| "conversion to `i32` for limit failed".to_string());
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<i64>,
+            V: std::convert::TryInto<i32>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `i64` for offset failed".to_string());
+                .map_err(|_| "conversion to `i32` for offset failed".to_string());
             self
         }
         ///Sends a `GET` request to `/v1/{project_id}/audit/{instance_id}/whitelists`

@@ -1542,7 +1542,7 @@ pub(crate) fn prepare(
                         >(project_id)?,
                 );
             let builder = match args
-                .optional::<::std::num::NonZeroU64>("image_business_type")?
+                .optional::<::std::num::NonZeroU32>("image_business_type")?
             {
                 Some(value) => builder.image_business_type(value),
                 None => builder,
@@ -1666,11 +1666,11 @@ pub(crate) fn prepare(
                 .instance_id(
                     args.required::<types::ListWhitelistsInstanceId>("instance_id")?,
                 );
-            let builder = match args.optional::<i64>("offset")? {
+            let builder = match args.optional::<i32>("offset")? {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<i64>("limit")? {
+            let builder = match args.optional::<i32>("limit")? {
                 Some(value) => builder.limit(value),
                 None => builder,
             };

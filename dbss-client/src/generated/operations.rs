@@ -11576,7 +11576,7 @@ impl<'a> ListEcsSpecification<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEcsSpecificationNew<'a> {
     client: &'a DbssClient,
-    image_business_type: Option<Result<::std::num::NonZeroU64, ValidationError>>,
+    image_business_type: Option<Result<::std::num::NonZeroU32, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListEcsSpecificationNew<'_> {
@@ -11600,7 +11600,7 @@ impl<'a> ListEcsSpecificationNew<'a> {
     /// Image type. 1: O&M; 2: encryption; 3: audit. If not specified, audit is used by default.
     pub fn image_business_type<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::num::NonZeroU64>,
+        V: TryInto<::std::num::NonZeroU32>,
         V::Error: std::fmt::Display,
     {
         self.image_business_type = Some(support::convert("image_business_type", value));
@@ -12461,8 +12461,8 @@ impl<'a> ListSqlInjectionRulesNew<'a> {
 pub struct ListWhitelists<'a> {
     client: &'a DbssClient,
     instance_id: Option<Result<types::ListWhitelistsInstanceId, ValidationError>>,
-    offset: Option<Result<i64, ValidationError>>,
-    limit: Option<Result<i64, ValidationError>>,
+    offset: Option<Result<i32, ValidationError>>,
+    limit: Option<Result<i32, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListWhitelists<'_> {
@@ -12503,7 +12503,7 @@ impl<'a> ListWhitelists<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<i64>,
+        V: TryInto<i32>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -12512,7 +12512,7 @@ impl<'a> ListWhitelists<'a> {
     /// Number of records per page. Value range: 10 to 100. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<i64>,
+        V: TryInto<i32>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));

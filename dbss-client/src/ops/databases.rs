@@ -40,7 +40,7 @@ impl DbssClient {
             .into_inner();
         Ok(DatabasePage {
             databases: page.databases,
-            total: page.total,
+            total: page.total.map(i64::from),
         })
     }
 

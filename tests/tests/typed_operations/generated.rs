@@ -1341,7 +1341,7 @@ pub(crate) async fn call(
         }
         Operation::ListEcsSpecificationNew => {
             let b = client.list_ecs_specification_new();
-            let b = match args.param::<::std::num::NonZeroU64>("image_business_type") {
+            let b = match args.param::<::std::num::NonZeroU32>("image_business_type") {
                 Some(value) => b.image_business_type(value),
                 None => b,
             };
@@ -1440,11 +1440,11 @@ pub(crate) async fn call(
                 Some(value) => b.instance_id(value),
                 None => b,
             };
-            let b = match args.param::<i64>("offset") {
+            let b = match args.param::<i32>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<i64>("limit") {
+            let b = match args.param::<i32>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
