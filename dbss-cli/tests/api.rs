@@ -102,3 +102,88 @@ async fn bad_input_is_refused_before_sending_with_the_exit_code_of_bad_input() {
     assert_eq!(mock.requests(Operation::ListAuditSqlsNew), 0);
     assert_eq!(mock.requests(Operation::ShowAuditQuotaNew), 0);
 }
+
+#[tokio::test]
+async fn all_pages_fetches_every_page_of_a_list_with_the_paginator() {
+    let mock = dbss_mock::MockServer::builder()
+        .instances(250)
+        .start()
+        .await
+        .unwrap();
+    let out = dbss(
+        &mock,
+        Auth::AkSk,
+        &[
+            "api",
+            "list_audit_instances_last",
+            "--limit",
+            "100",
+            "--all-pages",
+        ],
+    )
+    .await;
+    let items = out.ok().json();
+    let ids: std::collections::BTreeSet<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 250, "each instance once");
+    assert_eq!(items.as_array().unwrap().len(), 250);
+    assert_eq!(mock.requests(Operation::ListAuditInstancesLast), 3);
+
+    // A body-paged list: the page moves in the body.
+    let out = dbss(
+        &mock,
+        Auth::AkSk,
+        &[
+            "api",
+            "list_audit_reports",
+            "--body",
+            r#"{"page": 1, "size": 1}"#,
+            "--all-pages",
+        ],
+    )
+    .await;
+    assert!(out.ok().json().is_array());
+
+    // An operation that does not page refuses the flag and sends nothing.
+    mock.reset_counters();
+    let out = dbss(
+        &mock,
+        Auth::AkSk,
+        &["api", "show_audit_quota_new", "--all-pages"],
+    )
+    .await;
+    assert_ne!(out.code, 0, "{out:#?}");
+    assert!(out.stderr.contains("answers no pages"), "{out:#?}");
+    assert_eq!(mock.total_requests(), 0);
+}
+
+#[tokio::test]
+async fn help_says_whether_an_operation_is_retried_and_how_it_pages_and_is_waited_for() {
+    let mock = mock().await;
+    let out = dbss(
+        &mock,
+        Auth::None,
+        &["api", "list_audit_instances_last", "--help"],
+    )
+    .await;
+    out.ok();
+    assert!(out.stdout.contains("retried after a 5xx"), "{out:#?}");
+    assert!(out.stdout.contains("--all-pages"), "{out:#?}");
+    assert!(
+        out.stdout.contains("wait_until_instance_running"),
+        "{out:#?}"
+    );
+    let out = dbss(
+        &mock,
+        Auth::None,
+        &["api", "add_audit_database_new", "--help"],
+    )
+    .await;
+    out.ok();
+    assert!(out.stdout.contains("never sent again"), "{out:#?}");
+    assert!(!out.stdout.contains("--all-pages"), "{out:#?}");
+}

@@ -27,7 +27,7 @@
 //! # let _ = sqls; Ok(()) }
 //! ```
 
-use dbss_types::operations::{AnswerKind, Operation};
+use dbss_types::operations::{AnswerKind, Operation, PagingKind};
 use serde_json::{Map, Value};
 
 use crate::client::DbssClient;
@@ -38,6 +38,8 @@ use crate::execution::execute;
 use crate::execution::prepared::PreparedRequest;
 use crate::execution::retry::RetryPolicy;
 use crate::foundation::validate::{Rule, ValidationError};
+use crate::typed::output::Output;
+use crate::typed::paginator::{Paged, Paginator, Paging, PagingStyle};
 
 /// What an operation answered, with its request id.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +171,134 @@ impl ApiRequest<'_> {
             answer: success.value,
             request_id: success.request_id,
         })
+    }
+}
+
+/// A call by name pages as the operation table says (`x-dbss-pagination`): the position and
+/// size are set as query parameters or body fields, the items and total read from the JSON
+/// answer. An operation the document does not page is a single page. A body field keeps the
+/// type the caller gave it (a string stays a string); one the caller did not give is sent as
+/// a number.
+impl<'a> Paged for ApiRequest<'a> {
+    type Page = Value;
+    type Item = Value;
+
+    fn paging(&self) -> Paging {
+        match self.operation.info().pagination {
+            Some(p) => Paging {
+                style: match p.style {
+                    PagingKind::Page => PagingStyle::Page { first: p.first },
+                    _ => PagingStyle::Offset,
+                },
+                max_size: p.max_size,
+            },
+            None => Paging {
+                style: PagingStyle::Offset,
+                max_size: u64::MAX,
+            },
+        }
+    }
+
+    fn page_size(&self) -> Option<u64> {
+        let p = self.operation.info().pagination?;
+        number(self.arg_value(p.in_body, p.size)?)
+    }
+
+    fn position(&self) -> Option<u64> {
+        let p = self.operation.info().pagination?;
+        number(self.arg_value(p.in_body, p.cursor)?)
+    }
+
+    fn with_page_size(self, size: u64) -> Self {
+        match self.operation.info().pagination {
+            Some(p) => self.with_number(p.in_body, p.size, size),
+            None => self,
+        }
+    }
+
+    fn at(self, position: u64) -> Self {
+        match self.operation.info().pagination {
+            Some(p) => self.with_number(p.in_body, p.cursor, position),
+            None => self,
+        }
+    }
+
+    fn item_count(&self, page: &Value) -> usize {
+        self.items_of(page).map_or(0, Vec::len)
+    }
+
+    fn total(&self, page: &Value) -> Option<u64> {
+        number(page.get(self.operation.info().pagination?.total?)?)
+    }
+
+    fn page_items(&self, page: Value) -> Vec<Value> {
+        self.items_of(&page).cloned().unwrap_or_default()
+    }
+
+    async fn send_page(self) -> Result<Output<Value>, Error> {
+        let response = ApiRequest::send(&self).await?;
+        let value = response.json().clone();
+        Ok(Output::new(value, response.request_id, 200))
+    }
+}
+
+impl<'a> ApiRequest<'a> {
+    /// The pages of a list operation, one call each (see [`Paginator`]); the items of each
+    /// page are the JSON array the operation table names.
+    pub fn into_paginator(self) -> Paginator<Self> {
+        Paginator::new(self)
+    }
+
+    /// Every item of every page of a list operation, fetched a page at a time.
+    pub fn items(self) -> impl futures::Stream<Item = Result<Value, Error>> + Send + 'a {
+        Paginator::new(self).items()
+    }
+
+    /// A parameter's or body field's value, as set.
+    fn arg_value(&self, in_body: bool, name: &str) -> Option<&Value> {
+        if in_body {
+            self.args.body.as_ref()?.get(name)
+        } else {
+            self.args.values.get(name)
+        }
+    }
+
+    /// The request with a parameter (as digits, which query parameters take whatever their
+    /// type) or a body field (a number, or digits where the caller gave a string) set to `n`.
+    fn with_number(mut self, in_body: bool, name: &str, n: u64) -> Self {
+        if in_body {
+            let body = self
+                .args
+                .body
+                .get_or_insert_with(|| Value::Object(Map::new()));
+            if let Some(object) = body.as_object_mut() {
+                let value = match object.get(name) {
+                    Some(Value::String(_)) => Value::String(n.to_string()),
+                    _ => Value::from(n),
+                };
+                object.insert(name.to_owned(), value);
+            }
+        } else {
+            self.args
+                .values
+                .insert(name.to_owned(), Value::String(n.to_string()));
+        }
+        self
+    }
+
+    /// The items of a page, as the operation table names them.
+    fn items_of<'v>(&self, page: &'v Value) -> Option<&'v Vec<Value>> {
+        page.get(self.operation.info().pagination?.items)?
+            .as_array()
+    }
+}
+
+/// A number, or a string of digits.
+fn number(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

@@ -14,3 +14,23 @@ pub fn aksk(mock: &MockServer) -> DbssClientBuilder {
         .project_id(mock.project_id())
         .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
 }
+
+/// A client of `mock` that never retries: each call is exactly one request.
+pub fn without_retries(mock: &MockServer) -> DbssClient {
+    aksk(mock)
+        .retry_policy(dbss_client::RetryPolicy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("a client of the mock: {e}"))
+}
+
+/// A client of a loopback server that is not the mock (a capture server answering what the
+/// test chooses), signing with a made-up AK/SK.
+pub fn of_server(base_url: &str) -> DbssClient {
+    DbssClient::builder()
+        .env(Arc::new(|_: &str| None))
+        .endpoint(base_url)
+        .project_id("0123456789abcdef0123456789abcdef")
+        .credentials(Credentials::ak_sk("AK", "SK"))
+        .build()
+        .unwrap_or_else(|e| panic!("a client of {base_url}: {e}"))
+}

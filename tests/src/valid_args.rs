@@ -71,3 +71,14 @@ pub fn valid_args(op: Operation, mock: &MockServer) -> Map<String, Value> {
     }
     args
 }
+
+/// A valid value of the component schema `name`, made from the document, as its type `T`.
+///
+/// # Panics
+/// When the schema gives no value or the value is not a `T`.
+pub fn value_of<T: serde::de::DeserializeOwned>(name: &str) -> T {
+    let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
+    let value = dbss_mock::synth::value_of(document::json(), &schema, 0)
+        .unwrap_or_else(|e| panic!("no value for {name}: {e}"));
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("{name}: {e}"))
+}

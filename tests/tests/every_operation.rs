@@ -16,10 +16,7 @@ use dbss_mock::MockServer;
 use serde_json::{Map, Value, json};
 
 fn client(mock: &MockServer) -> DbssClient {
-    mock_client::aksk(mock)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
+    mock_client::without_retries(mock)
 }
 
 #[tokio::test]

@@ -3,18 +3,16 @@
 //! position, and builders that never show a value in `Debug`.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
 use dbss_client::types::operations::Operation;
-use dbss_client::{Credentials, DbssClient, Error, RetryPolicy, Rule};
+use dbss_client::{DbssClient, Error, RetryPolicy, Rule};
 use dbss_contract_tests::capture::{CaptureServer, Reply};
 use dbss_contract_tests::mock_client;
+use dbss_contract_tests::valid_args::value_of;
 use dbss_mock::{Fault, MockServer};
 use futures::TryStreamExt;
 use serde_json::json;
 
 const INSTANCE: &str = "3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7";
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 /// Retries quickly, so that the tests that retry take no time.
 fn fast_retries() -> RetryPolicy {
@@ -63,15 +61,7 @@ async fn a_read_only_post_is_retried_after_a_500_and_a_creating_post_is_not() {
             .once()
             .only(Operation::AddAuditDatabaseNew),
     );
-    let database: dbss_types::CreateDatabaseRequest = serde_json::from_value(
-        dbss_mock::synth::value_of(
-            dbss_contract_tests::document::json(),
-            &json!({"$ref": "#/components/schemas/CreateDatabaseRequest"}),
-            0,
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let database: dbss_types::CreateDatabaseRequest = value_of("CreateDatabaseRequest");
     let refused = client
         .add_audit_database_new()
         .instance_id(mock.instance_id())
@@ -207,13 +197,7 @@ async fn a_server_that_ignores_the_position_does_not_loop_forever() {
         200,
         &json!({"total": 1000, "instances": [{"id": "a"}, {"id": "b"}]}),
     ));
-    let client = DbssClient::builder()
-        .env(Arc::new(|_: &str| None))
-        .endpoint(server.base_url())
-        .project_id(PROJECT)
-        .credentials(Credentials::ak_sk("AK", "SK"))
-        .build()
-        .unwrap();
+    let client = mock_client::of_server(server.base_url());
     let items: Vec<_> = client
         .list_audit_instances_last()
         .limit("2")
@@ -232,13 +216,7 @@ async fn a_server_that_ignores_the_position_does_not_loop_forever() {
 async fn body_paged_lists_move_the_page_in_the_body() {
     let server = CaptureServer::start().await.unwrap();
     server.reply_with(Reply::json(200, &json!({"total": 3, "reports": [{}, {}]})));
-    let client = DbssClient::builder()
-        .env(Arc::new(|_: &str| None))
-        .endpoint(server.base_url())
-        .project_id(PROJECT)
-        .credentials(Credentials::ak_sk("AK", "SK"))
-        .build()
-        .unwrap();
+    let client = mock_client::of_server(server.base_url());
     let mut pages = client
         .list_audit_reports()
         .instance_id(INSTANCE)

@@ -7,9 +7,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dbss_client::{Credentials, DbssClient, Error, RetryPolicy, WaitFailure};
+use dbss_client::{DbssClient, Error, WaitFailure};
 use dbss_contract_tests::capture::{CaptureServer, Reply};
 use dbss_contract_tests::mock_client;
+use dbss_contract_tests::valid_args::value_of;
 use dbss_mock::{ManualClock, MockServer};
 use serde_json::json;
 
@@ -17,10 +18,7 @@ use serde_json::json;
 const POLL: Duration = Duration::from_millis(1);
 
 fn client(mock: &MockServer) -> DbssClient {
-    mock_client::aksk(mock)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
+    mock_client::without_retries(mock)
 }
 
 #[tokio::test]
@@ -148,13 +146,7 @@ async fn a_failure_state_ends_the_wait_at_once() {
         200,
         &json!({"total": 1, "instances": [{"id": "i-1", "status": "ERROR"}]}),
     ));
-    let client = DbssClient::builder()
-        .env(Arc::new(|_: &str| None))
-        .endpoint(server.base_url())
-        .project_id("0123456789abcdef0123456789abcdef")
-        .credentials(Credentials::ak_sk("AK", "SK"))
-        .build()
-        .unwrap();
+    let client = mock_client::of_server(server.base_url());
     let error = client
         .list_audit_instances_last()
         .wait_until_instance_running("i-1")
@@ -173,15 +165,7 @@ async fn a_waiter_on_an_answer_reads_the_answer_itself() {
     let mock = MockServer::builder().start().await.unwrap();
     let client = client(&mock);
     // The mock's statistics are always computed.
-    let body: dbss_types::GeneralRequest = serde_json::from_value(
-        dbss_mock::synth::value_of(
-            dbss_contract_tests::document::json(),
-            &json!({"$ref": "#/components/schemas/GeneralRequest"}),
-            0,
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    let body: dbss_types::GeneralRequest = value_of("GeneralRequest");
     let reached = client
         .count_sql_statistics()
         .instance_id(mock.instance_id())
@@ -212,6 +196,37 @@ async fn a_waiter_on_an_answer_reads_the_answer_itself() {
                 ..
             }
         ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_backup_in_a_failure_state_ends_its_wait_naming_the_state() {
+    let mock = MockServer::builder().start().await.unwrap();
+    let client = client(&mock);
+    let body: dbss_types::BackupPageRequest = value_of("BackupPageRequest");
+    let list = client
+        .list_audit_backup_info()
+        .instance_id(mock.instance_id())
+        .body(body);
+    let backups = list.clone().send().await.unwrap().into_inner();
+    let backup = &backups.data_list[0];
+    let id = backup.id.clone().unwrap();
+    let progress = serde_json::to_value(&backup.progress).unwrap();
+    let progress = progress.as_str().unwrap().to_owned();
+    // The mock's backup (the first value of the document's enum) is in a failure state.
+    let info = dbss_client::types::operations::Operation::ListAuditBackupInfo.info();
+    assert!(
+        info.waiters[0].failure.contains(&progress.as_str()),
+        "{progress}"
+    );
+    let error = list
+        .wait_until_backup_settled(&id)
+        .wait()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Wait { reason: WaitFailure::FailureState { state }, .. } if *state == progress),
         "{error:?}"
     );
 }

@@ -480,23 +480,11 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
     let builders = builder_fields(client)?;
     let mut arms = Vec::new();
     for op in ops {
-        let struct_name = op.id.to_upper_camel_case();
-        let fields = builders
-            .iter()
-            .find(|(name, _)| *name == struct_name)
-            .map(|(_, fields)| fields)
-            .ok_or_else(|| format!("{}: no builder {struct_name} in the client", op.id))?;
-        let type_of = |field: &str| -> Result<&syn::Type, String> {
-            fields
-                .iter()
-                .find(|(name, _)| name == field || *name == format!("{field}_"))
-                .map(|(_, ty)| option_inner(ty).unwrap_or(ty))
-                .ok_or_else(|| format!("{}: builder has no field {field}", op.id))
-        };
+        let field_of = builder_of(&builders, op)?;
         let method = format_ident!("{}", op.id);
         let mut steps = Vec::new();
         if op.path.contains("{project_id}") {
-            let ty = type_of("project_id")?;
+            let (_, ty) = field_of("project_id")?;
             steps.push(
                 quote!(let builder = builder.project_id(args.project_id::<#ty>(project_id)?);),
             );
@@ -506,12 +494,7 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
             if p.location == "Header" || field == "project_id" {
                 continue;
             }
-            let ty = type_of(&field)?;
-            let setter = fields
-                .iter()
-                .find(|(name, _)| *name == field || *name == format!("{field}_"))
-                .map(|(name, _)| format_ident!("{name}"))
-                .ok_or_else(|| format!("{}: no setter for {field}", op.id))?;
+            let (setter, ty) = field_of(&field)?;
             let name = &p.name;
             steps.push(if p.required {
                 quote!(let builder = builder.#setter(args.required::<#ty>(#name)?);)
@@ -525,7 +508,7 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
             });
         }
         if op.body.is_some() {
-            let ty = type_of("body")?;
+            let (_, ty) = field_of("body")?;
             steps.push(quote!(let builder = builder.body(args.body::<#ty>()?);));
         }
         let capture = match op.answer {
@@ -573,16 +556,8 @@ type Builder = (String, Vec<(String, syn::Type)>);
 
 /// The builder structs of the client's `builder` module.
 pub fn builder_fields(client: &syn::File) -> Result<Vec<Builder>, String> {
-    let builder = client
-        .items
-        .iter()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, i)| i),
-            _ => None,
-        })
-        .ok_or("the client has no builder module")?;
     let mut out = Vec::new();
-    for item in builder {
+    for item in builder_items(client)? {
         let syn::Item::Struct(s) = item else { continue };
         let mut fields = Vec::new();
         for field in &s.fields {
@@ -599,6 +574,40 @@ pub fn builder_fields(client: &syn::File) -> Result<Vec<Builder>, String> {
         out.push((s.ident.to_string(), fields));
     }
     Ok(out)
+}
+
+/// The items of the client's `builder` module.
+pub fn builder_items(client: &syn::File) -> Result<&[syn::Item], String> {
+    client
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, i)| &i[..]),
+            _ => None,
+        })
+        .ok_or_else(|| "the client has no builder module".to_owned())
+}
+
+/// The fields of the generated builder of `op`, and a look-up of one of them by the
+/// parameter's name (progenitor appends `_` to a keyword): its setter and the type it takes.
+pub fn builder_of<'b>(
+    builders: &'b [Builder],
+    op: &Op,
+) -> Result<impl Fn(&str) -> Result<(proc_macro2::Ident, &'b syn::Type), String>, String> {
+    let struct_name = op.id.to_upper_camel_case();
+    let fields = builders
+        .iter()
+        .find(|(name, _)| *name == struct_name)
+        .map(|(_, fields)| fields)
+        .ok_or_else(|| format!("{}: no builder {struct_name} in the client", op.id))?;
+    let id = op.id.clone();
+    Ok(move |name: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| f == name || *f == format!("{name}_"))
+            .map(|(f, ty)| (format_ident!("{f}"), option_inner(ty).unwrap_or(ty)))
+            .ok_or_else(|| format!("{id}: builder has no field {name}"))
+    })
 }
 
 /// `T` of `Option<T>`: an optional parameter's setter takes the `T`.

@@ -17,7 +17,9 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::operations::{Answer, Op, Pagination, PagingStyle, builder_fields, option_inner};
+use crate::operations::{
+    Answer, Op, Pagination, PagingStyle, builder_fields, builder_items, builder_of, option_inner,
+};
 
 /// Operations whose `DbssClient` method is handwritten: the wrapper of the same name builds on
 /// the generated builder (reached through its `new`), so no generated method is emitted.
@@ -25,16 +27,8 @@ pub const WRAPPED: &[&str] = &["create_report"];
 
 /// The answer type of each builder's `send()`, read from the generated client.
 fn answer_types(client: &syn::File) -> Result<Vec<(String, syn::Type)>, String> {
-    let builder = client
-        .items
-        .iter()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, i)| i),
-            _ => None,
-        })
-        .ok_or("the client has no builder module")?;
     let mut out = Vec::new();
-    for item in builder {
+    for item in builder_items(client)? {
         let syn::Item::Impl(imp) = item else { continue };
         let syn::Type::Path(self_ty) = &*imp.self_ty else {
             continue;
@@ -116,23 +110,12 @@ pub fn operations_file(
     let mut methods: Vec<(String, TokenStream)> = Vec::new();
     for op in ops {
         let struct_name = op.id.to_upper_camel_case();
-        let fields = builders
-            .iter()
-            .find(|(name, _)| *name == struct_name)
-            .map(|(_, fields)| fields)
-            .ok_or_else(|| format!("{}: no builder {struct_name} in the client", op.id))?;
+        let field_of = builder_of(&builders, op)?;
         let answer = answers
             .iter()
             .find(|(name, _)| *name == struct_name)
             .map(|(_, ty)| ty)
             .ok_or_else(|| format!("{}: no send() on builder {struct_name}", op.id))?;
-        let field_of = |name: &str| -> Result<(syn::Ident, &syn::Type), String> {
-            fields
-                .iter()
-                .find(|(f, _)| f == name || *f == format!("{name}_"))
-                .map(|(f, ty)| (format_ident!("{f}"), option_inner(ty).unwrap_or(ty)))
-                .ok_or_else(|| format!("{}: builder has no field {name}", op.id))
-        };
         let ident = format_ident!("{struct_name}");
         let method = format_ident!("{}", op.id);
         let variant = format_ident!("{struct_name}");
@@ -483,17 +466,19 @@ fn paging_impl<'t>(
         impl<'a> crate::typed::paginator::Paged for #ident<'a> {
             type Page = #answer;
             type Item = #item_ty;
-            const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-                style: crate::typed::paginator::PagingStyle::#style,
-                max_size: #max,
-            };
+            fn paging(&self) -> crate::typed::paginator::Paging {
+                crate::typed::paginator::Paging {
+                    style: crate::typed::paginator::PagingStyle::#style,
+                    max_size: #max,
+                }
+            }
             fn page_size(&self) -> Option<u64> { #get_size }
             fn position(&self) -> Option<u64> { #get_cursor }
             fn with_page_size(mut self, size: u64) -> Self { #set_size self }
             fn at(mut self, position: u64) -> Self { #set_cursor self }
-            fn item_count(page: &Self::Page) -> usize { #items_len }
-            fn total(page: &Self::Page) -> Option<u64> { #total }
-            fn into_items(page: Self::Page) -> Vec<Self::Item> { #items_expr }
+            fn item_count(&self, page: &Self::Page) -> usize { #items_len }
+            fn total(&self, page: &Self::Page) -> Option<u64> { #total }
+            fn page_items(&self, page: Self::Page) -> Vec<Self::Item> { #items_expr }
             fn send_page(self) -> impl std::future::Future<Output = Result<Output<Self::Page>, Error>> + Send {
                 self.send()
             }
@@ -521,18 +506,7 @@ pub fn test_calls_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, St
     let mut arms = Vec::new();
     for op in ops {
         let struct_name = op.id.to_upper_camel_case();
-        let fields = builders
-            .iter()
-            .find(|(name, _)| *name == struct_name)
-            .map(|(_, fields)| fields)
-            .ok_or_else(|| format!("{}: no builder {struct_name} in the client", op.id))?;
-        let field_of = |name: &str| -> Result<(syn::Ident, &syn::Type), String> {
-            fields
-                .iter()
-                .find(|(f, _)| f == name || *f == format!("{name}_"))
-                .map(|(f, ty)| (format_ident!("{f}"), option_inner(ty).unwrap_or(ty)))
-                .ok_or_else(|| format!("{}: builder has no field {name}", op.id))
-        };
+        let field_of = builder_of(&builders, op)?;
         let ident = format_ident!("{struct_name}");
         let method = format_ident!("{}", op.id);
         let start = if WRAPPED.contains(&op.id.as_str()) {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction};
 use dbss_client::api::Answer;
 use dbss_client::types::operations::{Operation, ParamLocation};
+use futures::TryStreamExt;
 use serde_json::{Map, Value};
 
 use crate::args::ApiArgs;
@@ -68,6 +69,17 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
         call_args.insert("body".into(), read_body(source)?);
     }
     let client = context.client()?;
+    if matches.get_flag("all-pages") {
+        if op.info().pagination.is_none() {
+            return Err(Failure::Usage(format!(
+                "{} answers no pages: --all-pages is for the lists the document pages",
+                op.operation_id()
+            )));
+        }
+        // The paginator of the operation table's facts: every page, then the items as one list.
+        let items: Vec<Value> = client.api(op).args(call_args).items().try_collect().await?;
+        return Ok(context.printer.json(&items)?);
+    }
     let response = client.api(op).args(call_args).send().await?;
     match &response.answer {
         Answer::Bytes(bytes) => match matches.try_get_one::<PathBuf>("out").ok().flatten() {
@@ -116,6 +128,23 @@ fn operation_command(op: Operation) -> clap::Command {
         "{}\n\n{} {}",
         info.description, info.method, info.path_template
     );
+    long_about.push_str(if info.idempotent {
+        "\n\nRepeating it is harmless: it is retried after a 5xx, a timeout or a reset."
+    } else {
+        "\n\nIt changes something: it is never sent again once it may have reached the server."
+    });
+    if let Some(paging) = info.pagination {
+        long_about.push_str(&format!(
+            "\n\nIt answers one page of `{}` (by {} and {}); --all-pages fetches every page.",
+            paging.items, paging.cursor, paging.size
+        ));
+    }
+    for waiter in info.waiters {
+        long_about.push_str(&format!(
+            "\n\nThe SDK's `wait_until_{}` polls it: {}",
+            waiter.name, waiter.description
+        ));
+    }
     if let Some(body) = info.body {
         long_about.push_str(&format!(
             "\n\nThe body is a JSON {} (see `openapi/dbss.json`), given with --body FILE, --body - \
@@ -156,6 +185,16 @@ fn operation_command(op: Operation) -> clap::Command {
                 .help(format!("The JSON body ({}).", body.schema)),
         );
     }
+    command = command.arg(
+        Arg::new("all-pages")
+            .long("all-pages")
+            .action(ArgAction::SetTrue)
+            .hide(info.pagination.is_none())
+            .help(
+                "Fetch every page, from the position given (or the first), and print the items \
+                 of all pages as one JSON list.",
+            ),
+    );
     if info.answer == dbss_client::types::operations::AnswerKind::Bytes {
         command = command.arg(
             Arg::new("out")
@@ -182,6 +221,9 @@ fn list(context: &Context) -> Result<(), Failure> {
                     "summary": i.summary,
                     "deprecated": i.deprecated,
                     "replacement": i.replacement,
+                    "idempotent": i.idempotent,
+                    "paged": i.pagination.is_some(),
+                    "waiters": i.waiters.iter().map(|w| w.name).collect::<Vec<_>>(),
                 })
             })
             .collect();

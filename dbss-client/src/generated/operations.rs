@@ -7246,10 +7246,12 @@ impl<'a> ListAuditAgent<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditAgent<'a> {
     type Page = dbss_types::ListAuditAgentResponse;
     type Item = dbss_types::AuditAgentRespoonseAgents;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 10000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 10000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -7264,16 +7266,16 @@ impl<'a> crate::typed::paginator::Paged for ListAuditAgent<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.agents.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         {
             let _ = page;
             None
         }
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.agents
     }
     fn send_page(
@@ -7499,12 +7501,14 @@ impl<'a> ListAuditAlarmLog<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditAlarmLog<'a> {
     type Page = dbss_types::ListAuditAlarmLogResponse;
     type Item = dbss_types::AlarmLogResponseAlarmLog;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -7519,13 +7523,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditAlarmLog<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.alarm_log.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total_num)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.alarm_log
     }
     fn send_page(
@@ -7657,12 +7661,14 @@ impl<'a> ListAuditAlarmLogNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditAlarmLogNew<'a> {
     type Page = dbss_types::ListAuditAlarmLogNewResponse;
     type Item = dbss_types::AlarmLogResponseNewAlarmLog;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -7677,13 +7683,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditAlarmLogNew<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.alarm_log.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total_num)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.alarm_log
     }
     fn send_page(
@@ -7815,12 +7821,14 @@ impl<'a> ListAuditBackupInfo<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditBackupInfo<'a> {
     type Page = dbss_types::ListAuditBackupInfoResponse;
     type Item = dbss_types::BackupInfo;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -7835,13 +7843,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditBackupInfo<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.data_list.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total_num)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.data_list
     }
     fn send_page(
@@ -8097,10 +8105,12 @@ impl<'a> ListAuditDatabases<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditDatabases<'a> {
     type Page = dbss_types::ListAuditDatabasesResponse;
     type Item = dbss_types::DataBaseBean;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 10000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 10000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -8115,13 +8125,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditDatabases<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.databases.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.databases
     }
     fn send_page(
@@ -8275,10 +8285,12 @@ impl<'a> ListAuditDatabasesNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditDatabasesNew<'a> {
     type Page = dbss_types::ListAuditDatabasesNewResponse;
     type Item = dbss_types::DataBaseBean;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 10000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 10000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -8293,13 +8305,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditDatabasesNew<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.databases.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.databases
     }
     fn send_page(
@@ -8573,10 +8585,12 @@ impl<'a> ListAuditInstances<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditInstances<'a> {
     type Page = dbss_types::ListAuditInstancesResponse;
     type Item = dbss_types::AuditInstanceListBean;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -8591,13 +8605,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditInstances<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.servers.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.servers
     }
     fn send_page(
@@ -8717,10 +8731,12 @@ impl<'a> ListAuditInstancesLast<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditInstancesLast<'a> {
     type Page = dbss_types::ListAuditInstancesLastResponse;
     type Item = dbss_types::AuditInstanceBean;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 1000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 1000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -8735,13 +8751,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditInstancesLast<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.instances.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.instances
     }
     fn send_page(
@@ -8918,10 +8934,12 @@ impl<'a> ListAuditInstancesNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditInstancesNew<'a> {
     type Page = dbss_types::ListAuditInstancesNewResponse;
     type Item = dbss_types::ResponseAuditV2;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 1000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 1000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -8936,13 +8954,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditInstancesNew<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.instances.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.instances
     }
     fn send_page(
@@ -9133,12 +9151,14 @@ impl<'a> ListAuditOperateLogs<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditOperateLogs<'a> {
     type Page = dbss_types::ListAuditOperateLogsResponse;
     type Item = dbss_types::OperateLogInfo;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -9153,13 +9173,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditOperateLogs<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.operate_log.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total_num)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.operate_log
     }
     fn send_page(
@@ -9293,12 +9313,14 @@ impl<'a> ListAuditOperateLogsNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditOperateLogsNew<'a> {
     type Page = dbss_types::ListAuditOperateLogsNewResponse;
     type Item = dbss_types::OperateLogInfo;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -9313,13 +9335,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditOperateLogsNew<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.operate_log.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total_num)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.operate_log
     }
     fn send_page(
@@ -9530,12 +9552,14 @@ impl<'a> ListAuditReports<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditReports<'a> {
     type Page = dbss_types::ListAuditReportsResponse;
     type Item = dbss_types::ReportInfo;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -9550,13 +9574,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditReports<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.reports.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.reports
     }
     fn send_page(
@@ -9878,10 +9902,12 @@ impl<'a> ListAuditRuleRisksNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditRuleRisksNew<'a> {
     type Page = dbss_types::ListAuditRuleRisksNewResponse;
     type Item = dbss_types::RuleRiskResponseRules;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 1000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 1000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -9896,13 +9922,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditRuleRisksNew<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.rules.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.rules
     }
     fn send_page(
@@ -10040,10 +10066,12 @@ impl<'a> ListAuditRuleScopes<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditRuleScopes<'a> {
     type Page = dbss_types::ListAuditRuleScopesResponse;
     type Item = dbss_types::RuleScopeInfo;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 10000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 10000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -10058,13 +10086,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditRuleScopes<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.scopes.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.scopes
     }
     fn send_page(
@@ -10204,10 +10232,12 @@ impl<'a> ListAuditRuleScopesNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditRuleScopesNew<'a> {
     type Page = dbss_types::ListAuditRuleScopesNewResponse;
     type Item = dbss_types::RuleScopeInfo;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 1000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 1000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -10222,13 +10252,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditRuleScopesNew<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.scopes.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.scopes
     }
     fn send_page(
@@ -10368,10 +10398,12 @@ impl<'a> ListAuditSensitiveMasks<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditSensitiveMasks<'a> {
     type Page = dbss_types::ListAuditSensitiveMasksResponse;
     type Item = dbss_types::SensitiveMaskResponseRules;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 10000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 10000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -10386,13 +10418,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditSensitiveMasks<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.rules.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.rules
     }
     fn send_page(
@@ -10532,10 +10564,12 @@ impl<'a> ListAuditSensitiveMasksNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditSensitiveMasksNew<'a> {
     type Page = dbss_types::ListAuditSensitiveMasksNewResponse;
     type Item = dbss_types::SensitiveMaskResponseRules;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 1000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 1000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -10550,13 +10584,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditSensitiveMasksNew<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.rules.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.rules
     }
     fn send_page(
@@ -10681,12 +10715,14 @@ impl<'a> ListAuditSqls<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditSqls<'a> {
     type Page = dbss_types::ListAuditSqlsResponse;
     type Item = dbss_types::AuditSqlResponseSqls;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -10701,13 +10737,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditSqls<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.sqls.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.sqls
     }
     fn send_page(
@@ -10839,12 +10875,14 @@ impl<'a> ListAuditSqlsNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditSqlsNew<'a> {
     type Page = dbss_types::ListAuditSqlsNewResponse;
     type Item = dbss_types::AuditSqlResponseSqls;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -10859,13 +10897,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditSqlsNew<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.sqls.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.sqls
     }
     fn send_page(
@@ -10985,10 +11023,12 @@ impl<'a> ListAuditSummaryInfos<'a> {
 impl<'a> crate::typed::paginator::Paged for ListAuditSummaryInfos<'a> {
     type Page = dbss_types::ListAuditSummaryInfosResponse;
     type Item = dbss_types::AuditSummaryResponseDataList;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 10000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 10000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -11003,13 +11043,13 @@ impl<'a> crate::typed::paginator::Paged for ListAuditSummaryInfos<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.data_list.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.data_list
     }
     fn send_page(
@@ -11895,10 +11935,12 @@ impl<'a> ListRdsDatabases<'a> {
 impl<'a> crate::typed::paginator::Paged for ListRdsDatabases<'a> {
     type Page = dbss_types::ListRdsDatabasesResponse;
     type Item = dbss_types::RdsDbListResponseDatabases;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -11913,13 +11955,13 @@ impl<'a> crate::typed::paginator::Paged for ListRdsDatabases<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.databases.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total_count)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.databases
     }
     fn send_page(
@@ -12089,10 +12131,12 @@ impl<'a> ListResourceInstanceByTag<'a> {
 impl<'a> crate::typed::paginator::Paged for ListResourceInstanceByTag<'a> {
     type Page = dbss_types::ListResourceInstanceByTagResponse;
     type Item = dbss_types::ResourceInstanceResponseResources;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 10000u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 10000u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -12107,13 +12151,13 @@ impl<'a> crate::typed::paginator::Paged for ListResourceInstanceByTag<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.resources.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total_count)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.resources
     }
     fn send_page(
@@ -12245,12 +12289,14 @@ impl<'a> ListSqlInjectionRules<'a> {
 impl<'a> crate::typed::paginator::Paged for ListSqlInjectionRules<'a> {
     type Page = dbss_types::ListSqlInjectionRulesResponse;
     type Item = dbss_types::SqlRuleResponseRules;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -12265,13 +12311,13 @@ impl<'a> crate::typed::paginator::Paged for ListSqlInjectionRules<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.rules.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.rules
     }
     fn send_page(
@@ -12405,12 +12451,14 @@ impl<'a> ListSqlInjectionRulesNew<'a> {
 impl<'a> crate::typed::paginator::Paged for ListSqlInjectionRulesNew<'a> {
     type Page = dbss_types::ListSqlInjectionRulesNewResponse;
     type Item = dbss_types::SqlRuleResponseRules;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Page {
-            first: 1u64,
-        },
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Page {
+                first: 1u64,
+            },
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::body_number(&self.body, "size")
     }
@@ -12425,13 +12473,13 @@ impl<'a> crate::typed::paginator::Paged for ListSqlInjectionRulesNew<'a> {
         self.body = Some(support::with_body_number(self.body.take(), "page", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.rules.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.rules
     }
     fn send_page(
@@ -12564,10 +12612,12 @@ impl<'a> ListWhitelists<'a> {
 impl<'a> crate::typed::paginator::Paged for ListWhitelists<'a> {
     type Page = dbss_types::ListWhitelistsResponse;
     type Item = dbss_types::WhitelistBean;
-    const PAGING: crate::typed::paginator::Paging = crate::typed::paginator::Paging {
-        style: crate::typed::paginator::PagingStyle::Offset,
-        max_size: 100u64,
-    };
+    fn paging(&self) -> crate::typed::paginator::Paging {
+        crate::typed::paginator::Paging {
+            style: crate::typed::paginator::PagingStyle::Offset,
+            max_size: 100u64,
+        }
+    }
     fn page_size(&self) -> Option<u64> {
         support::set_number(&self.limit)
     }
@@ -12582,13 +12632,13 @@ impl<'a> crate::typed::paginator::Paged for ListWhitelists<'a> {
         self.offset = Some(support::number_as("offset", position));
         self
     }
-    fn item_count(page: &Self::Page) -> usize {
+    fn item_count(&self, page: &Self::Page) -> usize {
         page.whitelists.len()
     }
-    fn total(page: &Self::Page) -> Option<u64> {
+    fn total(&self, page: &Self::Page) -> Option<u64> {
         support::count(&page.total)
     }
-    fn into_items(page: Self::Page) -> Vec<Self::Item> {
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item> {
         page.whitelists
     }
     fn send_page(

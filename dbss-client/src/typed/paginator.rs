@@ -40,14 +40,16 @@ pub struct Paging {
 }
 
 /// A request of an operation that answers one page of a longer list. Implemented by the
-/// generated builders of the paged operations; [`Paginator`] drives it.
+/// generated builders of the paged operations, and by a call by name
+/// ([`ApiRequest`](crate::api::ApiRequest)) from the operation table's facts; [`Paginator`]
+/// drives it.
 pub trait Paged: Clone + Send + Sized {
     /// The answer: one page.
     type Page: Serialize + Send;
     /// One item of a page.
     type Item: Send;
     /// How the operation pages.
-    const PAGING: Paging;
+    fn paging(&self) -> Paging;
     /// The page size the request asks for, if set.
     fn page_size(&self) -> Option<u64>;
     /// The position (offset or page number) the request asks for, if set.
@@ -57,11 +59,11 @@ pub trait Paged: Clone + Send + Sized {
     /// The request for the page at `position` (an offset or a page number).
     fn at(self, position: u64) -> Self;
     /// The number of items of a page.
-    fn item_count(page: &Self::Page) -> usize;
+    fn item_count(&self, page: &Self::Page) -> usize;
     /// The number of items in all pages, when the answer says.
-    fn total(page: &Self::Page) -> Option<u64>;
+    fn total(&self, page: &Self::Page) -> Option<u64>;
     /// The items of a page.
-    fn into_items(page: Self::Page) -> Vec<Self::Item>;
+    fn page_items(&self, page: Self::Page) -> Vec<Self::Item>;
     /// Sends the request for one page.
     fn send_page(self) -> impl Future<Output = Result<Output<Self::Page>, Error>> + Send;
 }
@@ -71,6 +73,9 @@ pub trait Paged: Clone + Send + Sized {
 #[derive(Debug)]
 #[must_use = "a paginator does nothing until its pages are asked for"]
 pub struct Paginator<R> {
+    /// The request as given: what reads the pages.
+    template: R,
+    paging: Paging,
     /// The request of the next page; `None` once the last page was answered or a call failed.
     next: Option<R>,
     position: u64,
@@ -83,10 +88,11 @@ pub struct Paginator<R> {
 impl<R: Paged> Paginator<R> {
     /// A paginator over the pages of `request`.
     pub fn new(request: R) -> Self {
+        let paging = request.paging();
         // A size the caller set is kept (a server that refuses it says so); otherwise the
         // largest page the operation serves, so that a short page means the last one.
-        let size = request.page_size().unwrap_or(R::PAGING.max_size).max(1);
-        let (position, start) = match R::PAGING.style {
+        let size = request.page_size().unwrap_or(paging.max_size).max(1);
+        let (position, start) = match paging.style {
             PagingStyle::Offset => {
                 let offset = request.position().unwrap_or(0);
                 (offset, offset)
@@ -97,6 +103,8 @@ impl<R: Paged> Paginator<R> {
             }
         };
         Self {
+            template: request.clone(),
+            paging,
             next: Some(request.with_page_size(size)),
             position,
             size,
@@ -113,7 +121,7 @@ impl<R: Paged> Paginator<R> {
             Ok(page) => page,
             Err(e) => return Some(Err(e)),
         };
-        let count = R::item_count(&page) as u64;
+        let count = self.template.item_count(&page) as u64;
         let fingerprint = fingerprint(&*page);
         if count > 0 && self.last_page == Some(fingerprint) {
             tracing::warn!(
@@ -124,9 +132,10 @@ impl<R: Paged> Paginator<R> {
         }
         self.last_page = Some(fingerprint);
         let end = self.start + count;
-        let more = count > 0 && count >= self.size && R::total(&page).is_none_or(|t| end < t);
+        let more =
+            count > 0 && count >= self.size && self.template.total(&page).is_none_or(|t| end < t);
         if more {
-            self.position += match R::PAGING.style {
+            self.position += match self.paging.style {
                 PagingStyle::Offset => count,
                 PagingStyle::Page { .. } => 1,
             };
@@ -146,8 +155,11 @@ impl<R: Paged> Paginator<R> {
 
     /// Every item of every page, in order.
     pub fn items(self) -> impl Stream<Item = Result<R::Item, Error>> + Send {
+        let template = self.template.clone();
         self.into_stream()
-            .map_ok(|page| futures::stream::iter(R::into_items(page.into_inner())).map(Ok))
+            .map_ok(move |page| {
+                futures::stream::iter(template.page_items(page.into_inner())).map(Ok)
+            })
             .try_flatten()
     }
 }

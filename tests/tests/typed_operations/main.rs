@@ -11,7 +11,6 @@ mod generated;
 
 use dbss_client::operation::Output;
 use dbss_client::types::operations::{AnswerKind, Operation};
-use dbss_client::{DbssClient, RetryPolicy};
 use dbss_contract_tests::valid_args::{operation_json, valid_args};
 use dbss_contract_tests::{document, json_schema, mock_client};
 use dbss_mock::MockServer;
@@ -72,13 +71,6 @@ impl Called {
     }
 }
 
-fn client(mock: &MockServer) -> DbssClient {
-    mock_client::aksk(mock)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn every_typed_builder_is_answered_and_its_typed_answer_fits_the_schema() {
     assert_eq!(Operation::ALL.len(), 173);
@@ -86,7 +78,7 @@ async fn every_typed_builder_is_answered_and_its_typed_answer_fits_the_schema() 
     let mut failures = Vec::new();
     for op in Operation::ALL {
         let mock = MockServer::builder().start().await.unwrap();
-        let client = client(&mock);
+        let client = mock_client::without_retries(&mock);
         let args = Args(valid_args(op, &mock));
         match generated::call(&client, op, &args).await {
             Err(e) => failures.push(format!("{op} {:?}: {e}", args.0)),
