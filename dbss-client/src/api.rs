@@ -40,6 +40,7 @@ use crate::execution::retry::RetryPolicy;
 use crate::foundation::validate::{Rule, ValidationError};
 use crate::typed::output::Output;
 use crate::typed::paginator::{Paged, Paginator, Paging, PagingStyle};
+use crate::typed::support::number_of;
 
 /// What an operation answered, with its request id.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,12 +202,12 @@ impl<'a> Paged for ApiRequest<'a> {
 
     fn page_size(&self) -> Option<u64> {
         let p = self.operation.info().pagination?;
-        number(self.arg_value(p.in_body, p.size)?)
+        number_of(self.arg_value(p.in_body, p.size)?)
     }
 
     fn position(&self) -> Option<u64> {
         let p = self.operation.info().pagination?;
-        number(self.arg_value(p.in_body, p.cursor)?)
+        number_of(self.arg_value(p.in_body, p.cursor)?)
     }
 
     fn with_page_size(self, size: u64) -> Self {
@@ -228,7 +229,7 @@ impl<'a> Paged for ApiRequest<'a> {
     }
 
     fn total(&self, page: &Value) -> Option<u64> {
-        number(page.get(self.operation.info().pagination?.total?)?)
+        number_of(page.get(self.operation.info().pagination?.total?)?)
     }
 
     fn page_items(&self, page: Value) -> Vec<Value> {
@@ -290,15 +291,6 @@ impl<'a> ApiRequest<'a> {
     fn items_of<'v>(&self, page: &'v Value) -> Option<&'v Vec<Value>> {
         page.get(self.operation.info().pagination?.items)?
             .as_array()
-    }
-}
-
-/// A number, or a string of digits.
-fn number(value: &Value) -> Option<u64> {
-    match value {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
     }
 }
 

@@ -489,11 +489,7 @@ pub fn dispatch_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, Stri
                 quote!(let builder = builder.project_id(args.project_id::<#ty>(project_id)?);),
             );
         }
-        for p in &op.params {
-            let field = p.name.to_snake_case();
-            if p.location == "Header" || field == "project_id" {
-                continue;
-            }
+        for (p, field) in op.caller_params() {
             let (setter, ty) = field_of(&field)?;
             let name = &p.name;
             steps.push(if p.required {
@@ -574,6 +570,17 @@ pub fn builder_fields(client: &syn::File) -> Result<Vec<Builder>, String> {
         out.push((s.ident.to_string(), fields));
     }
     Ok(out)
+}
+
+impl Op {
+    /// The parameters a caller sets, with their builder field's name: path and query, not the
+    /// project (the client's) nor headers (authentication sets them).
+    pub fn caller_params(&self) -> impl Iterator<Item = (&Param, String)> {
+        self.params.iter().filter_map(|p| {
+            let field = p.name.to_snake_case();
+            (p.location != "Header" && field != "project_id").then_some((p, field))
+        })
+    }
 }
 
 /// The items of the client's `builder` module.

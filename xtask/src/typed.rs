@@ -13,7 +13,7 @@
 //! The setters take what the generated client's types accept (`V: TryInto<T>`), so a value is
 //! checked where it is set and a refusal names the field with the conversion's own words.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -120,8 +120,6 @@ pub fn operations_file(
         let method = format_ident!("{}", op.id);
         let variant = format_ident!("{struct_name}");
 
-        // The parameters the caller sets: path and query, not the project (the client's) nor
-        // headers (authentication sets them).
         let mut decls = Vec::new();
         let mut inits = Vec::new();
         let mut setters = Vec::new();
@@ -134,11 +132,7 @@ pub fn operations_file(
                 let raw = raw.#setter(support::convert::<#ty, _>("project_id", project_id)?);
             };
         }
-        for p in &op.params {
-            let field = p.name.to_snake_case();
-            if p.location == "Header" || field == "project_id" {
-                continue;
-            }
+        for (p, field) in op.caller_params() {
             let (setter, ty) = field_of(&field)?;
             let name = &p.name;
             let mut doc = doc_lines(&p.description);
@@ -515,11 +509,7 @@ pub fn test_calls_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, St
             quote!(client.#method())
         };
         let mut steps = Vec::new();
-        for p in &op.params {
-            let field = p.name.to_snake_case();
-            if p.location == "Header" || field == "project_id" {
-                continue;
-            }
+        for (p, field) in op.caller_params() {
             let (setter, ty) = field_of(&field)?;
             let name = &p.name;
             steps.push(quote! {

@@ -138,7 +138,7 @@ pub(crate) fn to_values<T: Serialize>(items: &[T]) -> Result<Vec<Value>, Error> 
 
 /// A number as JSON: `Number`, or a string of digits (many counts and sizes of the API are
 /// strings).
-fn number_of(value: &Value) -> Option<u64> {
+pub(crate) fn number_of(value: &Value) -> Option<u64> {
     match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),
