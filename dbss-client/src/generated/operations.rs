@@ -4993,7 +4993,7 @@ impl<'a> CreateInstancesPeriodOrderNew<'a> {
         Ok((support::capture(raw.send())?, self.options))
     }
 }
-/// A request of `POST /v1/{project_id}/audit/{instance_id}/reports/create`: Generating a Report Immediately. [`DbssClient::create_report`] builds on it.
+/// A request of `POST /v1/{project_id}/audit/{instance_id}/reports/create`: Generating a Report Immediately. [`DbssClient::create_report`], the method of this name, sends the same bytes with more checks.
 #[derive(Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateReport<'a> {
