@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use dbss_mock::{MockServer, Operation, codes};
+use dbss_mock::{MockServer, Operation};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -21,16 +21,6 @@ async fn get(mock: &MockServer, url: &str) -> (u16, Value) {
             .unwrap(),
     )
     .await
-}
-
-fn assert_invalid(result: (u16, Value), message: &str) {
-    let (status, body) = result;
-    assert_eq!(status, 400, "{body}");
-    assert_eq!(
-        error_of(&body),
-        (codes::INVALID_PARAMETER, message),
-        "{body}"
-    );
 }
 
 #[tokio::test]

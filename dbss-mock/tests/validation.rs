@@ -18,16 +18,6 @@ async fn send(mock: &MockServer, method: Method, url: &str, body: Option<Value>)
     json(request.send().await.unwrap()).await
 }
 
-fn assert_invalid(result: (u16, Value), message: &str) {
-    let (status, body) = result;
-    assert_eq!(status, 400, "{body}");
-    assert_eq!(
-        error_of(&body),
-        (codes::INVALID_PARAMETER, message),
-        "{body}"
-    );
-}
-
 #[tokio::test]
 async fn body_violations_name_the_field() {
     let mock = MockServer::start().await.unwrap();

@@ -158,6 +158,17 @@ pub fn error_of(body: &Value) -> (&str, &str) {
     )
 }
 
+/// Asserts that the mock refused the request with 400 `INVALID_PARAMETER` and `message`.
+pub fn assert_invalid(result: (u16, Value), message: &str) {
+    let (status, body) = result;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        error_of(&body),
+        (dbss_mock::codes::INVALID_PARAMETER, message),
+        "{body}"
+    );
+}
+
 /// Sends a request and returns the error it must fail with.
 pub async fn expect_transport_error(request: RequestBuilder) -> reqwest::Error {
     match request.send().await {
