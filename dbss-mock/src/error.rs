@@ -48,8 +48,18 @@ pub mod codes {
     pub const REPORT_NOT_FOUND: &str = "DBSS.10003";
     /// 400: DownloadAuditReport of a report whose `percentum` is below 100.
     pub const REPORT_NOT_READY: &str = "DBSS.10004";
-    /// 403: the `project_id` of the path is not the project the credentials belong to.
+    /// 403: the `project_id` of the path is not a project the mock serves.
     pub const PROJECT_MISMATCH: &str = "DBSS.10005";
+    /// 400: no resource of the kind the operation addresses (database, agent, rule, whitelist
+    /// entry, backup, tagged resource) has the id of the path or the body, in that instance.
+    /// `error_msg` names the kind and the id.
+    pub const RESOURCE_NOT_FOUND: &str = "DBSS.10006";
+    /// 400: the resource's state does not allow the change (starting a running instance,
+    /// acting on an instance whose task is in progress, deleting a system rule, restoring an
+    /// unfinished backup, adding a database twice, a rule name already taken).
+    pub const STATE_CONFLICT: &str = "DBSS.10007";
+    /// 400: the instance already audits as many databases as its `database_limit`.
+    pub const LIMIT_EXCEEDED: &str = "DBSS.10008";
     /// 500: an injected server error ([`Fault::Status`](crate::Fault::Status) with status 500).
     pub const INTERNAL_ERROR: &str = "DBSS.10500";
     /// 404: no operation has this method and path.

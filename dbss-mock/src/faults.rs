@@ -418,10 +418,10 @@ impl FromStr for FaultRule {
     }
 }
 
-impl fmt::Display for FaultRule {
-    /// The `--fault` form, for logs.
+impl fmt::Display for Fault {
+    /// The kind part of the `--fault` form (`status=503`, `reset=headers`, ...).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.fault {
+        match self {
             Fault::Status { status, .. } => write!(f, "status={status}")?,
             Fault::Delay(d) => write!(f, "delay={}ms", d.as_millis())?,
             Fault::Hang => f.write_str("hang")?,
@@ -437,6 +437,14 @@ impl fmt::Display for FaultRule {
             Fault::UnknownResult => f.write_str("unknown-result")?,
             Fault::Reply { status, .. } => write!(f, "reply={status}")?,
         }
+        Ok(())
+    }
+}
+
+impl fmt::Display for FaultRule {
+    /// The `--fault` form, for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.fault)?;
         match self.times {
             Times::Count(n) => write!(f, ",times={n}")?,
             Times::Always => f.write_str(",times=always")?,

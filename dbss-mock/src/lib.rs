@@ -120,6 +120,7 @@
 //! [`FaultRule`] text form.
 #![deny(missing_docs)]
 
+mod admin;
 mod auth;
 mod body;
 mod clock;
@@ -127,7 +128,10 @@ mod conn;
 mod content;
 mod error;
 mod faults;
+mod fixture;
+mod handlers;
 mod identity;
+mod journal;
 pub mod openapi_schema;
 mod ops;
 mod pipeline;
@@ -136,8 +140,10 @@ mod server;
 mod state;
 pub mod synth;
 mod throttle;
+mod valid_values;
 mod validate;
 
+pub use admin::ADMIN_PREFIX;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use content::ReportContent;
 pub use error::{Error, codes};
@@ -145,12 +151,18 @@ pub use faults::{
     DEFAULT_GARBAGE_LEN, Fault, FaultRule, ParseFaultError, ResetPoint, Times, parse_duration,
     parse_size,
 };
+pub use fixture::{
+    AgentFixture, DatabaseFixture, Fixture, InstanceFixture, ProjectFixture, ReportFixture,
+    RiskRuleFixture, WhitelistFixture,
+};
+pub use handlers::STATELESS;
 pub use identity::{
     DEFAULT_FEDERATED_ID_TOKEN, DEFAULT_IDP_ID, DEFAULT_LOCAL_CREDENTIAL_LIFETIME,
     DEFAULT_OIDC_ID_TOKEN, DEFAULT_POD_IDENTITY_TOKEN, IdentityEndpoint, IssuedCredentials,
     MetadataMode, NO_AGENCY_MESSAGE, POD_IDENTITY_PATH, ParseIdentityEndpointError,
     ParseMetadataModeError, RecordedRequest,
 };
+pub use journal::{AuthVerdict, JournalEntry};
 pub use ops::{Operation, ParseOperationError};
 pub use server::{
     DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, MockServer, MockServerBuilder,

@@ -12,7 +12,7 @@ use std::time::Duration;
 use clap::Parser;
 use dbss_mock::{
     DEFAULT_AK, DEFAULT_FEDERATED_ID_TOKEN, DEFAULT_IDP_ID, DEFAULT_OIDC_ID_TOKEN,
-    DEFAULT_POD_IDENTITY_TOKEN, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, FaultRule,
+    DEFAULT_POD_IDENTITY_TOKEN, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, FaultRule, Fixture,
     MetadataMode, MockServer, parse_duration, parse_size,
 };
 
@@ -103,6 +103,17 @@ struct Args {
     /// (whole-second windows), the rest answered 429 APIGW.0308.
     #[arg(long, value_name = "N")]
     throttle: Option<u32>,
+
+    /// Start from a scenario file (JSON: projects with regions, instances, databases, agents,
+    /// rules, whitelists, reports; see dbss-mock/fixtures/). Replaces --instances and
+    /// --project-id.
+    #[arg(long, value_name = "FILE")]
+    fixture: Option<std::path::PathBuf>,
+
+    /// How long instance actions (order, start, stop, reboot, upgrade, delete) and backup
+    /// restores and retries take to land (e.g. 0s, 2s, 1m).
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    lifecycle_duration: Duration,
 }
 
 #[tokio::main]
@@ -123,6 +134,7 @@ async fn main() -> ExitCode {
         .report_duration(args.report_duration)
         .report_size(args.report_size)
         .instances(args.instances)
+        .lifecycle_duration(args.lifecycle_duration)
         .seed_reports(!args.no_seed_reports)
         .metadata_mode(args.metadata_mode)
         .oidc_id_token(&args.oidc_id_token)
@@ -139,6 +151,15 @@ async fn main() -> ExitCode {
     }
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
+    }
+    if let Some(path) = &args.fixture {
+        match Fixture::from_path(path) {
+            Ok(fixture) => builder = builder.fixture(fixture),
+            Err(error) => {
+                eprintln!("dbss-mock: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     for rule in args.faults {
         builder = builder.fault(rule);
@@ -170,6 +191,15 @@ async fn main() -> ExitCode {
         .and_then(|()| writeln!(out, "oidc_id_token={}", mock.oidc_id_token()))
         .and_then(|()| writeln!(out, "idp_id={}", mock.federated_idp_id()))
         .and_then(|()| writeln!(out, "federated_id_token={}", mock.federated_id_token()))
+        .and_then(|()| {
+            let projects: Vec<String> = mock
+                .projects()
+                .into_iter()
+                .map(|(id, region)| format!("{id}@{region}"))
+                .collect();
+            writeln!(out, "projects={}", projects.join(","))
+        })
+        .and_then(|()| writeln!(out, "admin={}{}", mock.base_url(), dbss_mock::ADMIN_PREFIX))
         .and_then(|()| writeln!(out, "auth={}", if args.no_auth { "off" } else { "on" }))
         .and_then(|()| out.flush());
     drop(out);

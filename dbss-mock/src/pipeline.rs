@@ -39,6 +39,7 @@ use crate::conn::ConnControl;
 use crate::content::Garbage;
 use crate::error::ApiError;
 use crate::faults::{Fault, ResetPoint};
+use crate::journal::{AuthVerdict, JournalEntry};
 use crate::ops::Operation;
 use crate::server::App;
 use crate::validate::parse_query;
@@ -79,6 +80,11 @@ impl Validated {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The body as JSON (`null` when there is none).
+    pub fn body_json(&self) -> &Value {
+        &self.0.body
+    }
+
     /// The body, decoded into the operation's request type. Validation already checked it
     /// against the schema the type was generated from, so a failure here means the two
     /// disagree; it is still a 400, never a panic.
@@ -109,14 +115,33 @@ pub(crate) async fn pipeline(
     next: Next,
 ) -> Response {
     app.counters.record(op);
-    if !app.throttle.admit() {
-        return ApiError::for_status(StatusCode::TOO_MANY_REQUESTS).into_response();
-    }
-    let Some(fault) = app.faults.take(op) else {
-        return process(&app, op, req, next).await;
+    // Journalled before anything can hang or reset the connection: such a request stays in
+    // the journal with status 0.
+    let entry = app.journal.push(JournalEntry {
+        operation: op.operation_id().to_owned(),
+        method: req.method().to_string(),
+        path: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path().to_owned(), ToString::to_string),
+        body: Value::Null,
+        auth: AuthVerdict::NotChecked,
+        status: 0,
+        fault: None,
+    });
+    let response = if !app.throttle.admit() {
+        ApiError::for_status(StatusCode::TOO_MANY_REQUESTS).into_response()
+    } else if let Some(fault) = app.faults.take(op) {
+        tracing::info!(operation = %op, ?fault, "injecting fault");
+        let text = fault.to_string();
+        app.journal.update(entry, |e| e.fault = Some(text));
+        apply_fault(&app, fault, req, |req| process(&app, op, req, next, entry)).await
+    } else {
+        process(&app, op, req, next, entry).await
     };
-    tracing::info!(operation = %op, ?fault, "injecting fault");
-    apply_fault(&app, fault, req, |req| process(&app, op, req, next)).await
+    let status = response.status().as_u16();
+    app.journal.update(entry, |e| e.status = status);
+    response
 }
 
 /// Answers `req` as `fault` says; `process` is the normal handling (called at most once, for
@@ -271,14 +296,14 @@ async fn truncate(answer: Response) -> Response {
 }
 
 /// Steps 3 to 6 of the pipeline, then the handler.
-async fn process(app: &App, op: Operation, req: Request, next: Next) -> Response {
-    match prepare(app, op, req).await {
+async fn process(app: &App, op: Operation, req: Request, next: Next, entry: u64) -> Response {
+    match prepare(app, op, req, entry).await {
         Ok(req) => next.run(req).await,
         Err(error) => error.into_response(),
     }
 }
 
-async fn prepare(app: &App, op: Operation, req: Request) -> Result<Request, ApiError> {
+async fn prepare(app: &App, op: Operation, req: Request, entry: u64) -> Result<Request, ApiError> {
     let (mut parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, MAX_REQUEST_BODY)
         .await
@@ -288,7 +313,19 @@ async fn prepare(app: &App, op: Operation, req: Request) -> Result<Request, ApiE
             ))
         })?;
 
-    app.auth.check(&parts, &body, app.clock.now())?;
+    if let Ok(decoded) = serde_json::from_slice::<Value>(&body) {
+        app.journal
+            .update(entry, |e| e.body = crate::journal::redacted(decoded));
+    }
+    let checked = app.auth.check(&parts, &body, app.clock.now());
+    let verdict = match &checked {
+        _ if !app.auth.enabled => AuthVerdict::Disabled,
+        Err(_) => AuthVerdict::Refused,
+        Ok(()) if parts.headers.contains_key("x-auth-token") => AuthVerdict::Token,
+        Ok(()) => AuthVerdict::AkSk,
+    };
+    app.journal.update(entry, |e| e.auth = verdict);
+    checked?;
 
     let path: Vec<(String, String)> = RawPathParams::from_request_parts(&mut parts, &())
         .await
@@ -304,7 +341,9 @@ async fn prepare(app: &App, op: Operation, req: Request) -> Result<Request, ApiE
 
     let validated = Validated(Arc::new(ValidatedInner { path, query, body }));
     let project_id = validated.path("project_id");
-    if crate::ops::placeholders(op).any(|p| p == "project_id") && project_id != app.project_id {
+    if crate::ops::placeholders(op).any(|p| p == "project_id")
+        && app.world().project(project_id).is_none()
+    {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             codes::PROJECT_MISMATCH,

@@ -1,7 +1,9 @@
-//! The routes of every operation and their handlers: the report workflow's six keep state;
-//! the others answer from the document (`from_document`). By the time a handler runs, the request is counted,
-//! authenticated and validated against the OpenAPI document (see `pipeline.rs`); handlers check
-//! what only the state can tell (does the instance, template or report exist?) and answer.
+//! The routes of every operation and their handlers: the report workflow's five here, the
+//! other stateful ones in `handlers/`, and the rest answer from the document
+//! (`from_document`). By the time a handler runs, the request is counted, authenticated and
+//! validated against the OpenAPI document (see `pipeline.rs`); handlers check what only the
+//! state can tell (does the instance, template or report exist?) and answer. The admin routes
+//! (`/_mock/...`) show the journal and the state.
 
 use std::sync::{Arc, LazyLock};
 
@@ -13,8 +15,8 @@ use axum::routing::{MethodFilter, MethodRouter, delete, get, on, post};
 use axum::{Extension, Json, Router, middleware};
 use dbss_types::{
     CreateReportRequest, CreateReportResponse, DeleteAuditReportResponse, DeleteStatus,
-    ListAuditInstancesLastResponse, ListAuditReportTemplatesResponse, ListAuditReportsRequest,
-    ListAuditReportsResponse, ReportInfo, ReportResult, ReportType, TemplateInfo,
+    ListAuditReportTemplatesResponse, ListAuditReportsRequest, ListAuditReportsResponse,
+    ReportInfo, ReportResult, ReportType, TemplateInfo,
 };
 use http::{HeaderValue, StatusCode, header};
 
@@ -38,15 +40,15 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             Operation::ListAuditReports => post(list_reports),
             Operation::DownloadAuditReport => get(download_report),
             Operation::DeleteAuditReport => delete(delete_report),
-            Operation::ListAuditInstancesLast => get(list_instances),
-            _ => {
-                let answer = move || async move { from_document(op) };
-                let method = op.method().parse().unwrap_or(http::Method::GET);
-                match MethodFilter::try_from(method) {
-                    Ok(filter) => on(filter, answer),
-                    Err(_) => get(answer),
-                }
-            }
+            _ => match crate::handlers::handler(op) {
+                Some(handler) => on(
+                    method_of(op),
+                    move |app: State<Arc<App>>, v: Extension<Validated>| {
+                        stateful(app, v, op, handler)
+                    },
+                ),
+                None => on(method_of(op), move || async move { from_document(op) }),
+            },
         };
         let handler = handler.route_layer(middleware::from_fn_with_state(
             (app.clone(), op),
@@ -55,6 +57,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         router = router.route(&crate::ops::route_template(op), handler);
     }
     router
+        .merge(crate::admin::router())
         // The identity stand-ins: their own layer, not the DBSS pipeline (identity/mod.rs).
         .merge(crate::identity::router(&app))
         // The gateway routes on method and path together: a known path with the wrong method
@@ -66,6 +69,36 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             pipeline::request_id,
         ))
         .with_state(app)
+}
+
+fn method_of(op: Operation) -> MethodFilter {
+    op.method()
+        .parse::<http::Method>()
+        .ok()
+        .and_then(|m| MethodFilter::try_from(m).ok())
+        .unwrap_or(MethodFilter::GET)
+}
+
+/// Runs a handler of `handlers/` on the settled world.
+async fn stateful(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+    op: Operation,
+    handler: crate::handlers::Handler,
+) -> Response {
+    let call = crate::handlers::Call {
+        op,
+        v: &v,
+        now: app.clock.now(),
+        ids: &app.ids,
+        lifecycle: app.lifecycle_duration(),
+    };
+    let mut world = app.world();
+    match handler(&call, &mut world) {
+        Ok(Some(body)) => Json(body).into_response(),
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// The answers of the operations without state, made once from the document.
@@ -133,14 +166,13 @@ async fn not_found() -> ApiError {
     )
 }
 
-fn instance<'a>(world: &'a World, id: &str) -> Result<&'a Instance, ApiError> {
-    world.instance(id).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            codes::INSTANCE_NOT_FOUND,
-            format!("The audit instance {id} does not exist"),
-        )
-    })
+/// The instance of the path, in the path's project.
+fn instance<'a>(world: &'a World, v: &Validated) -> Result<&'a Instance, ApiError> {
+    let id = v.path("instance_id");
+    world
+        .project(v.path("project_id"))
+        .and_then(|p| p.instances.iter().find(|i| i.id() == id))
+        .ok_or_else(|| crate::handlers::instance_not_found(id))
 }
 
 fn report_not_found(id: &str) -> ApiError {
@@ -184,7 +216,7 @@ async fn create_report(
     let now = app.clock.now();
     let mut world = app.world();
     let template_name = {
-        let instance = instance(&world, instance_id)?;
+        let instance = instance(&world, &v)?;
         let template = instance.template(&req.template_id).ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -219,7 +251,7 @@ async fn list_templates(
     Extension(v): Extension<Validated>,
 ) -> Result<Json<ListAuditReportTemplatesResponse>, ApiError> {
     let world = app.world();
-    let instance = instance(&world, v.path("instance_id"))?;
+    let instance = instance(&world, &v)?;
     Ok(Json(ListAuditReportTemplatesResponse {
         os_type: Some("linux".into()),
         templates: instance
@@ -239,7 +271,7 @@ async fn list_reports(
     let req: ListAuditReportsRequest = v.body()?;
     let now = app.clock.now();
     let world = app.world();
-    let instance_id = instance(&world, v.path("instance_id"))?.id();
+    let instance_id = instance(&world, &v)?.id();
     let name = req.name.as_deref().unwrap_or_default();
     let matching: Vec<&Report> = world
         .reports_of(instance_id)
@@ -269,7 +301,7 @@ async fn download_report(
     let now = app.clock.now();
     let content = {
         let world = app.world();
-        let instance_id = instance(&world, v.path("instance_id"))?.id();
+        let instance_id = instance(&world, &v)?.id();
         let report = world
             .reports_of(instance_id)
             .find(|r| r.id == id)
@@ -327,7 +359,7 @@ async fn delete_report(
 ) -> Result<Json<DeleteAuditReportResponse>, ApiError> {
     let id = v.path("id");
     let mut world = app.world();
-    let instance_id = instance(&world, v.path("instance_id"))?.id().to_owned();
+    let instance_id = instance(&world, &v)?.id().to_owned();
     let index = world
         .reports
         .iter()
@@ -336,30 +368,5 @@ async fn delete_report(
     world.reports.remove(index);
     Ok(Json(DeleteAuditReportResponse {
         status: Some(DeleteStatus::Success),
-    }))
-}
-
-async fn list_instances(
-    State(app): State<Arc<App>>,
-    Extension(v): Extension<Validated>,
-) -> Result<Json<ListAuditInstancesLastResponse>, ApiError> {
-    // The patterns in the document guarantee digits; the parse can still only fail loudly.
-    let number = |name: &str, default: usize| -> Result<usize, ApiError> {
-        v.query(name)
-            .map_or(Ok(default), str::parse)
-            .map_err(|_| ApiError::invalid(format!("{name} must be a non-negative integer")))
-    };
-    let offset = number("offset", 0)?;
-    let limit = number("limit", 100)?;
-    let world = app.world();
-    Ok(Json(ListAuditInstancesLastResponse {
-        total: Some(world.instances.len() as i64),
-        instances: world
-            .instances
-            .iter()
-            .skip(offset)
-            .take(limit)
-            .map(|i| i.bean.clone())
-            .collect(),
     }))
 }

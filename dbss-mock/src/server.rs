@@ -17,7 +17,9 @@ use crate::conn::accept_loop;
 use crate::content::ReportContent;
 use crate::error::Error;
 use crate::faults::{FaultQueue, FaultRule};
+use crate::fixture::Fixture;
 use crate::identity::{Identity, IdentityConfig};
+use crate::journal::{Journal, JournalEntry};
 use crate::ops::Operation;
 use crate::state::{DOC_TEMPLATE_ID, IdGen, State};
 use crate::throttle::Throttle;
@@ -77,16 +79,26 @@ pub(crate) struct App {
     pub identity: Identity,
     pub ids: IdGen,
     pub schemas: &'static Schemas,
+    pub journal: Journal,
     report_duration_nanos: AtomicU64,
+    lifecycle_nanos: AtomicU64,
     report_size: AtomicU64,
     world: Mutex<State>,
 }
 
 impl App {
-    /// The world, locked. Handlers hold it only for synchronous work.
+    /// The world, locked and brought up to the clock (see [`State::settle`]). Handlers hold
+    /// it only for synchronous work.
     pub fn world(&self) -> MutexGuard<'_, State> {
         // A handler that panicked mid-change is a bug in the mock; keep serving.
-        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+        let mut world = self.world.lock().unwrap_or_else(PoisonError::into_inner);
+        world.settle(self.clock.now());
+        world
+    }
+
+    /// How long an instance or backup action takes to land.
+    pub fn lifecycle_duration(&self) -> Duration {
+        Duration::from_nanos(self.lifecycle_nanos.load(Ordering::Relaxed))
     }
 
     pub fn report_duration(&self) -> Duration {
@@ -111,7 +123,9 @@ pub struct MockServerBuilder {
     max_clock_skew: Duration,
     report_duration: Duration,
     report_size: u64,
+    lifecycle_duration: Duration,
     instances: usize,
+    fixture: Option<Fixture>,
     seed_reports: bool,
     seed: Option<u64>,
     clock: Arc<dyn Clock>,
@@ -139,7 +153,9 @@ impl Default for MockServerBuilder {
             max_clock_skew: dbss_signer::DEFAULT_MAX_CLOCK_SKEW,
             report_duration: Duration::from_secs(2),
             report_size: 64 * 1024,
+            lifecycle_duration: Duration::from_secs(2),
             instances: 2,
+            fixture: None,
             seed_reports: true,
             seed: None,
             clock: Arc::new(SystemClock),
@@ -246,9 +262,27 @@ impl MockServerBuilder {
     }
 
     /// How many audit instances to seed (default 2, at least 1). The first has the id of the
-    /// OpenAPI document's example.
+    /// OpenAPI document's example; every fifth from the second on is `SHUTOFF`.
     pub fn instances(mut self, count: usize) -> Self {
         self.instances = count;
+        self
+    }
+
+    /// How long an instance action (order, start, stop, reboot, upgrade, delete) and a backup
+    /// restore or retry take to land on the mock's clock (default 2 s; zero lands them at the
+    /// next request).
+    pub fn lifecycle_duration(mut self, duration: Duration) -> Self {
+        self.lifecycle_duration = duration;
+        self
+    }
+
+    /// Starts from a [`Fixture`] instead of the seeded world: its projects (each in its
+    /// region), instances and what lives under them. [`instances`](Self::instances),
+    /// [`project_id`](Self::project_id) and [`seed_reports`](Self::seed_reports) are then not
+    /// used unless the fixture lists no project; the IAM stand-in lists each region's
+    /// projects (unless [`projects`](Self::projects) says otherwise).
+    pub fn fixture(mut self, fixture: Fixture) -> Self {
+        self.fixture = Some(fixture);
         self
     }
 
@@ -300,6 +334,33 @@ impl MockServerBuilder {
             ));
         }
         let schemas = validate::schemas()?;
+        let mut identity = self.identity;
+        let (project_id, world) = match self.fixture.filter(|f| !f.projects.is_empty()) {
+            Some(fixture) => {
+                let world = fixture.build()?;
+                for project in &world.projects {
+                    let listed = identity
+                        .projects
+                        .iter_mut()
+                        .find(|(r, _)| *r == project.region);
+                    match listed {
+                        Some((_, ids)) if !ids.contains(&project.id) => {
+                            ids.push(project.id.clone())
+                        }
+                        Some(_) => {}
+                        None => identity
+                            .projects
+                            .push((project.region.clone(), vec![project.id.clone()])),
+                    }
+                }
+                let first = world.projects[0].id.clone();
+                (first, world)
+            }
+            None => {
+                let world = State::seeded(&self.project_id, self.instances, self.seed_reports);
+                (self.project_id, world)
+            }
+        };
         crate::routes::check_answers()?;
         let seed = self.seed.unwrap_or_else(|| {
             std::time::SystemTime::now()
@@ -317,7 +378,7 @@ impl MockServerBuilder {
             faults.push(rule);
         }
         let app = Arc::new(App {
-            project_id: self.project_id,
+            project_id,
             auth: Auth {
                 enabled: self.auth_enabled,
                 tokens,
@@ -329,12 +390,14 @@ impl MockServerBuilder {
             counters: Counters::default(),
             faults,
             throttle: Throttle::new(self.throttle),
-            identity: Identity::new(self.identity),
+            identity: Identity::new(identity),
             ids: IdGen::new(seed),
             schemas,
             report_duration_nanos: AtomicU64::new(duration_nanos(self.report_duration)),
             report_size: AtomicU64::new(self.report_size),
-            world: Mutex::new(State::seeded(self.instances, self.seed_reports)),
+            lifecycle_nanos: AtomicU64::new(duration_nanos(self.lifecycle_duration)),
+            journal: Journal::default(),
+            world: Mutex::new(world),
         });
 
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
@@ -422,24 +485,69 @@ impl MockServer {
         self.addr
     }
 
-    /// The project id the mock serves.
+    /// The project id the mock serves (with a fixture: its first project).
     pub fn project_id(&self) -> &str {
         &self.app.project_id
     }
 
-    /// The id of the first seeded audit instance (32 characters).
+    /// Every project the mock serves, with its region, in the fixture's order.
+    pub fn projects(&self) -> Vec<(String, String)> {
+        self.app
+            .world()
+            .projects
+            .iter()
+            .map(|p| (p.id.clone(), p.region.clone()))
+            .collect()
+    }
+
+    /// The id of the first seeded audit instance (32 characters; a fixture may not have it).
     pub fn instance_id(&self) -> &str {
         crate::state::FIRST_INSTANCE_ID
     }
 
-    /// The ids of all audit instances, in listing order.
+    /// The ids of the audit instances of every project, in listing order.
     pub fn instance_ids(&self) -> Vec<String> {
         self.app
             .world()
-            .instances
-            .iter()
+            .all_instances()
             .map(|i| i.id().to_owned())
             .collect()
+    }
+
+    /// What the mock received, oldest first (see [`JournalEntry`]).
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.app.journal.entries()
+    }
+
+    /// Empties the journal.
+    pub fn clear_journal(&self) {
+        self.app.journal.clear();
+    }
+
+    /// Everything the mock holds now, as JSON: `{"now", "projects": [{"id", "region",
+    /// "instances": [{"instance", "pending", "tags", "templates", "databases", "agents",
+    /// "risk_rules", "scopes", "sql_injection_rules", "mask_rules", "whitelists", "backups",
+    /// "settings", "reports"}]}]}`, each resource with the fields its list answers. The same as
+    /// `GET /_mock/state`.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let now = self.app.clock.now();
+        self.app.world().snapshot(now)
+    }
+
+    /// Values that address what exists now, for calling `op` successfully: the name of a
+    /// parameter or body member (nested ones as `a.b`) to a value, e.g. a database id for the
+    /// `id` of `delete_audit_database_new`, a stopped instance for the `instance_id` of
+    /// `start_audit_instance_new`. Empty when the operation needs none. For tests that call
+    /// every operation (see `tests/` of this repository).
+    pub fn valid_values(&self, op: Operation) -> serde_json::Map<String, serde_json::Value> {
+        crate::valid_values::of(&self.app.world(), self.project_id(), op)
+    }
+
+    /// Changes how long instance and backup actions take from now on.
+    pub fn set_lifecycle_duration(&self, duration: Duration) {
+        self.app
+            .lifecycle_nanos
+            .store(duration_nanos(duration), Ordering::Relaxed);
     }
 
     /// The id of a seeded template every instance has: the API reference's example
