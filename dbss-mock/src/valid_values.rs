@@ -52,12 +52,12 @@ pub(crate) fn of(world: &State, project: &str, op: Operation) -> Map<String, Val
                 set("id", json!(id));
             }
         }
-        O::AddAuditAgentNew => {
+        O::AddAuditAgentNew | O::ListAuditAgentNew => {
             if let Some(id) = first_id(&first.databases) {
                 set("db_id", json!(id));
             }
         }
-        O::ListAuditAgentNew | O::DeleteAuditAgentNew | O::SwitchAgentNew => {
+        O::DeleteAuditAgentNew | O::SwitchAgentNew => {
             if let Some(agent) = first.agents.iter().next() {
                 set("db_id", json!(agent.str("db_id")));
                 set("agent_id", json!(agent.id));
@@ -135,6 +135,10 @@ pub(crate) fn of(world: &State, project: &str, op: Operation) -> Map<String, Val
             set("scheduler.status", json!("ON"));
         }
         O::UpdateLogRetentionCommonSettings => set("retention_days", json!(180)),
+        O::ListAuditBackupInfo => {
+            set("start_time", json!("2025-07-01 00:00:00"));
+            set("end_time", json!("2025-12-31 23:59:59"));
+        }
         _ => {}
     }
     out

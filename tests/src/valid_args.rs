@@ -38,18 +38,21 @@ pub fn body_schema(op: Operation) -> Option<&'static Value> {
 }
 
 /// Valid arguments for `op`: every required parameter and a full body, made from the schemas;
-/// the report workflow's operations get the mock's real ids. A `body` member holds the body.
+/// the report workflow's operations get the mock's real ids, and the stateful ones the ids and
+/// values of what exists on the mock ([`MockServer::valid_values`]). A `body` member holds the body.
 ///
 /// # Panics
 /// When a schema of the document gives no value (the document is then what is wrong).
 pub fn valid_args(op: Operation, mock: &MockServer) -> Map<String, Value> {
     let doc = document::json();
     let mut args = Map::new();
+    let mut existing = mock.valid_values(op);
     for p in op.info().params {
         if p.location == ParamLocation::Header || p.name == "project_id" {
             continue;
         }
         let value = match p.name {
+            name if existing.contains_key(name) => existing.remove(name).unwrap_or_default(),
             "instance_id" => json!(mock.instance_id()),
             "id" if op.path_template().contains("/reports/") => json!(REPORT),
             _ if !p.required => continue,
@@ -65,8 +68,17 @@ pub fn valid_args(op: Operation, mock: &MockServer) -> Map<String, Value> {
                    "start_time": "2025-08-20 16:00:00", "end_time": "2025-08-21 07:03:31"}),
         );
     } else if let Some(schema) = body_schema(op) {
-        let body = dbss_mock::synth::value_of(doc, schema, 0)
+        let mut body = dbss_mock::synth::value_of(doc, schema, 0)
             .unwrap_or_else(|e| panic!("{op}: no body: {e}"));
+        // What the mock's state needs (ids that exist, values its answers can show), at
+        // their dotted paths in the body.
+        for (path, value) in existing {
+            let mut at = &mut body;
+            for key in path.split('.') {
+                at = &mut at[key];
+            }
+            *at = value;
+        }
         args.insert("body".into(), body);
     }
     args

@@ -201,26 +201,42 @@ async fn a_waiter_on_an_answer_reads_the_answer_itself() {
 }
 
 #[tokio::test]
-async fn a_backup_in_a_failure_state_ends_its_wait_naming_the_state() {
-    let mock = MockServer::builder().start().await.unwrap();
+async fn a_backup_in_a_failure_state_ends_its_wait_naming_the_state_and_a_retry_settles() {
+    // Actions land at the next request, so a waiter sees the change on its second poll.
+    let mock = MockServer::builder()
+        .lifecycle_duration(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
     let client = client(&mock);
-    let body: dbss_types::BackupPageRequest = value_of("BackupPageRequest");
+    let body: dbss_types::BackupPageRequest =
+        serde_json::from_value(serde_json::json!({"page": 1, "size": 10})).unwrap();
     let list = client
         .list_audit_backup_info()
         .instance_id(mock.instance_id())
         .body(body);
     let backups = list.clone().send().await.unwrap().into_inner();
-    let backup = &backups.data_list[0];
-    let id = backup.id.clone().unwrap();
-    let progress = serde_json::to_value(&backup.progress).unwrap();
-    let progress = progress.as_str().unwrap().to_owned();
-    // The mock's backup (the first value of the document's enum) is in a failure state.
+    let progress_of = |b: &dbss_types::BackupInfo| {
+        serde_json::to_value(&b.progress)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let failed = backups
+        .data_list
+        .iter()
+        .find(|b| progress_of(b).ends_with("_FAIL"))
+        .expect("the mock seeds a failed backup task");
+    let id = failed.id.clone().unwrap();
+    let progress = progress_of(failed);
     let info = dbss_client::types::operations::Operation::ListAuditBackupInfo.info();
     assert!(
         info.waiters[0].failure.contains(&progress.as_str()),
         "{progress}"
     );
     let error = list
+        .clone()
         .wait_until_backup_settled(&id)
         .wait()
         .await
@@ -229,4 +245,20 @@ async fn a_backup_in_a_failure_state_ends_its_wait_naming_the_state() {
         matches!(&error, Error::Wait { reason: WaitFailure::FailureState { state }, .. } if *state == progress),
         "{error:?}"
     );
+
+    // Retried, the task runs and then lands backed up: the same waiter now succeeds.
+    client
+        .retry_audit_backup_task()
+        .instance_id(mock.instance_id())
+        .id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    let reached = list
+        .wait_until_backup_settled(&id)
+        .poll_interval(POLL, POLL)
+        .wait()
+        .await
+        .unwrap();
+    assert_eq!(reached.state.as_deref(), Some("MANUAL_BACKUPED"));
 }

@@ -8594,6 +8594,77 @@ pub mod types {
                 })
         }
     }
+    ///`ListAuditAgentLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditAgentLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditAgentLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditAgentLimit> for ::std::string::String {
+        fn from(value: ListAuditAgentLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditAgentLimit {
+        fn default() -> Self {
+            ListAuditAgentLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditAgentLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditAgentLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditAgentLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditAgentLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListAuditAgentNewDbId`
     #[derive(
         ::serde::Serialize,
@@ -8784,6 +8855,77 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ListAuditAgentNewProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditAgentOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditAgentOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditAgentOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditAgentOffset> for ::std::string::String {
+        fn from(value: ListAuditAgentOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditAgentOffset {
+        fn default() -> Self {
+            ListAuditAgentOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditAgentOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditAgentOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditAgentOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditAgentOffset {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -9474,6 +9616,77 @@ pub mod types {
                 })
         }
     }
+    ///`ListAuditDatabasesLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditDatabasesLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditDatabasesLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditDatabasesLimit> for ::std::string::String {
+        fn from(value: ListAuditDatabasesLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditDatabasesLimit {
+        fn default() -> Self {
+            ListAuditDatabasesLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditDatabasesLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditDatabasesLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditDatabasesLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditDatabasesLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListAuditDatabasesNewInstanceId`
     #[derive(
         ::serde::Serialize,
@@ -9532,6 +9745,148 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ListAuditDatabasesNewInstanceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditDatabasesNewLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditDatabasesNewLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditDatabasesNewLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditDatabasesNewLimit> for ::std::string::String {
+        fn from(value: ListAuditDatabasesNewLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditDatabasesNewLimit {
+        fn default() -> Self {
+            ListAuditDatabasesNewLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditDatabasesNewLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditDatabasesNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditDatabasesNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditDatabasesNewLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditDatabasesNewOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditDatabasesNewOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditDatabasesNewOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditDatabasesNewOffset> for ::std::string::String {
+        fn from(value: ListAuditDatabasesNewOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditDatabasesNewOffset {
+        fn default() -> Self {
+            ListAuditDatabasesNewOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditDatabasesNewOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditDatabasesNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditDatabasesNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditDatabasesNewOffset {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -9665,6 +10020,77 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`ListAuditDatabasesOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditDatabasesOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditDatabasesOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditDatabasesOffset> for ::std::string::String {
+        fn from(value: ListAuditDatabasesOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditDatabasesOffset {
+        fn default() -> Self {
+            ListAuditDatabasesOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditDatabasesOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditDatabasesOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditDatabasesOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditDatabasesOffset {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`ListAuditDatabasesProjectId`
@@ -10139,6 +10565,219 @@ pub mod types {
                 })
         }
     }
+    ///`ListAuditInstancesLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditInstancesLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditInstancesLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditInstancesLimit> for ::std::string::String {
+        fn from(value: ListAuditInstancesLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditInstancesLimit {
+        fn default() -> Self {
+            ListAuditInstancesLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditInstancesLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditInstancesLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditInstancesLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditInstancesLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditInstancesNewLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditInstancesNewLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditInstancesNewLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditInstancesNewLimit> for ::std::string::String {
+        fn from(value: ListAuditInstancesNewLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditInstancesNewLimit {
+        fn default() -> Self {
+            ListAuditInstancesNewLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditInstancesNewLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditInstancesNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditInstancesNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditInstancesNewLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditInstancesNewOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditInstancesNewOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditInstancesNewOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditInstancesNewOffset> for ::std::string::String {
+        fn from(value: ListAuditInstancesNewOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditInstancesNewOffset {
+        fn default() -> Self {
+            ListAuditInstancesNewOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditInstancesNewOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditInstancesNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditInstancesNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditInstancesNewOffset {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListAuditInstancesNewProjectId`
     #[derive(
         ::serde::Serialize,
@@ -10196,6 +10835,77 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ListAuditInstancesNewProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditInstancesOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditInstancesOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditInstancesOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditInstancesOffset> for ::std::string::String {
+        fn from(value: ListAuditInstancesOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditInstancesOffset {
+        fn default() -> Self {
+            ListAuditInstancesOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditInstancesOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditInstancesOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditInstancesOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditInstancesOffset {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -11025,6 +11735,148 @@ pub mod types {
                 })
         }
     }
+    ///`ListAuditRuleRisksNewLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditRuleRisksNewLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditRuleRisksNewLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditRuleRisksNewLimit> for ::std::string::String {
+        fn from(value: ListAuditRuleRisksNewLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditRuleRisksNewLimit {
+        fn default() -> Self {
+            ListAuditRuleRisksNewLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditRuleRisksNewLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditRuleRisksNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditRuleRisksNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditRuleRisksNewLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditRuleRisksNewOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditRuleRisksNewOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditRuleRisksNewOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditRuleRisksNewOffset> for ::std::string::String {
+        fn from(value: ListAuditRuleRisksNewOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditRuleRisksNewOffset {
+        fn default() -> Self {
+            ListAuditRuleRisksNewOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditRuleRisksNewOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditRuleRisksNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditRuleRisksNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditRuleRisksNewOffset {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListAuditRuleRisksNewProjectId`
     #[derive(
         ::serde::Serialize,
@@ -11358,6 +12210,77 @@ pub mod types {
                 })
         }
     }
+    ///`ListAuditRuleScopesLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditRuleScopesLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditRuleScopesLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditRuleScopesLimit> for ::std::string::String {
+        fn from(value: ListAuditRuleScopesLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditRuleScopesLimit {
+        fn default() -> Self {
+            ListAuditRuleScopesLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditRuleScopesLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditRuleScopesLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditRuleScopesLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditRuleScopesLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListAuditRuleScopesNewInstanceId`
     #[derive(
         ::serde::Serialize,
@@ -11427,6 +12350,149 @@ pub mod types {
                 })
         }
     }
+    ///`ListAuditRuleScopesNewLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditRuleScopesNewLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditRuleScopesNewLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditRuleScopesNewLimit> for ::std::string::String {
+        fn from(value: ListAuditRuleScopesNewLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditRuleScopesNewLimit {
+        fn default() -> Self {
+            ListAuditRuleScopesNewLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditRuleScopesNewLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditRuleScopesNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditRuleScopesNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditRuleScopesNewLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditRuleScopesNewOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditRuleScopesNewOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditRuleScopesNewOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditRuleScopesNewOffset> for ::std::string::String {
+        fn from(value: ListAuditRuleScopesNewOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditRuleScopesNewOffset {
+        fn default() -> Self {
+            ListAuditRuleScopesNewOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditRuleScopesNewOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditRuleScopesNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAuditRuleScopesNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditRuleScopesNewOffset {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListAuditRuleScopesNewProjectId`
     #[derive(
         ::serde::Serialize,
@@ -11485,6 +12551,77 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ListAuditRuleScopesNewProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditRuleScopesOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditRuleScopesOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditRuleScopesOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditRuleScopesOffset> for ::std::string::String {
+        fn from(value: ListAuditRuleScopesOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditRuleScopesOffset {
+        fn default() -> Self {
+            ListAuditRuleScopesOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditRuleScopesOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditRuleScopesOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditRuleScopesOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditRuleScopesOffset {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -11633,6 +12770,78 @@ pub mod types {
                 })
         }
     }
+    ///`ListAuditSensitiveMasksLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditSensitiveMasksLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditSensitiveMasksLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditSensitiveMasksLimit> for ::std::string::String {
+        fn from(value: ListAuditSensitiveMasksLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditSensitiveMasksLimit {
+        fn default() -> Self {
+            ListAuditSensitiveMasksLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditSensitiveMasksLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditSensitiveMasksLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAuditSensitiveMasksLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditSensitiveMasksLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListAuditSensitiveMasksNewInstanceId`
     #[derive(
         ::serde::Serialize,
@@ -11702,6 +12911,152 @@ pub mod types {
                 })
         }
     }
+    ///`ListAuditSensitiveMasksNewLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditSensitiveMasksNewLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditSensitiveMasksNewLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditSensitiveMasksNewLimit>
+    for ::std::string::String {
+        fn from(value: ListAuditSensitiveMasksNewLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditSensitiveMasksNewLimit {
+        fn default() -> Self {
+            ListAuditSensitiveMasksNewLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditSensitiveMasksNewLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditSensitiveMasksNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAuditSensitiveMasksNewLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditSensitiveMasksNewLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditSensitiveMasksNewOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditSensitiveMasksNewOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditSensitiveMasksNewOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditSensitiveMasksNewOffset>
+    for ::std::string::String {
+        fn from(value: ListAuditSensitiveMasksNewOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditSensitiveMasksNewOffset {
+        fn default() -> Self {
+            ListAuditSensitiveMasksNewOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditSensitiveMasksNewOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditSensitiveMasksNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAuditSensitiveMasksNewOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditSensitiveMasksNewOffset {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListAuditSensitiveMasksNewProjectId`
     #[derive(
         ::serde::Serialize,
@@ -11760,6 +13115,78 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ListAuditSensitiveMasksNewProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditSensitiveMasksOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditSensitiveMasksOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditSensitiveMasksOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditSensitiveMasksOffset> for ::std::string::String {
+        fn from(value: ListAuditSensitiveMasksOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditSensitiveMasksOffset {
+        fn default() -> Self {
+            ListAuditSensitiveMasksOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditSensitiveMasksOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditSensitiveMasksOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListAuditSensitiveMasksOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditSensitiveMasksOffset {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -12097,6 +13524,148 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ListAuditSqlsProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditSummaryInfosLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditSummaryInfosLimit(::std::string::String);
+    impl ::std::ops::Deref for ListAuditSummaryInfosLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditSummaryInfosLimit> for ::std::string::String {
+        fn from(value: ListAuditSummaryInfosLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditSummaryInfosLimit {
+        fn default() -> Self {
+            ListAuditSummaryInfosLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditSummaryInfosLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditSummaryInfosLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditSummaryInfosLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditSummaryInfosLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListAuditSummaryInfosOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListAuditSummaryInfosOffset(::std::string::String);
+    impl ::std::ops::Deref for ListAuditSummaryInfosOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAuditSummaryInfosOffset> for ::std::string::String {
+        fn from(value: ListAuditSummaryInfosOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListAuditSummaryInfosOffset {
+        fn default() -> Self {
+            ListAuditSummaryInfosOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListAuditSummaryInfosOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAuditSummaryInfosOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAuditSummaryInfosOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAuditSummaryInfosOffset {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -13181,6 +14750,148 @@ pub mod types {
             value.parse()
         }
     }
+    ///`ListRdsDatabasesLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListRdsDatabasesLimit(::std::string::String);
+    impl ::std::ops::Deref for ListRdsDatabasesLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListRdsDatabasesLimit> for ::std::string::String {
+        fn from(value: ListRdsDatabasesLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListRdsDatabasesLimit {
+        fn default() -> Self {
+            ListRdsDatabasesLimit("100".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListRdsDatabasesLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListRdsDatabasesLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListRdsDatabasesLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListRdsDatabasesLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListRdsDatabasesOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListRdsDatabasesOffset(::std::string::String);
+    impl ::std::ops::Deref for ListRdsDatabasesOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListRdsDatabasesOffset> for ::std::string::String {
+        fn from(value: ListRdsDatabasesOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListRdsDatabasesOffset {
+        fn default() -> Self {
+            ListRdsDatabasesOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListRdsDatabasesOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListRdsDatabasesOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListRdsDatabasesOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListRdsDatabasesOffset {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListRdsDatabasesProjectId`
     #[derive(
         ::serde::Serialize,
@@ -13237,6 +14948,151 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ListRdsDatabasesProjectId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListResourceInstanceByTagLimit`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListResourceInstanceByTagLimit(::std::string::String);
+    impl ::std::ops::Deref for ListResourceInstanceByTagLimit {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListResourceInstanceByTagLimit> for ::std::string::String {
+        fn from(value: ListResourceInstanceByTagLimit) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListResourceInstanceByTagLimit {
+        fn default() -> Self {
+            ListResourceInstanceByTagLimit("1000".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListResourceInstanceByTagLimit {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[1-9][0-9]{0,4}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[1-9][0-9]{0,4}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListResourceInstanceByTagLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListResourceInstanceByTagLimit {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListResourceInstanceByTagLimit {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListResourceInstanceByTagOffset`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ListResourceInstanceByTagOffset(::std::string::String);
+    impl ::std::ops::Deref for ListResourceInstanceByTagOffset {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListResourceInstanceByTagOffset>
+    for ::std::string::String {
+        fn from(value: ListResourceInstanceByTagOffset) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ListResourceInstanceByTagOffset {
+        fn default() -> Self {
+            ListResourceInstanceByTagOffset("0".to_string())
+        }
+    }
+    impl ::std::str::FromStr for ListResourceInstanceByTagOffset {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[0-9]{1,9}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[0-9]{1,9}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListResourceInstanceByTagOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListResourceInstanceByTagOffset {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListResourceInstanceByTagOffset {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -28276,8 +30132,8 @@ pub mod builder {
     pub struct ListAuditInstancesNew<'a> {
         client: &'a super::Client,
         project_id: Result<types::ListAuditInstancesNewProjectId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditInstancesNewLimit>, String>,
+        offset: Result<Option<types::ListAuditInstancesNewOffset>, String>,
     }
     impl<'a> ListAuditInstancesNew<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -28302,26 +30158,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditInstancesNewLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditInstancesNewLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditInstancesNewOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditInstancesNewOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -31208,9 +33064,9 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListAuditRuleRisksNewProjectId, String>,
         instance_id: Result<types::ListAuditRuleRisksNewInstanceId, String>,
-        limit: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditRuleRisksNewLimit>, String>,
         name: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        offset: Result<Option<types::ListAuditRuleRisksNewOffset>, String>,
         risk_levels: Result<Option<types::ListAuditRuleRisksNewRiskLevels>, String>,
         support_db_classify_rule: Result<Option<bool>, String>,
     }
@@ -31253,13 +33109,13 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditRuleRisksNewLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditRuleRisksNewLimit` for limit failed"
                         .to_string()
                 });
             self
@@ -31279,13 +33135,13 @@ pub mod builder {
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditRuleRisksNewOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditRuleRisksNewOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -31681,8 +33537,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListAuditRuleScopesNewProjectId, String>,
         instance_id: Result<types::ListAuditRuleScopesNewInstanceId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditRuleScopesNewLimit>, String>,
+        offset: Result<Option<types::ListAuditRuleScopesNewOffset>, String>,
     }
     impl<'a> ListAuditRuleScopesNew<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -31720,26 +33576,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditRuleScopesNewLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditRuleScopesNewLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditRuleScopesNewOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditRuleScopesNewOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -32753,8 +34609,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListAuditSensitiveMasksNewProjectId, String>,
         instance_id: Result<types::ListAuditSensitiveMasksNewInstanceId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditSensitiveMasksNewLimit>, String>,
+        offset: Result<Option<types::ListAuditSensitiveMasksNewOffset>, String>,
     }
     impl<'a> ListAuditSensitiveMasksNew<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -32792,26 +34648,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditSensitiveMasksNewLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditSensitiveMasksNewLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditSensitiveMasksNewOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditSensitiveMasksNewOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -38649,8 +40505,8 @@ pub mod builder {
     pub struct ListAuditInstances<'a> {
         client: &'a super::Client,
         project_id: Result<types::ListAuditInstancesProjectId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditInstancesLimit>, String>,
+        offset: Result<Option<types::ListAuditInstancesOffset>, String>,
     }
     impl<'a> ListAuditInstances<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -38675,26 +40531,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditInstancesLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditInstancesLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditInstancesOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditInstancesOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -40547,8 +42403,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListAuditDatabasesProjectId, String>,
         instance_id: Result<types::ListAuditDatabasesInstanceId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditDatabasesLimit>, String>,
+        offset: Result<Option<types::ListAuditDatabasesOffset>, String>,
         status: Result<Option<types::ListAuditDatabasesStatus>, String>,
     }
     impl<'a> ListAuditDatabases<'a> {
@@ -40588,26 +42444,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditDatabasesLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditDatabasesLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditDatabasesOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditDatabasesOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -41250,8 +43106,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListAuditRuleScopesProjectId, String>,
         instance_id: Result<types::ListAuditRuleScopesInstanceId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditRuleScopesLimit>, String>,
+        offset: Result<Option<types::ListAuditRuleScopesOffset>, String>,
     }
     impl<'a> ListAuditRuleScopes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -41289,26 +43145,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditRuleScopesLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditRuleScopesLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditRuleScopesOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditRuleScopesOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -41529,8 +43385,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListAuditSensitiveMasksProjectId, String>,
         instance_id: Result<types::ListAuditSensitiveMasksInstanceId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditSensitiveMasksLimit>, String>,
+        offset: Result<Option<types::ListAuditSensitiveMasksOffset>, String>,
     }
     impl<'a> ListAuditSensitiveMasks<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -41568,26 +43424,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditSensitiveMasksLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditSensitiveMasksLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditSensitiveMasksOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditSensitiveMasksOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -41807,8 +43663,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListResourceInstanceByTagProjectId, String>,
         resource_type: Result<types::ListResourceInstanceByTagResourceType, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListResourceInstanceByTagLimit>, String>,
+        offset: Result<Option<types::ListResourceInstanceByTagOffset>, String>,
         body: Result<dbss_types::ResourceInstanceTagRequest, String>,
     }
     impl<'a> ListResourceInstanceByTag<'a> {
@@ -41848,26 +43704,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListResourceInstanceByTagLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListResourceInstanceByTagLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListResourceInstanceByTagOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListResourceInstanceByTagOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -42718,8 +44574,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListRdsDatabasesProjectId, String>,
         db_type: Result<types::ListRdsDatabasesDbType, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListRdsDatabasesLimit>, String>,
+        offset: Result<Option<types::ListRdsDatabasesOffset>, String>,
     }
     impl<'a> ListRdsDatabases<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -42757,26 +44613,25 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListRdsDatabasesLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
-                        .to_string()
+                    "conversion to `ListRdsDatabasesLimit` for limit failed".to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListRdsDatabasesOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListRdsDatabasesOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -43117,8 +44972,8 @@ pub mod builder {
     pub struct ListAuditSummaryInfos<'a> {
         client: &'a super::Client,
         project_id: Result<types::ListAuditSummaryInfosProjectId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditSummaryInfosLimit>, String>,
+        offset: Result<Option<types::ListAuditSummaryInfosOffset>, String>,
     }
     impl<'a> ListAuditSummaryInfos<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -43143,26 +44998,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditSummaryInfosLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditSummaryInfosLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditSummaryInfosOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditSummaryInfosOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -44150,8 +46005,8 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<types::ListAuditDatabasesNewProjectId, String>,
         instance_id: Result<types::ListAuditDatabasesNewInstanceId, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditDatabasesNewLimit>, String>,
+        offset: Result<Option<types::ListAuditDatabasesNewOffset>, String>,
         status: Result<Option<types::ListAuditDatabasesNewStatus>, String>,
     }
     impl<'a> ListAuditDatabasesNew<'a> {
@@ -44191,26 +46046,26 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditDatabasesNewLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
+                    "conversion to `ListAuditDatabasesNewLimit` for limit failed"
                         .to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditDatabasesNewOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
+                    "conversion to `ListAuditDatabasesNewOffset` for offset failed"
                         .to_string()
                 });
             self
@@ -47032,8 +48887,8 @@ pub mod builder {
         project_id: Result<types::ListAuditAgentProjectId, String>,
         instance_id: Result<types::ListAuditAgentInstanceId, String>,
         db_id: Result<::std::string::String, String>,
-        limit: Result<Option<::std::string::String>, String>,
-        offset: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<types::ListAuditAgentLimit>, String>,
+        offset: Result<Option<types::ListAuditAgentOffset>, String>,
     }
     impl<'a> ListAuditAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47084,27 +48939,25 @@ pub mod builder {
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditAgentLimit>,
         {
             self.limit = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for limit failed"
-                        .to_string()
+                    "conversion to `ListAuditAgentLimit` for limit failed".to_string()
                 });
             self
         }
         pub fn offset<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAuditAgentOffset>,
         {
             self.offset = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for offset failed"
-                        .to_string()
+                    "conversion to `ListAuditAgentOffset` for offset failed".to_string()
                 });
             self
         }

@@ -946,11 +946,11 @@ pub(crate) fn prepare(
                 );
             let builder = builder
                 .db_id(args.required::<::std::string::String>("db_id")?);
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args.optional::<types::ListAuditAgentOffset>("offset")? {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args.optional::<types::ListAuditAgentLimit>("limit")? {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1046,11 +1046,14 @@ pub(crate) fn prepare(
                 Some(value) => builder.status(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditDatabasesOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args.optional::<types::ListAuditDatabasesLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1075,11 +1078,15 @@ pub(crate) fn prepare(
                 Some(value) => builder.status(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditDatabasesNewOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListAuditDatabasesNewLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1114,11 +1121,14 @@ pub(crate) fn prepare(
                 .project_id(
                     args.project_id::<types::ListAuditInstancesProjectId>(project_id)?,
                 );
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditInstancesOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args.optional::<types::ListAuditInstancesLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1153,11 +1163,15 @@ pub(crate) fn prepare(
                 .project_id(
                     args.project_id::<types::ListAuditInstancesNewProjectId>(project_id)?,
                 );
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditInstancesNewOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListAuditInstancesNewLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1287,11 +1301,15 @@ pub(crate) fn prepare(
                 Some(value) => builder.support_db_classify_rule(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditRuleRisksNewOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListAuditRuleRisksNewLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1307,11 +1325,15 @@ pub(crate) fn prepare(
                 .instance_id(
                     args.required::<types::ListAuditRuleScopesInstanceId>("instance_id")?,
                 );
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditRuleScopesOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListAuditRuleScopesLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1333,11 +1355,15 @@ pub(crate) fn prepare(
                             types::ListAuditRuleScopesNewInstanceId,
                         >("instance_id")?,
                 );
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditRuleScopesNewOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListAuditRuleScopesNewLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1359,11 +1385,15 @@ pub(crate) fn prepare(
                             types::ListAuditSensitiveMasksInstanceId,
                         >("instance_id")?,
                 );
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditSensitiveMasksOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListAuditSensitiveMasksLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1385,11 +1415,15 @@ pub(crate) fn prepare(
                             types::ListAuditSensitiveMasksNewInstanceId,
                         >("instance_id")?,
                 );
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditSensitiveMasksNewOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListAuditSensitiveMasksNewLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1427,11 +1461,15 @@ pub(crate) fn prepare(
                 .project_id(
                     args.project_id::<types::ListAuditSummaryInfosProjectId>(project_id)?,
                 );
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListAuditSummaryInfosOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListAuditSummaryInfosLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1583,11 +1621,12 @@ pub(crate) fn prepare(
                 );
             let builder = builder
                 .db_type(args.required::<types::ListRdsDatabasesDbType>("db_type")?);
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args.optional::<types::ListRdsDatabasesOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args.optional::<types::ListRdsDatabasesLimit>("limit")? {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
@@ -1609,11 +1648,15 @@ pub(crate) fn prepare(
                             types::ListResourceInstanceByTagResourceType,
                         >("resource_type")?,
                 );
-            let builder = match args.optional::<::std::string::String>("limit")? {
+            let builder = match args
+                .optional::<types::ListResourceInstanceByTagLimit>("limit")?
+            {
                 Some(value) => builder.limit(value),
                 None => builder,
             };
-            let builder = match args.optional::<::std::string::String>("offset")? {
+            let builder = match args
+                .optional::<types::ListResourceInstanceByTagOffset>("offset")?
+            {
                 Some(value) => builder.offset(value),
                 None => builder,
             };

@@ -7129,8 +7129,8 @@ pub struct ListAuditAgent<'a> {
     client: &'a DbssClient,
     instance_id: Option<Result<types::ListAuditAgentInstanceId, ValidationError>>,
     db_id: Option<Result<::std::string::String, ValidationError>>,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditAgentOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditAgentLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditAgent<'_> {
@@ -7184,7 +7184,7 @@ impl<'a> ListAuditAgent<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditAgentOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -7193,7 +7193,7 @@ impl<'a> ListAuditAgent<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 10000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditAgentLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -7982,8 +7982,8 @@ pub struct ListAuditDatabases<'a> {
     client: &'a DbssClient,
     instance_id: Option<Result<types::ListAuditDatabasesInstanceId, ValidationError>>,
     status: Option<Result<types::ListAuditDatabasesStatus, ValidationError>>,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditDatabasesOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditDatabasesLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditDatabases<'_> {
@@ -8035,7 +8035,7 @@ impl<'a> ListAuditDatabases<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditDatabasesOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -8044,7 +8044,7 @@ impl<'a> ListAuditDatabases<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 10000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditDatabasesLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -8162,8 +8162,8 @@ pub struct ListAuditDatabasesNew<'a> {
     client: &'a DbssClient,
     instance_id: Option<Result<types::ListAuditDatabasesNewInstanceId, ValidationError>>,
     status: Option<Result<types::ListAuditDatabasesNewStatus, ValidationError>>,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditDatabasesNewOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditDatabasesNewLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditDatabasesNew<'_> {
@@ -8215,7 +8215,7 @@ impl<'a> ListAuditDatabasesNew<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditDatabasesNewOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -8224,7 +8224,7 @@ impl<'a> ListAuditDatabasesNew<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 10000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditDatabasesNewLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -8494,8 +8494,8 @@ impl<'a> ListAuditInstanceJobsNew<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAuditInstances<'a> {
     client: &'a DbssClient,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditInstancesOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditInstancesLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditInstances<'_> {
@@ -8520,7 +8520,7 @@ impl<'a> ListAuditInstances<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditInstancesOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -8529,7 +8529,7 @@ impl<'a> ListAuditInstances<'a> {
     /// Number of queried records.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditInstancesLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -8843,8 +8843,8 @@ impl<'a> ListAuditInstancesLast<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAuditInstancesNew<'a> {
     client: &'a DbssClient,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditInstancesNewOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditInstancesNewLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditInstancesNew<'_> {
@@ -8869,7 +8869,7 @@ impl<'a> ListAuditInstancesNew<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditInstancesNewOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -8878,7 +8878,7 @@ impl<'a> ListAuditInstancesNew<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 1000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditInstancesNewLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -9747,8 +9747,8 @@ pub struct ListAuditRuleRisksNew<'a> {
     name: Option<Result<::std::string::String, ValidationError>>,
     risk_levels: Option<Result<types::ListAuditRuleRisksNewRiskLevels, ValidationError>>,
     support_db_classify_rule: Option<Result<bool, ValidationError>>,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditRuleRisksNewOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditRuleRisksNewLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditRuleRisksNew<'_> {
@@ -9824,7 +9824,7 @@ impl<'a> ListAuditRuleRisksNew<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditRuleRisksNewOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -9833,7 +9833,7 @@ impl<'a> ListAuditRuleRisksNew<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 1000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditRuleRisksNewLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -9958,8 +9958,8 @@ impl<'a> ListAuditRuleRisksNew<'a> {
 pub struct ListAuditRuleScopes<'a> {
     client: &'a DbssClient,
     instance_id: Option<Result<types::ListAuditRuleScopesInstanceId, ValidationError>>,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditRuleScopesOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditRuleScopesLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditRuleScopes<'_> {
@@ -10000,7 +10000,7 @@ impl<'a> ListAuditRuleScopes<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditRuleScopesOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -10009,7 +10009,7 @@ impl<'a> ListAuditRuleScopes<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 10000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditRuleScopesLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -10124,8 +10124,8 @@ pub struct ListAuditRuleScopesNew<'a> {
     instance_id: Option<
         Result<types::ListAuditRuleScopesNewInstanceId, ValidationError>,
     >,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditRuleScopesNewOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditRuleScopesNewLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditRuleScopesNew<'_> {
@@ -10166,7 +10166,7 @@ impl<'a> ListAuditRuleScopesNew<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditRuleScopesNewOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -10175,7 +10175,7 @@ impl<'a> ListAuditRuleScopesNew<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 1000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditRuleScopesNewLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -10290,8 +10290,8 @@ pub struct ListAuditSensitiveMasks<'a> {
     instance_id: Option<
         Result<types::ListAuditSensitiveMasksInstanceId, ValidationError>,
     >,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditSensitiveMasksOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditSensitiveMasksLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditSensitiveMasks<'_> {
@@ -10332,7 +10332,7 @@ impl<'a> ListAuditSensitiveMasks<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditSensitiveMasksOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -10341,7 +10341,7 @@ impl<'a> ListAuditSensitiveMasks<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 10000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditSensitiveMasksLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -10456,8 +10456,8 @@ pub struct ListAuditSensitiveMasksNew<'a> {
     instance_id: Option<
         Result<types::ListAuditSensitiveMasksNewInstanceId, ValidationError>,
     >,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditSensitiveMasksNewOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditSensitiveMasksNewLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditSensitiveMasksNew<'_> {
@@ -10498,7 +10498,7 @@ impl<'a> ListAuditSensitiveMasksNew<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditSensitiveMasksNewOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -10507,7 +10507,7 @@ impl<'a> ListAuditSensitiveMasksNew<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 1000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditSensitiveMasksNewLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -10932,8 +10932,8 @@ impl<'a> ListAuditSqlsNew<'a> {
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAuditSummaryInfos<'a> {
     client: &'a DbssClient,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListAuditSummaryInfosOffset, ValidationError>>,
+    limit: Option<Result<types::ListAuditSummaryInfosLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListAuditSummaryInfos<'_> {
@@ -10958,7 +10958,7 @@ impl<'a> ListAuditSummaryInfos<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditSummaryInfosOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -10967,7 +10967,7 @@ impl<'a> ListAuditSummaryInfos<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 10000. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListAuditSummaryInfosLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -11827,8 +11827,8 @@ impl<'a> ListProjectResourceTags<'a> {
 pub struct ListRdsDatabases<'a> {
     client: &'a DbssClient,
     db_type: Option<Result<types::ListRdsDatabasesDbType, ValidationError>>,
-    offset: Option<Result<::std::string::String, ValidationError>>,
-    limit: Option<Result<::std::string::String, ValidationError>>,
+    offset: Option<Result<types::ListRdsDatabasesOffset, ValidationError>>,
+    limit: Option<Result<types::ListRdsDatabasesLimit, ValidationError>>,
     options: RequestOptions,
 }
 impl std::fmt::Debug for ListRdsDatabases<'_> {
@@ -11869,7 +11869,7 @@ impl<'a> ListRdsDatabases<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListRdsDatabasesOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));
@@ -11878,7 +11878,7 @@ impl<'a> ListRdsDatabases<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 100. Default: 100.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListRdsDatabasesLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -11993,8 +11993,8 @@ pub struct ListResourceInstanceByTag<'a> {
     resource_type: Option<
         Result<types::ListResourceInstanceByTagResourceType, ValidationError>,
     >,
-    limit: Option<Result<::std::string::String, ValidationError>>,
-    offset: Option<Result<::std::string::String, ValidationError>>,
+    limit: Option<Result<types::ListResourceInstanceByTagLimit, ValidationError>>,
+    offset: Option<Result<types::ListResourceInstanceByTagOffset, ValidationError>>,
     body: Option<Result<dbss_types::ResourceInstanceTagRequest, ValidationError>>,
     options: RequestOptions,
 }
@@ -12038,7 +12038,7 @@ impl<'a> ListResourceInstanceByTag<'a> {
     /// Number of records per page. Value range: greater than 0 and less than or equal to 10000. Default: 1000.
     pub fn limit<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListResourceInstanceByTagLimit>,
         V::Error: std::fmt::Display,
     {
         self.limit = Some(support::convert("limit", value));
@@ -12047,7 +12047,7 @@ impl<'a> ListResourceInstanceByTag<'a> {
     /// Pagination offset. The query starts after skipping offset records from the first record. Only integers greater than or equal to 0 are supported. Default: 0.
     pub fn offset<V>(mut self, value: V) -> Self
     where
-        V: TryInto<::std::string::String>,
+        V: TryInto<types::ListResourceInstanceByTagOffset>,
         V::Error: std::fmt::Display,
     {
         self.offset = Some(support::convert("offset", value));

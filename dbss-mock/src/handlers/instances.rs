@@ -126,6 +126,9 @@ fn list_new(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiErro
             if let Some(v6) = fields.remove("connect_ipv6") {
                 fields.insert("connectIpv6".into(), v6);
             }
+            // An instance that is not frozen has no scene, but this list requires one of the
+            // freeze reasons: the shape's default stands in.
+            fields.retain(|_, v| v.as_str() != Some(""));
             shape.apply(&fields)
         })
         .collect();

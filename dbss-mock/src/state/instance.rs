@@ -433,13 +433,19 @@ pub(crate) fn seed_instance(index: usize, region: &str) -> Instance {
     } else {
         InstanceStatus::Active
     };
-    Instance::new(instance_bean(
+    let mut instance = Instance::new(instance_bean(
         id,
         format!("DBSS-audit-{:02}", index + 1),
         status,
         region,
         index,
-    ))
+    ));
+    let env = if index % 3 == 2 { "test" } else { "prod" };
+    instance.tags = vec![
+        ("env".into(), env.into()),
+        ("owner".into(), "dba-team".into()),
+    ];
+    instance
 }
 
 /// A bean with every field the list shows, for instance number `index`.

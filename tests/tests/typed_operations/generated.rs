@@ -854,11 +854,11 @@ pub(crate) async fn call(
                 Some(value) => b.db_id(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditAgentOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditAgentLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -946,11 +946,11 @@ pub(crate) async fn call(
                 Some(value) => b.status(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditDatabasesOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditDatabasesLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -969,11 +969,11 @@ pub(crate) async fn call(
                 Some(value) => b.status(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditDatabasesNewOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditDatabasesNewLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1000,11 +1000,11 @@ pub(crate) async fn call(
         }
         Operation::ListAuditInstances => {
             let b = client.list_audit_instances();
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditInstancesOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditInstancesLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1026,11 +1026,11 @@ pub(crate) async fn call(
         }
         Operation::ListAuditInstancesNew => {
             let b = client.list_audit_instances_new();
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditInstancesNewOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditInstancesNewLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1140,11 +1140,11 @@ pub(crate) async fn call(
                 Some(value) => b.support_db_classify_rule(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditRuleRisksNewOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditRuleRisksNewLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1159,11 +1159,11 @@ pub(crate) async fn call(
                 Some(value) => b.instance_id(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditRuleScopesOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditRuleScopesLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1178,11 +1178,11 @@ pub(crate) async fn call(
                 Some(value) => b.instance_id(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditRuleScopesNewOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditRuleScopesNewLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1197,11 +1197,11 @@ pub(crate) async fn call(
                 Some(value) => b.instance_id(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditSensitiveMasksOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditSensitiveMasksLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1216,11 +1216,12 @@ pub(crate) async fn call(
                 Some(value) => b.instance_id(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditSensitiveMasksNewOffset>("offset")
+            {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditSensitiveMasksNewLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1256,11 +1257,11 @@ pub(crate) async fn call(
         }
         Operation::ListAuditSummaryInfos => {
             let b = client.list_audit_summary_infos();
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListAuditSummaryInfosOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListAuditSummaryInfosLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1370,11 +1371,11 @@ pub(crate) async fn call(
                 Some(value) => b.db_type(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListRdsDatabasesOffset>("offset") {
                 Some(value) => b.offset(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListRdsDatabasesLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
@@ -1389,11 +1390,12 @@ pub(crate) async fn call(
                 Some(value) => b.resource_type(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("limit") {
+            let b = match args.param::<types::ListResourceInstanceByTagLimit>("limit") {
                 Some(value) => b.limit(value),
                 None => b,
             };
-            let b = match args.param::<::std::string::String>("offset") {
+            let b = match args.param::<types::ListResourceInstanceByTagOffset>("offset")
+            {
                 Some(value) => b.offset(value),
                 None => b,
             };
