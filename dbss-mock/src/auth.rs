@@ -115,9 +115,18 @@ impl Auth {
             .uri
             .path_and_query()
             .map_or("/", http::uri::PathAndQuery::as_str);
+        // The gateway reads a query as a form does: `+` is a space. The official SDK sends a
+        // space as `+` (its HTTP library form-encodes the query) and signs it as `%20`; a
+        // literal plus arrives as `%2B` either way.
+        let target = match target.split_once('?') {
+            Some((path, query)) if query.contains('+') => {
+                std::borrow::Cow::Owned(format!("{path}?{}", query.replace('+', "%20")))
+            }
+            _ => std::borrow::Cow::Borrowed(target),
+        };
         let request = ReceivedRequest {
             method: parts.method.as_str(),
-            url: target,
+            url: &target,
             headers: &pairs,
             body: Some(body),
         };

@@ -351,8 +351,9 @@ fn resolve_parameter<'a>(doc: &'a Value, param: &'a Value) -> Result<&'a Value, 
     }
 }
 
-/// Splits a raw query into percent-decoded pairs, reading it the way the signer does: `&`
-/// separates pairs, the first `=` separates key and value, and `+` is a plus sign.
+/// Splits a raw query into percent-decoded pairs, reading it as the gateway does: `&`
+/// separates pairs, the first `=` separates key and value, and `+` is a space (the official
+/// SDK form-encodes its queries; a plus sign arrives as `%2B`).
 pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
@@ -365,7 +366,9 @@ pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
 }
 
 fn decode(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_decode_str(&s.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 impl OperationSchemas {
