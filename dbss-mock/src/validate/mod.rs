@@ -880,13 +880,13 @@ mod tests {
     }
 
     #[test]
-    fn queries_are_decoded_like_the_signer_reads_them() {
+    fn queries_are_decoded_as_the_gateway_reads_them() {
         assert_eq!(
-            parse_query("limit=10&offset=0&&a%20b=c+d&flag"),
+            parse_query("limit=10&offset=0&&a%20b=c+d%2Be&flag"),
             pairs(&[
                 ("limit", "10"),
                 ("offset", "0"),
-                ("a b", "c+d"),
+                ("a b", "c d+e"),
                 ("flag", "")
             ])
         );
