@@ -5,7 +5,9 @@
 # token, that X-Auth-Token is sent and Authorization is not. Then credential_requests.py runs the
 # official SDK's DbssClient and the same example side by side from each temporary-credential
 # source (OIDC, federated id token, ECS metadata, CCE pod identity) and compares the requests
-# each sends to STS, IAM, the metadata service and the pod agent byte for byte.
+# each sends to STS, IAM, the metadata service and the pod agent byte for byte. Last,
+# mock_lifecycle.py drives the stateful dbss-mock through resource lifecycles with the official
+# SDK (databases, an instance stopped and started, whitelists, a risk rule, tags, the journal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,3 +58,9 @@ echo "== credential sources: the official SDK's requests and ours, byte for byte
 cred_home=$(mktemp -d)
 HOME="$cred_home" "$venv/bin/python" -u interop/credential_requests.py "$example"
 rm -rf "$cred_home"
+
+echo "== lifecycles on the stateful mock, driven by the official SDK"
+cargo build --quiet -p dbss-mock
+life_home=$(mktemp -d)
+HOME="$life_home" "$venv/bin/python" -u interop/mock_lifecycle.py target/debug/dbss-mock
+rm -rf "$life_home"
