@@ -1,9 +1,10 @@
 //! An embedded Huawei Cloud DBSS audit-report server, for demos, for the CLI's tests and for
 //! users' own tests: no cloud account needed.
 //!
-//! It serves every operation of `openapi/dbss.json` on 127.0.0.1 (the six of the report
-//! workflow from in-memory state, the others with the document's example or a value made from
-//! the response schema, see [`synth`]),
+//! It serves every operation of `openapi/dbss.json` on 127.0.0.1 (those of the report
+//! workflow and of every resource with a lifecycle from in-memory state, see
+//! [the state](#the-state); the others with the document's example or a value made from the
+//! response schema, see [`synth`] and [`STATELESS`]),
 //! authenticates every request as the API gateway does (IAM tokens, or AK/SK signatures checked
 //! with dbss-signer's verifier, "signature expired" beyond 15 minutes of clock skew), validates
 //! every request against the OpenAPI document, and can be told to misbehave in the ways real
@@ -45,19 +46,46 @@
 //!    turns this off.
 //! 5. Validates path and query parameters and the JSON body against the document → else 400
 //!    `DBSS.10000` naming the field and the rule.
-//! 6. Checks that `project_id` is the mock's → else 403 `DBSS.10005`.
-//! 7. Runs the operation on the in-memory state. Unknown instance, template or report → 400
-//!    (`DBSS.10001`, `DBSS.10002`, `DBSS.10003`); downloading an unfinished report → 400
+//! 6. Checks that `project_id` is a project the mock serves → else 403 `DBSS.10005`.
+//! 7. Runs the operation on the in-memory state, brought up to the clock first. Unknown
+//!    instance, template or report → 400 (`DBSS.10001`, `DBSS.10002`, `DBSS.10003`); any other
+//!    unknown id → 400 `DBSS.10006`; a change the state does not allow → 400 `DBSS.10007`;
+//!    beyond the database limit → 400 `DBSS.10008`; downloading an unfinished report → 400
 //!    `DBSS.10004`. See [`codes`].
 //!
-//! Every response carries a unique `X-Request-Id` header.
+//! Every response carries a unique `X-Request-Id` header, and every DBSS request is recorded in
+//! the [journal](MockServer::journal) (see [`JournalEntry`]); `GET /_mock/journal` and
+//! `GET /_mock/state` show the journal and the [snapshot](MockServer::snapshot) of a running
+//! mock (see [`ADMIN_PREFIX`]).
 //!
 //! # The state
 //!
+//! One project ([`MockServerBuilder::project_id`], region `cn-north-4`) with
 //! [`MockServerBuilder::instances`] audit instances (2 by default; the first has the id of the
-//! document's example, `3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7`), each with seven report templates
-//! (among them the reference's `t8g7LJgBTpKZyZbbeTgS`), and two finished reports on the first
-//! instance (one of them the document's ListAuditReports example). CreateReport adds a report
+//! document's example, `3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7`, and every fifth from the second on
+//! is `SHUTOFF`), or the projects, regions and instances of a [`Fixture`]. Each instance has
+//! seven report templates (among them the reference's `t8g7LJgBTpKZyZbbeTgS`) with their report
+//! schedules, two databases (`orders`, audited, with an agent; `billing`, not audited), the
+//! system risk, SQL-injection and masking rules and one custom rule of each, one audit scope,
+//! one whitelist entry, two backups (one backed up, one failed), tags (`env`, `owner`) and
+//! default settings. Two finished reports sit on the first instance (one of them the
+//! document's ListAuditReports example).
+//!
+//! What the operations do to it:
+//!
+//! | Resource | Operations | Notes |
+//! |---|---|---|
+//! | instances | `create_instances_period_order_new`, `list_audit_instances_last`, `list_audit_instances_new`, `start/stop/reboot_audit_instance_new`, `confirm_upgrade_audit`, `update_audit_instance_new`, `delete_instances_new` | an ordered instance is `BUILD`, then `ACTIVE`; stop, start and reboot set `task` (`powering-off`, `powering-on`, `rebooting`) until they land; an upgrade is `UPGRADING`, then `ACTIVE` at `new_version`; a delete is `DELETING`, then gone with its reports. Each takes [`MockServerBuilder::lifecycle_duration`] (2 s by default) on the clock; an action the state does not allow, or on a busy instance, is `DBSS.10007` |
+//! | databases | `add_audit_database_new`, `add_rds_database_new`, `list_audit_databases_new` (filter `status`), `switch_audit_database_new`, `delete_audit_database_new` | added with audit `OFF`; at most `database_limit`; the same address and name twice is refused |
+//! | agents | `add_audit_agent_new`, `list_audit_agent_new` (per `db_id`), `switch_agent_new`, `delete_audit_agent_new` | deleting a database deletes its agents |
+//! | rules | risk (`create_audit_risk_rule`, `list_audit_rule_risks_new` by name and levels, `show_audit_rule_risk_new`, `set_risk_operation_policy`, `switch_risk_rule_new`, `set_risk_rule_rank`, `delete_audit_rule_risk`), scopes (`create_audit_scope_rule`, `list_audit_rule_scopes_new`, `update_audit_scope_rule`, `set_audit_scope_rule_switch`, `delete_audit_scope`, `batch_delete_audit_scope`), SQL injection (`create_audit_sql_rule`, `list_sql_injection_rules_new` by levels, `update_audit_sql_rule`, `set_audit_sql_rule_switch`, `set_sql_rule_rank`, `delete_audit_rule_sql`), masking (`create_sensitive_mask_rule`, `list_audit_sensitive_masks_new`, `update_sensitive_mask_rule`, `set_sensitive_mask_rule_switch`, `delete_sensitive_rules`, and the two switches) | names are unique per kind; system and built-in rules can be switched and ranked, not deleted |
+//! | whitelists | `batch_add_audit_whitelist`, `list_whitelists`, `update_audit_whitelist`, `delete_audit_whitelist` | |
+//! | tags | `batch_add_resource_tag`, `batch_delete_resource_tag`, `list_audit_tags`, `list_project_resource_tags`, `list_resource_instance_by_tag`, `count_resource_instance_by_tag` | addressed by the instance's `resource_id`; the filters `tags`, `tags_any`, `not_tags`, `not_tags_any`, `without_any_tag` and `matches` on `resource_name` apply |
+//! | settings | `list/set_alarm_topic_config_info_new`, `show/update_audit_topic_report_scheduler_config` (per template), `show/update_log_retention_common_settings` (7 to 3650 days), `set_audit_backup_switch`, `show_audit_backup_status` | what was set is what is shown |
+//! | backups | `list_audit_backup_info` (time window), `restore_audit_backup`, `retry_audit_backup_task`, `delete_audit_backup_task` | a restore is `RESTORING`, then `RESTORED`; a retry of a failed task `MANUAL_BACKUPING`, then `MANUAL_BACKUPED` |
+//!
+//! Every list pages as its `x-dbss-pagination` facts say (offset/limit or page/size, in the
+//! query or the body) with the right total. CreateReport adds a report
 //! of type `AUDIT_REPORT_REAL_TIME` with a fresh 20-character id, whose `percentum` grows from
 //! 0 to 100 over [`MockServerBuilder::report_duration`] as the clock moves; `finish_time` is set
 //! when it reaches 100. Its answer is `{"result":"success"}` with no id, as the real API's.

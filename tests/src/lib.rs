@@ -19,3 +19,8 @@ pub mod json_schema;
 pub mod mock_client;
 pub mod valid_args;
 pub mod wire;
+
+/// The project's README, whose Rust examples are compiled as doctests of this package.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}

@@ -43,10 +43,11 @@ impl Shape {
             .flatten()
             .filter_map(Value::as_str)
         {
-            if let Some(prop) = schema.pointer(&format!("/properties/{required}")) {
-                if let Ok(value) = synth::value_of(doc, prop, 1) {
-                    defaults.insert(required.to_owned(), value);
-                }
+            if let Some(Ok(value)) = schema
+                .pointer(&format!("/properties/{required}"))
+                .map(|prop| synth::value_of(doc, prop, 1))
+            {
+                defaults.insert(required.to_owned(), value);
             }
         }
         Shape {

@@ -92,10 +92,8 @@ impl Records {
     /// Applies the pending changes that are due at `now`.
     pub fn settle(&mut self, now: SystemTime) {
         for record in &mut self.items {
-            if record.pending.as_ref().is_some_and(|(at, _)| *at <= now) {
-                if let Some((_, fields)) = record.pending.take() {
-                    record.fields.extend(fields);
-                }
+            if let Some((_, fields)) = record.pending.take_if(|(at, _)| *at <= now) {
+                record.fields.extend(fields);
             }
         }
     }
