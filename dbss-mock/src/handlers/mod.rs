@@ -52,35 +52,144 @@ pub(crate) fn handler(op: Operation) -> Option<Handler> {
         .or_else(|| settings::handler(op))
 }
 
-/// The operations answered from the document although they concern a resource, each with why.
-pub const STATELESS: &[(&str, &str)] = &[
+/// The operations answered from the document rather than from state, in groups, each group
+/// with why. Every other operation keeps state (a test checks that the two sets are the whole
+/// document).
+pub const STATELESS: &[(&[&str], &str)] = &[
     (
-        "list_audit_instances, list_audit_instance_jobs, update_audit_instance, start_audit_instance, stop_audit_instance, reboot_audit_instance, delete_instances, create_instances_period_order, update_audit_security_group",
-        "deprecated twins of the *_new operations, whose answers have other shapes; use the *_new operations",
+        &[
+            "add_audit_agent",
+            "add_audit_database",
+            "add_rds_database",
+            "add_rds_no_agent_database",
+            "create_instances_period_order",
+            "delete_audit_agent",
+            "delete_audit_database",
+            "delete_instances",
+            "download_audit_agent",
+            "list_alarm_topic_config_info",
+            "list_audit_agent",
+            "list_audit_databases",
+            "list_audit_instance_jobs",
+            "list_audit_instances",
+            "list_audit_rule_risks",
+            "list_audit_rule_scopes",
+            "list_audit_sensitive_masks",
+            "list_sql_injection_rules",
+            "reboot_audit_instance",
+            "set_alarm_topic_config_info",
+            "show_audit_quota",
+            "show_audit_rule_risk",
+            "start_audit_instance",
+            "stop_audit_instance",
+            "switch_agent",
+            "switch_audit_database",
+            "switch_risk_rule",
+            "update_audit_instance",
+            "update_audit_security_group",
+        ],
+        "deprecated: their successors (the `_new` operations of the same resource) keep the state; these answer the document's example",
     ),
     (
-        "add_audit_database, add_rds_database, add_rds_no_agent_database, list_audit_databases, switch_audit_database, delete_audit_database, add_audit_agent, list_audit_agent, delete_audit_agent, switch_agent, list_audit_rule_risks, show_audit_rule_risk, switch_risk_rule, list_audit_rule_scopes, list_sql_injection_rules, list_audit_sensitive_masks, list_alarm_topic_config_info, set_alarm_topic_config_info",
-        "deprecated twins of the *_new operations; use those",
+        &[
+            "bind_db_encrypt_eip",
+            "bind_db_om_eip",
+            "change_db_encrypt_security_group",
+            "change_db_om_security_group",
+            "create_db_encrypt_instance_period",
+            "create_db_om_instance_period",
+            "delete_db_encrypt_instance",
+            "delete_db_om_instance",
+            "list_db_encrypt_instances",
+            "list_instances",
+            "reboot_db_encrypt_instance",
+            "reboot_db_om_instance",
+            "reset_db_encrypt_password",
+            "reset_db_om_password",
+            "start_db_encrypt_instance",
+            "start_db_om_instance",
+            "stop_db_encrypt_instance",
+            "stop_db_om_instance",
+            "unbind_db_encrypt_eip",
+            "unbind_db_om_eip",
+            "update_db_encrypt_instance_name",
+            "update_db_om_instance_name",
+        ],
+        "database encryption and operation-and-maintenance instances are other products sold through the DBSS API; the mock keeps audit instances only",
     ),
     (
-        "create_db_encrypt_instance_period, list_db_encrypt_instances, *_db_encrypt_*, create_db_om_instance_period, list_instances, *_db_om_*",
-        "database encryption and operation-and-maintenance instances are other products sold through DBSS; the mock serves audit instances only",
+        &[
+            "list_audit_obs_buckets",
+            "list_availability_zone_infos",
+            "list_availability_zone_infos_new",
+            "list_ecs_specification",
+            "list_ecs_specification_new",
+            "list_rds_databases",
+            "show_audit_quota_new",
+            "show_instance_quota",
+            "show_server_version",
+            "list_domain_all_resource",
+            "show_domain_all_resource_count",
+        ],
+        "catalogues of other services (RDS, OBS, ECS, availability zones) and account-wide facts: fixed, as the document gives them",
     ),
     (
-        "list_audit_instance_jobs_new, show_audit_upgrade_status, update_audit_security_group_new, set_audit_instance_time_zone, show_instance_monitor_info",
-        "instance side facts with no lifecycle of their own: the instance list carries the states",
+        &[
+            "list_audit_instance_jobs_new",
+            "show_audit_upgrade_status",
+            "update_audit_security_group_new",
+            "set_audit_instance_time_zone",
+            "show_instance_monitor_info",
+        ],
+        "facts about an instance with no list of their own to read back (its jobs, upgrade steps, monitoring, network and time zone): the instance list carries its states",
     ),
     (
-        "create_audit_db_agent, download_audit_agent_new, download_audit_agent, add_database_ssl_key, upload_audit_db_config",
-        "installation packages and certificates: files, not resources a list shows",
+        &[
+            "add_database_ssl_key",
+            "create_audit_db_agent",
+            "download_audit_agent_new",
+            "upload_audit_db_config",
+        ],
+        "installation packages, certificates and configuration uploads: files, not resources a list shows",
     ),
     (
-        "list_rds_databases, list_audit_obs_buckets, list_ecs_specification_new, list_availability_zone_infos_new, show_audit_quota_new, show_instance_quota, show_server_version, list_domain_all_resource, show_domain_all_resource_count",
-        "catalogues of other services (RDS, OBS, ECS) and account facts, fixed by the document",
+        &[
+            "list_audit_backup_risk_templates",
+            "set_audit_auto_backup_template",
+            "set_audit_backup_risk_switch",
+            "show_audit_back_risk_template",
+            "show_backup_risk_bucket_path",
+            "update_audit_risk_bucket_path",
+        ],
+        "the backup of risk logs to OBS: settings with no list to read them back from",
     ),
     (
-        "update_audit_risk_bucket_path, show_backup_risk_bucket_path, set_audit_auto_backup_template, list_audit_backup_risk_templates, show_audit_back_risk_template, set_audit_backup_risk_switch",
-        "risk-log backup to OBS: settings with no list to read them back from",
+        &[
+            "batch_set_audit_alarm_log_status",
+            "count_db_account_session",
+            "count_db_client_session",
+            "count_injection_statistics",
+            "count_operation_statistics",
+            "count_risk_trend_statistics",
+            "count_session_statistics",
+            "count_sql_statistics",
+            "count_sql_trend_statistics",
+            "delete_audit_alarm_log",
+            "list_audit_alarm_log",
+            "list_audit_alarm_log_new",
+            "list_audit_operate_logs",
+            "list_audit_operate_logs_new",
+            "list_audit_sqls",
+            "list_audit_sqls_new",
+            "list_audit_summary_infos",
+            "list_audit_trend_history",
+            "set_audit_alarm_log_status",
+            "show_audit_statistics",
+            "show_sql_detail",
+            "show_audit_task_status",
+            "update_audit_task_status",
+        ],
+        "audited data and its statistics: not generated yet, one document example each",
     ),
 ];
 
@@ -242,6 +351,51 @@ pub(crate) fn copy_fields(to: &mut Map<String, Value>, from: &Value, names: &[&s
     for name in names {
         if let Some(value) = from.get(*name) {
             to.insert((*name).to_owned(), value.clone());
+        }
+    }
+}
+
+/// Whether `op` answers from the mock's state.
+pub(crate) fn is_stateful(op: Operation) -> bool {
+    handler(op).is_some()
+        || matches!(
+            op,
+            Operation::CreateReport
+                | Operation::ListAuditReportTemplates
+                | Operation::ListAuditReports
+                | Operation::DownloadAuditReport
+                | Operation::DeleteAuditReport
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_keeps_state_or_is_listed_stateless_with_a_reason() {
+        let listed: Vec<&str> = STATELESS
+            .iter()
+            .flat_map(|(ops, _)| ops.iter().copied())
+            .collect();
+        for name in &listed {
+            let op = Operation::from_operation_id(name);
+            assert!(op.is_some(), "{name} is not an operation");
+            assert!(
+                op.is_some_and(|op| !is_stateful(op)),
+                "{name} keeps state but is listed"
+            );
+            assert_eq!(
+                listed.iter().filter(|n| *n == name).count(),
+                1,
+                "{name} twice"
+            );
+        }
+        for op in Operation::ALL {
+            assert!(
+                is_stateful(op) || listed.contains(&op.operation_id()),
+                "{op} neither keeps state nor is listed"
+            );
         }
     }
 }
