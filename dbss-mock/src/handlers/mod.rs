@@ -356,7 +356,8 @@ pub(crate) fn copy_fields(to: &mut Map<String, Value>, from: &Value, names: &[&s
 }
 
 /// Whether `op` answers from the mock's state.
-pub(crate) fn is_stateful(op: Operation) -> bool {
+#[cfg(test)]
+fn is_stateful(op: Operation) -> bool {
     handler(op).is_some()
         || matches!(
             op,
