@@ -5,7 +5,7 @@
 //! stdout, and the mock counts zero requests.
 //!
 //! A NUL cannot be passed in an argument or an environment variable (the OS refuses), so NUL
-//! ids are covered by the SDK's matrix (`dbss-client/tests/bad_input_matrix.rs`) only.
+//! ids are covered by the SDK's matrix (`dbss-client/tests/client/bad_input_matrix.rs`) only.
 
 #![allow(clippy::unwrap_used)]
 

@@ -2,7 +2,7 @@
 //! `configparser`'s dialect) and the credential rules the chain applies to it.
 //!
 //! `ProfileFile`'s own semantics are pinned to CPython's `configparser` by
-//! `dbss-client/tests/profile_configparser.rs` (a corpus and generated files, compared with
+//! `dbss-client/tests/client/profile_configparser.rs` (a corpus and generated files, compared with
 //! what `python3` reads). What this adds is arbitrary input, and the path users take:
 //! `Credentials::from_profile_file(path)`, with the input written to a scratch file first.
 //!

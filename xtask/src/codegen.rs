@@ -120,7 +120,7 @@ pub fn generate_all(spec_text: &str) -> Result<Vec<Output>, String> {
             )?)?,
         },
         Output {
-            path: "tests/tests/typed_operations/generated.rs",
+            path: "tests/tests/contract/typed_operations/generated.rs",
             contents: render(crate::typed::test_calls_file(&ops, &client_ast)?)?,
         },
         Output {

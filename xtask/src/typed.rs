@@ -7,7 +7,7 @@
 //!   builder), and `send()`, which builds the request with the generated builder once and runs
 //!   it through the executor, decoding the answer as the operation's type. Operations the
 //!   document pages (`x-dbss-pagination`) also get their paging facts, for the one paginator.
-//! - `dbss-client/tests/typed_operations.rs`: a table-driven test calling each builder against
+//! - `tests/tests/contract/typed_operations/`: a table-driven test calling each builder against
 //!   the mock.
 //!
 //! The setters take what the generated client's types accept (`V: TryInto<T>`), so a value is
@@ -24,7 +24,7 @@ use crate::operations::{
 /// Operations whose `DbssClient` method is handwritten: the wrapper of the same name stays the
 /// method, so no generated method is emitted; the generated builder is reached through its
 /// `new`. (create_report's wrapper builds its request from the client's parsed base URL, as
-/// measured necessary in issue 13; `tests/client_prepared.rs` compares the bytes.)
+/// measured necessary in issue 13; `tests/client/client_prepared.rs` compares the bytes.)
 pub const WRAPPED: &[&str] = &["create_report"];
 
 /// The answer type of each builder's `send()`, read from the generated client.
@@ -496,7 +496,7 @@ fn paging_impl<'t>(
     })
 }
 
-/// `tests/tests/typed_operations/generated.rs`: one arm per operation calling its builder with
+/// `tests/tests/contract/typed_operations/generated.rs`: one arm per operation calling its builder with
 /// every parameter and body the test's arguments hold, decoding its typed answer.
 pub fn test_calls_file(ops: &[Op], client: &syn::File) -> Result<TokenStream, String> {
     let builders = builder_fields(client)?;

@@ -5,7 +5,7 @@
 //! (`parser.read(path, encoding="utf-8")`), then takes `parser.items(section)` of `[basic]`
 //! (or `[global]`). [`ProfileFile`] implements that dialect, written from the behaviour of
 //! CPython's `configparser` (checked against CPython 3.11 by
-//! `dbss-client/tests/profile_configparser.rs`, over a corpus and generated files):
+//! `dbss-client/tests/client/profile_configparser.rs`, over a corpus and generated files):
 //!
 //! - **Lines.** The text is split on `\r\n`, `\r` and `\n` (Python's universal newlines), and
 //!   on nothing else: `\x0b`, `\x0c`, `\x1c`–`\x1e`, `\u{85}`, `\u{2028}` stay inside a line.

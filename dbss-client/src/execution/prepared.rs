@@ -17,7 +17,7 @@
 //! generated code decodes it, into the same `progenitor_client` types, so the executor cannot
 //! tell the paths apart. A file (the report download) is handed over as a stream, unread.
 //!
-//! All paths put the same bytes on the wire: `tests/client_prepared.rs` sends requests
+//! All paths put the same bytes on the wire: `tests/client/client_prepared.rs` sends requests
 //! through the prepared path and through the generated builder, with a fixed clock, and
 //! compares what a server received, byte for byte.
 

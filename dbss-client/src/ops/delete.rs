@@ -66,7 +66,7 @@ impl DeleteReport<'_> {
         let policy = self.retry.as_ref().unwrap_or(&client.retry);
         // Built here rather than by the generated builder (`client.raw.delete_audit_report()`),
         // whose URL is formatted and parsed again on every call: the same path, from the
-        // client's parsed base URL (`tests/client_prepared.rs` compares the two byte for byte).
+        // client's parsed base URL (`tests/client/client_prepared.rs` compares the two byte for byte).
         let url = client.operation_url(&format!(
             "/v1/{}/audit/{}/reports/{}",
             path_segment(project_id),

@@ -16,7 +16,7 @@
 //! (`rustls-platform-verifier`, as reqwest 0.13 does), HTTP/1.1 only (as the official SDK
 //! speaks), `TCP_NODELAY`, the connect timeout, a keep-alive pool with reqwest's 90 s idle
 //! timeout, and no redirects followed (the official SDK follows none either). The bytes on the
-//! wire are the same (`tests/client_prepared.rs`; TLS and proxies in `tests/transport_env.rs`).
+//! wire are the same (`tests/client/client_prepared.rs`; TLS and proxies in `tests/client/transport_env.rs`).
 //!
 //! reqwest sends instead, for every request of the client, in two cases: with a caller's own
 //! `reqwest::Client` (its settings must apply), and when the system proxy rules route the

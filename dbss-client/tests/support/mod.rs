@@ -212,7 +212,8 @@ pub struct ChildRun {
     pub output: String,
 }
 
-/// Runs the test `name` of this test binary again, alone, in a child process with the variables
+/// Runs the test `name` (its path in this test binary, e.g. `workflow::a_test`) again, alone,
+/// in a child process with the variables
 /// in `set` set and those in `remove` removed. For what needs a process of its own: its peak
 /// memory, or an environment read when a client is built.
 pub fn run_test_in_child(name: &str, set: &[(&str, &str)], remove: &[&str]) -> ChildRun {

@@ -9,7 +9,7 @@ use dbss_client::{Credentials, DbssClient, Error, TimeoutPhase};
 use dbss_mock::MockServer;
 use dbss_types::ReportLocale;
 
-mod support;
+use crate::support;
 
 const START: &str = "2025-08-20 16:00:00";
 const END: &str = "2025-08-21 07:03:31";
@@ -139,8 +139,11 @@ fn a_large_download_keeps_memory_flat() {
     if std::env::var_os(CHILD).is_some() {
         return memory_child(SIZE);
     }
-    let child =
-        support::run_test_in_child("a_large_download_keeps_memory_flat", &[(CHILD, "1")], &[]);
+    let child = support::run_test_in_child(
+        "workflow::a_large_download_keeps_memory_flat",
+        &[(CHILD, "1")],
+        &[],
+    );
     assert!(child.passed, "{}", child.output);
     assert!(
         child.output.contains("peak growth"),

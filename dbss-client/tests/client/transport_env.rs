@@ -14,7 +14,7 @@
 //!   request of the client), to an endpoint where nothing listens.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -145,7 +145,7 @@ fn run_child(test: &str, url: &str, env: &[(&str, &str)]) -> ChildRun {
     let mut set = vec![(CHILD_URL, url)];
     set.extend_from_slice(env);
     support::run_test_in_child(
-        test,
+        &format!("transport_env::{test}"),
         &set,
         &[
             "SSL_CERT_FILE",

@@ -8,8 +8,7 @@
 //! disabled), so nothing reaches 169.254.169.254.
 #![allow(clippy::unwrap_used)]
 
-mod auth_sources_support;
-mod auth_support;
+use crate::auth_sources_support;
 
 use auth_sources_support::*;
 

@@ -335,7 +335,11 @@ fn write_temp(name: &str, file: &VectorFile) -> PathBuf {
 /// real environment-variable path is exercised without mutating this process's environment.
 fn run_child_with_env(value: &str) -> (bool, String) {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["committed_and_listed_vectors", "--exact", "--nocapture"])
+        .args([
+            "vectors::committed_and_listed_vectors",
+            "--exact",
+            "--nocapture",
+        ])
         .env(ENV_VAR, value)
         .output()
         .unwrap();

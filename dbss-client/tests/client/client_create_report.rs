@@ -2,7 +2,7 @@
 //! class, retries and timeouts.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

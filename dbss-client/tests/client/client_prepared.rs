@@ -6,7 +6,7 @@
 //! header in order (signature included), body.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use dbss_client::{Credentials, DbssClient};
 use support::{INSTANCE, PROJECT, Recorded, ScriptServer, Stack, Step, TEMPLATE, wire_client};

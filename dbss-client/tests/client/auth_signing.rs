@@ -2,7 +2,7 @@
 //! every request with `dbss_signer::verify` (the same rules as the signer, server side).
 #![allow(clippy::unwrap_used)]
 
-mod auth_support;
+use crate::auth_support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -28,7 +28,7 @@ use dbss_client::{
 use dbss_mock::{Fault, FaultRule, MockServer, Operation, ResetPoint};
 use support::peak_rss_kib;
 
-mod support;
+use crate::support;
 
 /// Per-attempt (and connect) time limit of every cell.
 const ATTEMPT: Duration = Duration::from_millis(300);
@@ -621,8 +621,11 @@ fn garbage_body_memory_stays_bounded() {
         eprintln!("no /proc/self/status here: skipped");
         return;
     }
-    let child =
-        support::run_test_in_child("garbage_body_memory_stays_bounded", &[(CHILD, "1")], &[]);
+    let child = support::run_test_in_child(
+        "fault_matrix::garbage_body_memory_stays_bounded",
+        &[(CHILD, "1")],
+        &[],
+    );
     assert!(child.passed, "{}", child.output);
     assert!(child.output.contains("peak growth"), "{}", child.output);
 }

@@ -5,7 +5,7 @@
 //! sends, and that a failure of the hyper-util stack inside the generated code keeps its type.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -15,7 +15,12 @@ fn client(mock: &MockServer) -> DbssClient {
 
 #[tokio::test]
 async fn the_database_lifecycle_goes_through_its_operations() {
-    let mock = MockServer::builder().start().await.unwrap();
+    // Instance actions land at the next request, so the start after the stop is allowed.
+    let mock = MockServer::builder()
+        .lifecycle_duration(std::time::Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
     let client = client(&mock);
     let instance = mock.instance_id();
 
@@ -27,25 +32,19 @@ async fn the_database_lifecycle_goes_through_its_operations() {
     let schema = &doc["components"]["schemas"]["CreateDatabaseRequestDatabase"];
     let database =
         serde_json::from_value(dbss_mock::synth::value_of(doc, schema, 0).unwrap()).unwrap();
-    client.add_database(instance, database).await.unwrap();
-    client
-        .set_database_audit(instance, "dbid0123456789abcdef", true)
-        .await
-        .unwrap();
-    client
-        .set_database_audit(instance, "dbid0123456789abcdef", false)
-        .await
-        .unwrap();
-    client
-        .delete_database(instance, "dbid0123456789abcdef")
-        .await
-        .unwrap();
+    let id = client.add_database(instance, database).await.unwrap().unwrap();
+    client.set_database_audit(instance, &id, true).await.unwrap();
+    client.set_database_audit(instance, &id, false).await.unwrap();
+    client.delete_database(instance, &id).await.unwrap();
+    let after: Vec<_> = client.list_databases(instance).try_collect().await.unwrap();
+    assert_eq!(after.len(), databases.len(), "added, then deleted");
     client.stop_instance(instance).await.unwrap();
     client.start_instance(instance).await.unwrap();
     for (op, n) in [
         (Operation::AddAuditDatabaseNew, 1),
         (Operation::SwitchAuditDatabaseNew, 2),
         (Operation::DeleteAuditDatabaseNew, 1),
+        (Operation::ListAuditDatabasesNew, 2),
         (Operation::StopAuditInstanceNew, 1),
         (Operation::StartAuditInstanceNew, 1),
     ] {

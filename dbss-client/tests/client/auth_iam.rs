@@ -2,7 +2,7 @@
 //! cached, shared by concurrent calls, renewed inside the margin, failures typed and retried.
 #![allow(clippy::unwrap_used)]
 
-mod auth_support;
+use crate::auth_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
