@@ -119,6 +119,22 @@ pub struct GlobalArgs {
     pub allow_insecure_http: bool,
 }
 
+impl Cli {
+    /// Whether debug logs are asked for: `--verbose` before the command, or after the operation
+    /// of `dbss api` (parsed only later, once logging has started).
+    pub fn verbose(&self) -> bool {
+        let after_operation = match &self.command {
+            Command::Api(api) => api
+                .call
+                .iter()
+                .take_while(|a| *a != "--")
+                .any(|a| a == "-v" || a == "--verbose"),
+            _ => false,
+        };
+        self.global.verbose || after_operation
+    }
+}
+
 /// A single credential source (`--credentials-from`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 #[non_exhaustive]

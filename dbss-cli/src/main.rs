@@ -28,7 +28,7 @@ use crate::exit::ExitClass;
 
 fn main() -> ExitCode {
     let cli = args::parse();
-    init_logging(cli.global.verbose);
+    init_logging(cli.verbose());
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
