@@ -306,6 +306,12 @@ async fn bad_yaml_an_unknown_body_flag_and_a_bad_value_are_refused_by_name_and_n
     .await;
     out.expect_code(2);
     assert!(out.stderr.contains("--size"), "{out:#?}");
+
+    // A required body given neither by --body nor by a field flag.
+    let out = dbss(&mock, Auth::AkSk, &["api", "create_report"]).await;
+    out.expect_code(2);
+    assert!(out.stderr.contains("needs a body"), "{out:#?}");
+    assert!(out.stderr.contains("--skeleton"), "{out:#?}");
     assert_eq!(mock.total_requests(), 0);
 }
 

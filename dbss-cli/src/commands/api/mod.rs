@@ -86,8 +86,21 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
             call_args.insert("instance_id".into(), Value::String(instance.to_owned()));
         }
     }
-    if let Some(body) = read_body(context, &matches, &body_flags)? {
-        call_args.insert("body".into(), body);
+    match (read_body(context, &matches, &body_flags)?, op.info().body) {
+        (Some(body), _) => {
+            call_args.insert("body".into(), body);
+        }
+        // As when clap required --body: a usage error, before credentials are even looked for.
+        (None, Some(body)) if body.required => {
+            return Err(Failure::Usage(format!(
+                "{} needs a body ({}): give --body, or set its fields with their flags \
+                 (`dbss api {} --skeleton` prints one to start from)",
+                op.operation_id(),
+                body.schema,
+                op.operation_id()
+            )));
+        }
+        (None, _) => {}
     }
     let client = context.client()?;
     if matches.get_flag("all-pages") {
