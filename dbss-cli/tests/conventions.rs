@@ -51,6 +51,17 @@ fn body_schema(op: Operation) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
+/// What `--help` calls the type of a field.
+fn kind_name(schema: &Value) -> String {
+    match schema["type"].as_str().unwrap_or("string") {
+        "array" if schema["items"].get("type").is_some() => {
+            format!("list of {}", schema["items"]["type"].as_str().unwrap())
+        }
+        "array" => "list of objects".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -118,13 +129,7 @@ async fn help_lists_every_body_field_with_type_requirement_values_and_descriptio
             // The flag's entry: up to the next flag of the list.
             let entry = &help[at..];
             let entry = &entry[..entry[2..].find(" --").map_or(entry.len(), |end| end + 2)];
-            let kind = match schema["type"].as_str().unwrap_or("string") {
-                "array" if schema["items"].get("type").is_some() => {
-                    format!("list of {}", schema["items"]["type"].as_str().unwrap())
-                }
-                "array" => "list of objects".to_owned(),
-                other => other.to_owned(),
-            };
+            let kind = kind_name(&schema);
             assert!(
                 entry.contains(&format!("[{kind}")),
                 "{op} {dotted}: {entry}"
@@ -144,6 +149,30 @@ async fn help_lists_every_body_field_with_type_requirement_values_and_descriptio
                 );
             }
             checked += 1;
+            // A list of objects: each field of its objects, as `list[].field`.
+            if kind == "list of objects" {
+                let mut items = Vec::new();
+                leaf_fields(&doc, &schema["items"], "", &mut items);
+                for (item, item_schema, item_required) in items {
+                    let name = format!("{dotted}[].{item}");
+                    let at = entry
+                        .find(&format!("{name} ["))
+                        .unwrap_or_else(|| panic!("{op}: no {name}: {entry}"));
+                    let line = &entry[at..];
+                    let item_kind = kind_name(&item_schema);
+                    let prefix = format!("{name} [{item_kind}");
+                    assert!(line.starts_with(&prefix), "{op} {name}: {line}");
+                    assert_eq!(
+                        line.starts_with(&format!("{prefix}, required")),
+                        item_required,
+                        "{op} {name}: {line}"
+                    );
+                    let description = squeeze(item_schema["description"].as_str().unwrap_or(""));
+                    let start: String = description.chars().take(30).collect();
+                    assert!(line.contains(start.trim()), "{op} {name}: {line}");
+                    checked += 1;
+                }
+            }
         }
     }
     assert!(checked > 300, "only {checked} fields checked");

@@ -285,23 +285,22 @@ fn body_arg(flag: &BodyFlag) -> Arg {
                 .value_delimiter(',')
         }
         Kind::Records => {
-            let items: Vec<String> = field
-                .items
-                .iter()
-                .map(|i| {
-                    let mut item = format!("{}[].{} ({}", field.dotted(), i.dotted(), i.summary());
-                    if !i.values.is_empty() {
-                        item.push_str(&format!(", one of {}", i.values.join("|")));
-                    }
-                    item.push(')');
-                    item
-                })
-                .collect();
-            help.push_str(&format!(
-                " (a JSON or YAML list of objects with {})",
-                items.join(", ")
-            ));
-            arg.value_name("LIST")
+            // -h names the items' fields; --help gives each its line, with its description.
+            let mut short = Vec::new();
+            let mut long = Vec::new();
+            for item in &field.items {
+                let mut summary = item.summary();
+                if !item.values.is_empty() {
+                    summary.push_str(&format!(", one of {}", item.values.join("|")));
+                }
+                let name = format!("{}[].{}", field.dotted(), item.dotted());
+                short.push(format!("{name} ({summary})"));
+                long.push(format!("  {name} [{summary}] {}", item.description));
+            }
+            help.push_str(" (a JSON or YAML list of objects)");
+            let long_help = format!("{help}\nEach object's fields:\n{}", long.join("\n"));
+            help.push_str(&format!(" with {}", short.join(", ")));
+            return arg.value_name("LIST").help(help).long_help(long_help);
         }
         Kind::Object => {
             help.push_str(" (a JSON or YAML object)");
