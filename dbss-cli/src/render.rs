@@ -71,6 +71,8 @@ pub enum Rendered {
 /// `document` as an aligned table (missing and null cells as `-`).
 pub fn table(document: &Value) -> Rendered {
     match shape(document) {
+        // No rows and so no columns: nothing to print, not an empty header.
+        Shape::Records(records) if records.is_empty() => Rendered::Lines(Vec::new()),
         Shape::Records(records) => {
             let columns = columns(&records);
             let mut table = Table::with_header(columns.clone());
@@ -103,6 +105,7 @@ pub fn tsv(document: &Value) -> String {
         out.push('\n');
     };
     match shape(document) {
+        Shape::Records(records) if records.is_empty() => {}
         Shape::Records(records) => {
             let columns = columns(&records);
             line(columns.iter().map(|c| escape(c)).collect());
@@ -165,6 +168,12 @@ mod tests {
     fn an_object_is_one_row_and_nested_values_are_compact_json() {
         let answer = json!({"id": "a", "tags": {"k": "v"}});
         assert_eq!(rendered(&answer), "id  tags\na   {\"k\":\"v\"}\n");
+    }
+
+    #[test]
+    fn an_empty_list_prints_nothing() {
+        assert_eq!(rendered(&json!({"total": 0, "items": []})), "");
+        assert_eq!(tsv(&json!([])), "");
     }
 
     #[test]

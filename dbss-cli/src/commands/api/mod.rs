@@ -63,7 +63,8 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
         .map_err(|e| usage(&e))?;
     let context = &Context::new(global, OutputFormat::Json)?;
 
-    if matches.get_flag_or_false("skeleton") {
+    // --skeleton exists only for an operation with a body.
+    if matches.try_get_one::<bool>("skeleton").ok().flatten() == Some(&true) {
         let (Some(doc), Some(body)) = (&doc, op.info().body) else {
             return Err(Failure::Usage(format!(
                 "{} takes no body",
@@ -167,21 +168,6 @@ fn read_body(
         }
     }
     Ok(body)
-}
-
-/// `get_flag` for a flag the command may not have (`--skeleton` exists only with a body).
-trait FlagOrFalse {
-    fn get_flag_or_false(&self, id: &str) -> bool;
-}
-
-impl FlagOrFalse for clap::ArgMatches {
-    fn get_flag_or_false(&self, id: &str) -> bool {
-        self.try_get_one::<bool>(id)
-            .ok()
-            .flatten()
-            .copied()
-            .unwrap_or(false)
-    }
 }
 
 /// `dbss api --list`: every operation with its one-line summary.
