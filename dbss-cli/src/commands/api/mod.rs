@@ -2,7 +2,6 @@
 //! generated from the OpenAPI document (`dbss_types::operations`). Each operation's flags, their
 //! help and which are required come from the document; the call goes through the same client,
 //! executor and exit codes as the workflow commands.
-
 //!
 //! - `command.rs`: the clap command of one operation (kebab-case flags, wire names as aliases,
 //!   one flag per body field).
@@ -74,19 +73,7 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
         return context.printer.document(&doc.skeleton(body.schema)?);
     }
 
-    let mut call_args = Map::new();
-    for p in op.info().params {
-        if p.location == ParamLocation::Header || p.name == "project_id" {
-            continue;
-        }
-        if let Some(value) = matches.try_get_one::<String>(p.name).ok().flatten() {
-            call_args.insert(p.name.to_owned(), Value::String(value.clone()));
-        } else if p.name == "instance_id"
-            && let Some(instance) = context.global.instance.as_deref()
-        {
-            call_args.insert("instance_id".into(), Value::String(instance.to_owned()));
-        }
-    }
+    let mut call_args = parameters(context, op, &matches);
     match (read_body(context, &matches, &body_flags)?, op.info().body) {
         (Some(body), _) => {
             call_args.insert("body".into(), body);
@@ -133,6 +120,25 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
         answer => context.printer.document(answer.json())?,
     }
     Ok(())
+}
+
+/// The path and query parameters given, by wire name; `--instance` (or `DBSS_INSTANCE_ID`)
+/// stands in for `--instance-id`.
+fn parameters(context: &Context, op: Operation, matches: &clap::ArgMatches) -> Map<String, Value> {
+    let mut args = Map::new();
+    for p in op.info().params {
+        if p.location == ParamLocation::Header || p.name == "project_id" {
+            continue;
+        }
+        if let Some(value) = matches.try_get_one::<String>(p.name).ok().flatten() {
+            args.insert(p.name.to_owned(), Value::String(value.clone()));
+        } else if p.name == "instance_id"
+            && let Some(instance) = context.global.instance.as_deref()
+        {
+            args.insert("instance_id".into(), Value::String(instance.to_owned()));
+        }
+    }
+    args
 }
 
 /// A clap error as a usage failure of one line group (`error: ` is added by `main`).
