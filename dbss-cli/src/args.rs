@@ -195,11 +195,15 @@ pub enum Command {
 
     /// Call any of the 173 operations of the DBSS API by name (`dbss api --list` lists them).
     ///
-    /// `dbss api OPERATION [--PARAM VALUE]... [--body FILE|-|JSON]`: the flags of each
-    /// operation come from the OpenAPI document (`dbss api OPERATION --help` lists them with
-    /// their descriptions); --instance stands in for --instance_id. The answer is printed as
-    /// JSON; a file answer goes to --out FILE or standard output. Exit codes are those of the
-    /// other commands.
+    /// `dbss api OPERATION [--PARAM VALUE]... [--body FILE|@FILE|-|JSON|YAML] [--FIELD VALUE]...`:
+    /// the flags of each operation come from the OpenAPI document (`dbss api OPERATION --help`
+    /// lists them, and every field of the body with its type, whether it is required, its enum
+    /// values and its description). Parameters are kebab-case (--instance-id; the wire names
+    /// such as --instance_id are aliases), and --instance stands in for --instance-id. Body
+    /// fields are flags too (--database.name orders, over what --body gave); --skeleton prints
+    /// a body with every field to start from. The answer is printed as JSON unless --output
+    /// says otherwise (a table or TSV shows a list answer's items); a file answer goes to --out
+    /// FILE or standard output. Exit codes are those of the other commands.
     #[command(arg_required_else_help = true)]
     Api(ApiArgs),
 
