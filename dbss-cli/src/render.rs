@@ -4,7 +4,9 @@
 //! A list of objects is one row per object, its columns the members in the order they are first
 //! met; an object holding one list (`{"total": 3, "audit_instances": [...]}`, the shape of a
 //! list answer) is that list; any other object is one row; a list of plain values is one line
-//! per value, as is a lone value. Nested values are shown as compact JSON.
+//! per value, as is a lone value. The members of a nested object are columns of their own,
+//! named by their path (`sql.db_user`, the path `--query` would use); lists inside a row are
+//! shown as compact JSON.
 
 use serde_json::{Map, Value};
 
@@ -36,17 +38,55 @@ fn shape(document: &Value) -> Shape<'_> {
     }
 }
 
-/// The columns of `records`: every member name, in the order first met.
-fn columns(records: &[&Map<String, Value>]) -> Vec<String> {
+/// A record as cells: each plain value or list by its dotted path, nested objects opened.
+fn flatten<'a>(record: &'a Map<String, Value>, prefix: &str, out: &mut Vec<(String, &'a Value)>) {
+    for (name, value) in record {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            Value::Object(inner) if !inner.is_empty() => flatten(inner, &path, out),
+            _ => out.push((path, value)),
+        }
+    }
+}
+
+/// The rows of `records`: the columns (every path, in the order first met) and each record's
+/// cells by column.
+fn rows<'a>(records: &[&'a Map<String, Value>]) -> (Vec<String>, Vec<Vec<&'a Value>>) {
+    let flat: Vec<Vec<(String, &Value)>> = records
+        .iter()
+        .map(|record| {
+            let mut cells = Vec::new();
+            flatten(record, "", &mut cells);
+            cells
+        })
+        .collect();
     let mut columns: Vec<String> = Vec::new();
-    for record in records {
-        for name in record.keys() {
-            if !columns.contains(name) {
-                columns.push(name.clone());
+    for cells in &flat {
+        for (path, _) in cells {
+            if !columns.contains(path) {
+                columns.push(path.clone());
             }
         }
     }
-    columns
+    let rows = flat
+        .iter()
+        .map(|cells| {
+            columns
+                .iter()
+                .map(|c| {
+                    cells
+                        .iter()
+                        .find(|(path, _)| path == c)
+                        .map_or(&Value::Null, |(_, v)| *v)
+                })
+                .collect()
+        })
+        .collect();
+    (columns, rows)
 }
 
 /// A value as the text of a cell: strings without quotes, nested values as compact JSON,
@@ -74,14 +114,12 @@ pub fn table(document: &Value) -> Rendered {
         // No rows and so no columns: nothing to print, not an empty header.
         Shape::Records(records) if records.is_empty() => Rendered::Lines(Vec::new()),
         Shape::Records(records) => {
-            let columns = columns(&records);
-            let mut table = Table::with_header(columns.clone());
-            for record in records {
+            let (columns, rows) = rows(&records);
+            let mut table = Table::with_header(columns);
+            for row in rows {
                 table.row(
-                    columns
-                        .iter()
-                        .map(|c| text(record.get(c).unwrap_or(&Value::Null)))
-                        .map(|t| t.unwrap_or_else(|| "-".to_owned()))
+                    row.into_iter()
+                        .map(|v| text(v).unwrap_or_else(|| "-".to_owned()))
                         .collect(),
                 );
             }
@@ -107,15 +145,12 @@ pub fn tsv(document: &Value) -> String {
     match shape(document) {
         Shape::Records(records) if records.is_empty() => {}
         Shape::Records(records) => {
-            let columns = columns(&records);
+            let (columns, rows) = rows(&records);
             line(columns.iter().map(|c| escape(c)).collect());
-            for record in records {
+            for row in rows {
                 line(
-                    columns
-                        .iter()
-                        .map(|c| {
-                            escape(&text(record.get(c).unwrap_or(&Value::Null)).unwrap_or_default())
-                        })
+                    row.into_iter()
+                        .map(|v| escape(&text(v).unwrap_or_default()))
                         .collect(),
                 );
             }
@@ -165,9 +200,14 @@ mod tests {
     }
 
     #[test]
-    fn an_object_is_one_row_and_nested_values_are_compact_json() {
-        let answer = json!({"id": "a", "tags": {"k": "v"}});
-        assert_eq!(rendered(&answer), "id  tags\na   {\"k\":\"v\"}\n");
+    fn an_object_is_one_row_nested_objects_are_columns_and_lists_compact_json() {
+        let answer = json!({"id": "a", "tags": {"k": "v"}, "ips": ["x", "y"]});
+        assert_eq!(
+            rendered(&answer),
+            "id  ips        tags.k\na   [\"x\",\"y\"]  v\n"
+        );
+        let wrapped = json!([{"sql": {"id": "1", "user": "u"}}, {"sql": {"id": "2"}}]);
+        assert_eq!(tsv(&wrapped), "sql.id\tsql.user\n1\tu\n2\t\n");
     }
 
     #[test]
