@@ -37,7 +37,7 @@ region from DBSS_REGION / HUAWEICLOUD_SDK_REGION. Flags override the environment
 Try it without an account: `dbss demo` runs the whole workflow against an embedded mock server.";
 
 /// Flags every command takes (they may come before or after the command).
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct GlobalArgs {
     /// Region, e.g. cn-north-4: requests go to dbss.REGION.myhuaweicloud.com over HTTPS
     /// (env DBSS_REGION or HUAWEICLOUD_SDK_REGION).
@@ -56,9 +56,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DBSS_INSTANCE_ID", value_name = "ID")]
     pub instance: Option<String>,
 
-    /// Output format: aligned columns, or one JSON document on stdout.
-    #[arg(long, global = true, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Table)]
-    pub output: OutputFormat,
+    /// Output format: aligned columns, one JSON or YAML document, or tab-separated values
+    /// (default: table; json for the answer of `dbss api OPERATION`).
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// A JMESPath expression selecting what to print from the JSON document of the command
+    /// (as the AWS CLI's --query), e.g. `[?status=='ON'].id`; checked before anything is sent.
+    #[arg(long, global = true, value_name = "JMESPATH")]
+    pub query: Option<String>,
 
     /// Time limit of one HTTP attempt, e.g. 30s or 2m (default 60s; connecting at most 10s).
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_positive_duration)]
@@ -113,6 +119,22 @@ pub struct GlobalArgs {
     pub allow_insecure_http: bool,
 }
 
+impl Cli {
+    /// Whether debug logs are asked for: `--verbose` before the command, or after the operation
+    /// of `dbss api` (parsed only later, once logging has started).
+    pub fn verbose(&self) -> bool {
+        let after_operation = match &self.command {
+            Command::Api(api) => api
+                .call
+                .iter()
+                .take_while(|a| *a != "--")
+                .any(|a| a == "-v" || a == "--verbose"),
+            _ => false,
+        };
+        self.global.verbose || after_operation
+    }
+}
+
 /// A single credential source (`--credentials-from`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 #[non_exhaustive]
@@ -146,10 +168,14 @@ impl CredentialsFrom {
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Aligned columns for people.
+    /// Aligned columns for people (lists one row per item).
     Table,
     /// One JSON document for programs.
     Json,
+    /// One YAML document.
+    Yaml,
+    /// Tab-separated values with a header line, for cut, awk and spreadsheets.
+    Tsv,
 }
 
 /// The commands.
@@ -169,11 +195,15 @@ pub enum Command {
 
     /// Call any of the 173 operations of the DBSS API by name (`dbss api --list` lists them).
     ///
-    /// `dbss api OPERATION [--PARAM VALUE]... [--body FILE|-|JSON]`: the flags of each
-    /// operation come from the OpenAPI document (`dbss api OPERATION --help` lists them with
-    /// their descriptions); --instance stands in for --instance_id. The answer is printed as
-    /// JSON; a file answer goes to --out FILE or standard output. Exit codes are those of the
-    /// other commands.
+    /// `dbss api OPERATION [--PARAM VALUE]... [--body FILE|@FILE|-|JSON|YAML] [--FIELD VALUE]...`:
+    /// the flags of each operation come from the OpenAPI document (`dbss api OPERATION --help`
+    /// lists them, and every field of the body with its type, whether it is required, its enum
+    /// values and its description). Parameters are kebab-case (--instance-id; the wire names
+    /// such as --instance_id are aliases), and --instance stands in for --instance-id. Body
+    /// fields are flags too (--database.name orders, over what --body gave); --skeleton prints
+    /// a body with every field to start from. The answer is printed as JSON unless --output
+    /// says otherwise (a table or TSV shows a list answer's items); a file answer goes to --out
+    /// FILE or standard output. Exit codes are those of the other commands.
     #[command(arg_required_else_help = true)]
     Api(ApiArgs),
 
@@ -358,6 +388,68 @@ fn parse_positive_duration(text: &str) -> Result<Duration, String> {
         return Err("must be longer than zero".into());
     }
     Ok(duration)
+}
+
+/// The long names of the flags every command takes (`region`, `project-id`, ...).
+pub fn global_flags() -> impl Iterator<Item = String> {
+    GlobalArgs::augment_args(clap::Command::new("dbss"))
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_owned))
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// `command` with the flags every command takes, so that they may follow an operation of
+/// `dbss api` too (`dbss api OP --instance-id X --output table`).
+pub fn with_global_flags(command: clap::Command) -> clap::Command {
+    // augment_args gives the command the struct's own doc as its about: keep the command's.
+    let about = command.get_about().cloned();
+    let long_about = command.get_long_about().cloned();
+    let mut command = GlobalArgs::augment_args(command.next_help_heading("Global options"));
+    if let Some(about) = about {
+        command = command.about(about);
+    }
+    if let Some(long_about) = long_about {
+        command = command.long_about(long_about);
+    }
+    command
+}
+
+impl GlobalArgs {
+    /// These flags, with those given on the command line of `matches` (an operation of
+    /// `dbss api`, built by [`with_global_flags`]) in place of the ones given before it.
+    pub fn overridden_by(mut self, matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let later = GlobalArgs::from_arg_matches(matches)?;
+        let given =
+            |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+        macro_rules! take {
+            ($($field:ident),*) => {
+                // Exhaustive, so that a new global flag cannot be forgotten here.
+                let GlobalArgs { $($field),* } = later;
+                $(if given(stringify!($field)) {
+                    self.$field = $field;
+                })*
+            };
+        }
+        take!(
+            region,
+            endpoint,
+            project_id,
+            instance,
+            output,
+            query,
+            timeout,
+            verbose,
+            profile,
+            credentials_file,
+            credentials_from,
+            user,
+            domain,
+            password_stdin,
+            allow_insecure_http
+        );
+        Ok(self)
+    }
 }
 
 /// The clap command, with the exit-code table appended to `--help`.

@@ -38,7 +38,7 @@ pub async fn run(context: &Context, args: DemoArgs) -> Result<(), Failure> {
 async fn workflow(context: &Context, args: &DemoArgs, mock: &MockServer) -> Result<(), Failure> {
     let printer = &context.printer;
     let say = |text: String| -> Result<(), Failure> {
-        if !printer.is_json() {
+        if !printer.is_document() {
             printer.line(text)?;
         }
         Ok(())
@@ -51,6 +51,7 @@ async fn workflow(context: &Context, args: &DemoArgs, mock: &MockServer) -> Resu
         project_id: Some(mock.project_id().to_owned()),
         instance: Some(mock.instance_id().to_owned()),
         output: context.global.output,
+        query: context.global.query.clone(),
         timeout: context.global.timeout,
         verbose: context.global.verbose,
         profile: None,
@@ -77,7 +78,7 @@ async fn workflow(context: &Context, args: &DemoArgs, mock: &MockServer) -> Resu
     // 1. The templates a report can be made from.
     let templates = client.list_templates(instance).send().await?;
     say(format!("1. templates of instance {instance}:"))?;
-    if !printer.is_json() {
+    if !printer.is_document() {
         printer.table(&templates::table(&templates), "   (none)")?;
     }
     let template_id = templates
@@ -124,7 +125,7 @@ async fn workflow(context: &Context, args: &DemoArgs, mock: &MockServer) -> Resu
         "   report {report_id} is ready after {:.1} s:",
         started.elapsed().as_secs_f64()
     ))?;
-    if !printer.is_json() {
+    if !printer.is_document() {
         printer.table(&reports::table(std::slice::from_ref(&created.report)), "")?;
     }
 
@@ -155,7 +156,7 @@ async fn workflow(context: &Context, args: &DemoArgs, mock: &MockServer) -> Resu
             .into(),
     )?;
 
-    if printer.is_json() {
+    if printer.is_document() {
         printer_json(
             printer,
             mock,
@@ -190,7 +191,7 @@ fn printer_json(
     report: &dbss_client::types::ReportBean,
     saved: &dbss_client::DownloadOutput,
 ) -> Result<(), Failure> {
-    Ok(printer.json(&json!({
+    printer.document(&json!({
         "endpoint": mock.base_url(),
         "project_id": mock.project_id(),
         "instance_id": mock.instance_id(),
@@ -198,5 +199,5 @@ fn printer_json(
         "template_id": template_id,
         "report": report,
         "download": download_json(saved),
-    }))?)
+    }))
 }

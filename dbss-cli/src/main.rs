@@ -6,7 +6,9 @@
 //! - `args.rs`: the command line (clap derive).
 //! - `commands/`: one module per command group; each calls dbss-client and prints.
 //! - `demo.rs`: `dbss demo` (the embedded mock and the whole workflow).
-//! - `output.rs`: tables, JSON, progress bars.
+//! - `output.rs`: tables, JSON, YAML, TSV, progress bars.
+//! - `query.rs`: `--query` (JMESPath).
+//! - `render.rs`: any JSON document as table rows or TSV.
 //! - `exit.rs`: failure classes and their exit codes.
 
 mod args;
@@ -14,6 +16,8 @@ mod commands;
 mod demo;
 mod exit;
 mod output;
+mod query;
+mod render;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -24,7 +28,7 @@ use crate::exit::ExitClass;
 
 fn main() -> ExitCode {
     let cli = args::parse();
-    init_logging(cli.global.verbose);
+    init_logging(cli.verbose());
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

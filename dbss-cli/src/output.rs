@@ -1,7 +1,10 @@
-//! What `dbss` prints: tables or JSON on stdout, progress bars on stderr.
+//! What `dbss` prints: tables, JSON, YAML or TSV on stdout, progress bars on stderr.
 //!
-//! Stdout carries results only (one JSON document with `--output json`), so that it can be
+//! Stdout carries results only (one document with `--output json` or `yaml`), so that it can be
 //! piped; everything for the person at the terminal (progress, logs, errors) goes to stderr.
+//! Every command builds the JSON document it would print with `--output json`; `--query` selects
+//! from that document, and the other formats render it (`render.rs`), except that a command's
+//! own table is used for `--output table` when there is no `--query`.
 //!
 //! Tables are a few aligned columns, written here rather than with a table crate: the output
 //! is plain text meant for `grep`/`awk` as much as for eyes (no borders, no colours), and the
@@ -15,37 +18,65 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 use crate::args::OutputFormat;
+use crate::exit::Failure;
+use crate::query::Query;
+use crate::render::{self, Rendered};
 
 /// Where and how results are printed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Printer {
     format: OutputFormat,
+    query: Option<Query>,
     progress: bool,
 }
 
 impl Printer {
-    /// A printer for `format`. Progress bars are drawn only for people: when stderr is a
-    /// terminal and the output is a table.
-    pub fn new(format: OutputFormat) -> Self {
+    /// A printer for `format`, selecting with `query` first. Progress bars are drawn only for
+    /// people: when stderr is a terminal and the output is a command's own table.
+    pub fn new(format: OutputFormat, query: Option<Query>) -> Self {
         Self {
+            progress: format == OutputFormat::Table
+                && query.is_none()
+                && io::stderr().is_terminal(),
             format,
-            progress: format == OutputFormat::Table && io::stderr().is_terminal(),
+            query,
         }
     }
 
-    /// Whether results are JSON.
-    pub fn is_json(&self) -> bool {
-        self.format == OutputFormat::Json
+    /// Whether results are printed as a document ([`Printer::document`]) rather than as the
+    /// command's own table and lines: any format but `table`, or a `--query`.
+    pub fn is_document(&self) -> bool {
+        self.format != OutputFormat::Table || self.query.is_some()
     }
 
-    /// Prints `value` as one pretty JSON document and a newline.
-    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> io::Result<()> {
-        // Serialized first, so that a write error keeps its kind (a closed pipe is no failure).
-        let mut text = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
-        text.push(b'\n');
+    /// Prints `value`, or what `--query` selects from it, as one document in the output format:
+    /// pretty JSON, YAML, or rows (`render.rs`) as a table or TSV.
+    pub fn document<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Failure> {
+        let mut document = serde_json::to_value(value)
+            .map_err(|e| Failure::Other(format!("the answer is not JSON: {e}")))?;
+        if let Some(query) = &self.query {
+            document = query.apply(&document)?;
+        }
+        // Rendered first, so that a write error keeps its kind (a closed pipe is no failure).
+        let text = match self.format {
+            OutputFormat::Json => {
+                let mut text = serde_json::to_string_pretty(&document)
+                    .map_err(|e| Failure::Other(format!("the answer is not JSON: {e}")))?;
+                text.push('\n');
+                text
+            }
+            OutputFormat::Yaml => serde_saphyr::to_string(&document).map_err(|e| {
+                Failure::Other(format!("the answer cannot be written as YAML: {e}"))
+            })?,
+            OutputFormat::Tsv => render::tsv(&document),
+            OutputFormat::Table => match render::table(&document) {
+                Rendered::Table(table) => table.render(),
+                Rendered::Lines(lines) => lines.iter().map(|l| format!("{l}\n")).collect(),
+            },
+        };
         let mut out = io::stdout().lock();
-        out.write_all(&text)?;
-        out.flush()
+        out.write_all(text.as_bytes())?;
+        Ok(out.flush()?)
     }
 
     /// Prints one line of text.
@@ -122,15 +153,20 @@ pub fn on_bytes(bar: &ProgressBar, done: u64, total: Option<u64>) {
 /// Rows of text under a header.
 #[derive(Debug, Default)]
 pub struct Table {
-    header: Vec<&'static str>,
+    header: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
     /// An empty table with these column names.
-    pub fn new(header: &[&'static str]) -> Self {
+    pub fn new(header: &[&str]) -> Self {
+        Self::with_header(header.iter().map(|h| (*h).to_owned()).collect())
+    }
+
+    /// An empty table with these column names.
+    pub fn with_header(header: Vec<String>) -> Self {
         Self {
-            header: header.to_vec(),
+            header,
             rows: Vec::new(),
         }
     }
@@ -149,7 +185,7 @@ impl Table {
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect()
         };
-        let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
+        let header: Vec<String> = self.header.iter().map(|h| clean(h)).collect();
         let rows: Vec<Vec<String>> = self
             .rows
             .iter()

@@ -133,7 +133,7 @@ async fn usage_errors_exit_2_and_send_nothing() {
     for args in [
         vec!["reports", "create", "--template", "x"],
         vec!["reports", "lists"],
-        vec!["templates", "list", "--output", "yaml"],
+        vec!["templates", "list", "--output", "xml"],
         vec!["templates", "list", "--timeout", "0s"],
     ] {
         let out = dbss(&mock, Auth::AkSk, &args).await;

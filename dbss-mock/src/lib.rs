@@ -197,6 +197,11 @@ pub use server::{
 };
 pub use state::DOC_TEMPLATE_ID;
 
+/// The OpenAPI document the mock serves and validates requests against (`openapi/dbss.json`,
+/// copied into this crate by `cargo xtask generate`). Public so that `dbss api` reads the body
+/// schemas of its help, skeletons and body flags from the very copy its binary already holds.
+pub const OPENAPI_DOCUMENT: &str = validate::DOCUMENT;
+
 /// The crate's README (what crates.io shows), compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -21,8 +21,8 @@ async fn list(context: &Context) -> Result<(), Failure> {
         .items()
         .try_collect()
         .await?;
-    if context.printer.is_json() {
-        return Ok(context.printer.json(&instances)?);
+    if context.printer.is_document() {
+        return context.printer.document(&instances);
     }
     let mut table = Table::new(&["ID", "NAME", "STATUS", "REGION", "SPECIFICATION", "CREATED"]);
     for i in &instances {

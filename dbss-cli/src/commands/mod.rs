@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use dbss_client::{Credentials, DbssClient, Timeouts};
 
-use crate::args::{Cli, Command, GlobalArgs};
+use crate::args::{Cli, Command, GlobalArgs, OutputFormat};
 use crate::exit::Failure;
 use crate::output::Printer;
+use crate::query::Query;
 
 pub mod api;
 pub mod completions;
@@ -24,6 +25,16 @@ pub struct Context {
 }
 
 impl Context {
+    /// The context of `global`, printing in `default` unless `--output` says otherwise; a bad
+    /// `--query` is refused here, before anything is sent.
+    pub fn new(global: GlobalArgs, default: OutputFormat) -> Result<Self, Failure> {
+        let query = global.query.as_deref().map(Query::parse).transpose()?;
+        Ok(Self {
+            printer: Printer::new(global.output.unwrap_or(default), query),
+            global,
+        })
+    }
+
     /// A client configured from the flags, then the environment and the credential chain.
     pub fn client(&self) -> Result<DbssClient, Failure> {
         let credentials = credentials_from_flags(&self.global)?;
@@ -48,10 +59,7 @@ impl Context {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
-    let context = Context {
-        printer: Printer::new(cli.global.output),
-        global: cli.global,
-    };
+    let context = Context::new(cli.global, OutputFormat::Table)?;
     match cli.command {
         Command::Instances(command) => instances::run(&context, command).await,
         Command::Templates(command) => templates::run(&context, command).await,

@@ -34,12 +34,12 @@ async fn create(context: &Context, args: CreateArgs) -> Result<(), Failure> {
 
     if !args.wait && args.download.is_none() {
         let created = request.send().await?;
-        if printer.is_json() {
-            return Ok(printer.json(&json!({
+        if printer.is_document() {
+            return printer.document(&json!({
                 "result": "success",
                 "request_id": created.request_id,
                 "request": created.request,
-            }))?);
+            }));
         }
         printer.line(format_args!(
             "report creation accepted{}",
@@ -76,12 +76,12 @@ async fn create(context: &Context, args: CreateArgs) -> Result<(), Failure> {
         (None, _) => None,
     };
 
-    if printer.is_json() {
-        return Ok(printer.json(&json!({
+    if printer.is_document() {
+        return printer.document(&json!({
             "report": created.report,
             "request_id": created.created.request_id,
             "download": saved.as_ref().map(download_json),
-        }))?);
+        }));
     }
     printer.table(&table(std::slice::from_ref(&created.report)), "")?;
     if let Some(saved) = &saved {
@@ -107,8 +107,8 @@ async fn list(context: &Context, args: ListArgs) -> Result<(), Failure> {
         request = request.name(name);
     }
     let reports: Vec<ReportBean> = request.stream().try_collect().await?;
-    if context.printer.is_json() {
-        return Ok(context.printer.json(&reports)?);
+    if context.printer.is_document() {
+        return context.printer.document(&reports);
     }
     Ok(context.printer.table(&table(&reports), "no reports")?)
 }
@@ -126,10 +126,10 @@ async fn download(context: &Context, args: DownloadArgs) -> Result<(), Failure> 
         &args.out,
     )
     .await?;
-    if printer.is_json() {
+    if printer.is_document() {
         let mut value = download_json(&saved);
         value["id"] = json!(args.id);
-        return Ok(printer.json(&value)?);
+        return printer.document(&value);
     }
     Ok(printer.line(saved_line(&saved))?)
 }
@@ -138,12 +138,12 @@ async fn delete(context: &Context, args: DeleteArgs) -> Result<(), Failure> {
     let instance = context.instance()?;
     let client = context.client()?;
     let deleted = client.delete_report(instance, &args.id).send().await?;
-    if context.printer.is_json() {
-        return Ok(context.printer.json(&json!({
+    if context.printer.is_document() {
+        return context.printer.document(&json!({
             "id": args.id,
             "deleted": true,
             "request_id": deleted.request_id,
-        }))?);
+        }));
     }
     Ok(context.printer.line(format_args!(
         "deleted report {}{}",

@@ -16,8 +16,8 @@ async fn list(context: &Context) -> Result<(), Failure> {
     let instance = context.instance()?;
     let client = context.client()?;
     let templates = client.list_templates(instance).send().await?;
-    if context.printer.is_json() {
-        return Ok(context.printer.json(&templates)?);
+    if context.printer.is_document() {
+        return context.printer.document(&templates);
     }
     Ok(context
         .printer
