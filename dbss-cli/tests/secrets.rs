@@ -5,7 +5,7 @@
 //! or security token (the access key id is not a secret).
 //!
 //! The IAM password flow is checked here at the client level, through the `DbssClient` wrappers
-//! with a loopback IAM, under a TRACE subscriber; `tests/credentials.rs` checks the CLI's
+//! with a loopback IAM, under a TRACE subscriber; `tests/cli/credentials.rs` checks the CLI's
 //! `--password-stdin` end to end (the password is in neither stdout nor stderr).
 //!
 //! And: a profile file that group or others may read is used with a warning on stderr.

@@ -4,7 +4,7 @@
 //! requests would go), say so in its one-line `Display`, and leave the mock's request counter
 //! at zero: bad input never leaves the machine.
 //!
-//! The CLI's side of the matrix is `dbss-cli/tests/bad_input.rs`.
+//! The CLI's side of the matrix is `dbss-cli/tests/cli/bad_input.rs`.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;

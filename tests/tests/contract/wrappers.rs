@@ -32,9 +32,19 @@ async fn the_database_lifecycle_goes_through_its_operations() {
     let schema = &doc["components"]["schemas"]["CreateDatabaseRequestDatabase"];
     let database =
         serde_json::from_value(dbss_mock::synth::value_of(doc, schema, 0).unwrap()).unwrap();
-    let id = client.add_database(instance, database).await.unwrap().unwrap();
-    client.set_database_audit(instance, &id, true).await.unwrap();
-    client.set_database_audit(instance, &id, false).await.unwrap();
+    let id = client
+        .add_database(instance, database)
+        .await
+        .unwrap()
+        .unwrap();
+    client
+        .set_database_audit(instance, &id, true)
+        .await
+        .unwrap();
+    client
+        .set_database_audit(instance, &id, false)
+        .await
+        .unwrap();
     client.delete_database(instance, &id).await.unwrap();
     let after: Vec<_> = client.list_databases(instance).try_collect().await.unwrap();
     assert_eq!(after.len(), databases.len(), "added, then deleted");

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use dbss_mock::{MockServer, Operation};
 use support::{Auth, dbss, mock, report_bytes, run};

@@ -5,7 +5,7 @@
 //! key. Each test also checks that the source it targets is the one that answered.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use dbss_mock::{IdentityEndpoint, MockServer, Operation};
 use support::{Run, bare_command, mock, run};

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use dbss_mock::{Fault, FaultRule, Operation};
 use support::{Auth, create_args, dbss, mock, run};

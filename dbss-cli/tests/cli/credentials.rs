@@ -4,7 +4,7 @@
 //! chain alone), and `--allow-insecure-http`.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};

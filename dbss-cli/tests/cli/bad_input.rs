@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use support::{Auth, mock, run};
 

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use dbss_mock::{MockServer, Operation};
 use serde_json::{Value, json};
