@@ -50,6 +50,12 @@ pub mod codes {
     pub const REPORT_NOT_READY: &str = "DBSS.10004";
     /// 403: the `project_id` of the path is not the project the credentials belong to.
     pub const PROJECT_MISMATCH: &str = "DBSS.10005";
+    /// 400: `show_sql_detail` of an id that is no audited SQL statement of the instance
+    /// (ids are `sql-` and 12 digits, as the lists give them).
+    pub const SQL_NOT_FOUND: &str = "DBSS.10020";
+    /// 400: an alarm operation on an id that is no alarm of the instance, or a deleted one
+    /// (ids are `alarm-` and 10 digits, as the lists give them).
+    pub const ALARM_NOT_FOUND: &str = "DBSS.10021";
     /// 500: an injected server error ([`Fault::Status`](crate::Fault::Status) with status 500).
     pub const INTERNAL_ERROR: &str = "DBSS.10500";
     /// 404: no operation has this method and path.

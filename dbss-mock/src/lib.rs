@@ -120,6 +120,7 @@
 //! [`FaultRule`] text form.
 #![deny(missing_docs)]
 
+mod audit_data;
 mod auth;
 mod body;
 mod clock;
@@ -138,6 +139,7 @@ pub mod synth;
 mod throttle;
 mod validate;
 
+pub use audit_data::{AuditDataConfig, DEFAULT_AUDIT_SEED};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use content::ReportContent;
 pub use error::{Error, codes};

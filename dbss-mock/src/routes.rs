@@ -39,6 +39,14 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             Operation::DownloadAuditReport => get(download_report),
             Operation::DeleteAuditReport => delete(delete_report),
             Operation::ListAuditInstancesLast => get(list_instances),
+            _ if crate::audit_data::handles(op) => {
+                let answer = move |app, v| audit_data(app, v, op);
+                let method = op.method().parse().unwrap_or(http::Method::GET);
+                match MethodFilter::try_from(method) {
+                    Ok(filter) => on(filter, answer),
+                    Err(_) => get(answer),
+                }
+            }
             _ => {
                 let answer = move || async move { from_document(op) };
                 let method = op.method().parse().unwrap_or(http::Method::GET);
@@ -362,4 +370,17 @@ async fn list_instances(
             .map(|i| i.bean.clone())
             .collect(),
     }))
+}
+
+/// The analytics operations the audit data answers (audit_data/): the instance must exist.
+async fn audit_data(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+    op: Operation,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let ctx = {
+        let world = app.world();
+        crate::audit_data::InstanceContext::new(instance(&world, v.path("instance_id"))?.id())
+    };
+    app.audit.answer(op, &ctx, &v, app.clock.now()).map(Json)
 }
