@@ -132,7 +132,7 @@ pub(crate) enum Risk {
     High,
     Medium,
     Low,
-    NoRisk,
+    Safe,
 }
 
 impl Risk {
@@ -141,12 +141,12 @@ impl Risk {
             Risk::High => "HIGH",
             Risk::Medium => "MEDIUM",
             Risk::Low => "LOW",
-            Risk::NoRisk => "NO_RISK",
+            Risk::Safe => "NO_RISK",
         }
     }
 
     pub fn parse(s: &str) -> Option<Risk> {
-        [Risk::High, Risk::Medium, Risk::Low, Risk::NoRisk]
+        [Risk::High, Risk::Medium, Risk::Low, Risk::Safe]
             .into_iter()
             .find(|r| r.as_str() == s)
     }
@@ -517,7 +517,7 @@ impl Dataset {
             user,
             client,
             kind,
-            risk: rule.map_or(Risk::NoRisk, |r| RULES[r].risk),
+            risk: rule.map_or(Risk::Safe, |r| RULES[r].risk),
             rule,
             failed,
             table,

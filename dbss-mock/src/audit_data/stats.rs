@@ -63,10 +63,10 @@ impl Trend {
                     Risk::High => 0,
                     Risk::Medium => 1,
                     Risk::Low => 2,
-                    Risk::NoRisk => 3,
+                    Risk::Safe => 3,
                 }] += 1;
             }
-            Trend::Operation => c[0] += i64::from(row.risk != Risk::NoRisk),
+            Trend::Operation => c[0] += i64::from(row.risk != Risk::Safe),
             Trend::Session => {
                 if row.kind == kind::LOGIN {
                     c[0] += 1;
