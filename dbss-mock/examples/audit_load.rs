@@ -42,6 +42,8 @@ async fn main() {
         b.extend(f.clone());
     }
     let url = format!("{base}/v2/{DEFAULT_PROJECT_ID}/audit/{INSTANCE}/sqls");
+    // The workspace's reqwest has TLS without a default crypto provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().build().unwrap();
     let body = Arc::new(serde_json::to_vec(&body).unwrap());
 

@@ -377,10 +377,10 @@ async fn audit_data(
     State(app): State<Arc<App>>,
     Extension(v): Extension<Validated>,
     op: Operation,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<crate::audit_data::Answer, ApiError> {
     let ctx = {
         let world = app.world();
         crate::audit_data::InstanceContext::new(instance(&world, v.path("instance_id"))?.id())
     };
-    app.audit.answer(op, &ctx, &v, app.clock.now()).map(Json)
+    app.audit.answer(op, &ctx, &v, app.clock.now())
 }

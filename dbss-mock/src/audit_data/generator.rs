@@ -371,7 +371,6 @@ pub(crate) struct Dataset {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SqlRow {
     pub index: u64,
-    pub time_ms: i64,
     pub hash: u64,
     pub db: usize,
     pub user: usize,
@@ -511,7 +510,6 @@ impl Dataset {
         };
         SqlRow {
             index: i,
-            time_ms: self.sql.at(i),
             hash: h,
             db,
             user,
@@ -522,6 +520,12 @@ impl Dataset {
             failed,
             table,
         }
+    }
+
+    /// When a row's statement ran, in epoch milliseconds (not a field of [`SqlRow`]: the
+    /// filters and counts do not need it).
+    pub fn time_ms(&self, row: &SqlRow) -> i64 {
+        self.sql.at(row.index)
     }
 
     /// The database of a row (there is always at least one: invented ones when none are
@@ -551,8 +555,10 @@ impl Dataset {
         let h = mix(row.hash);
         let id = 1000 + h % 900_000;
         let n = (h >> 20) % 500;
-        let day = super::window::format_ms(row.time_ms.saturating_sub(86_400_000));
-        let date = day.get(..10).unwrap_or("2025-01-01");
+        let time_ms = self.time_ms(row);
+        let day = || super::window::format_ms(time_ms.saturating_sub(86_400_000));
+        let date = || day().get(..10).unwrap_or("2025-01-01").to_owned();
+        let compact = || date().replace('-', "");
         match row.kind {
             kind::LOGIN => format!("LOGIN {}", self.user(row)),
             kind::SELECT => match row.rule {
@@ -562,7 +568,7 @@ impl Dataset {
                 Some(EXPORT_RULE) => format!("SELECT * FROM {t}"),
                 _ => match h % 4 {
                     0 => format!("SELECT id, status, updated_at FROM {t} WHERE id = {id}"),
-                    1 => format!("SELECT COUNT(*) FROM {t} WHERE created_at >= '{date}'"),
+                    1 => format!("SELECT COUNT(*) FROM {t} WHERE created_at >= '{}'", date()),
                     2 => format!(
                         "SELECT * FROM {t} WHERE status = 'ACTIVE' ORDER BY updated_at DESC LIMIT {}",
                         10 + n % 90
@@ -577,10 +583,13 @@ impl Dataset {
             }
             kind::INSERT => format!(
                 "INSERT INTO {t} (id, status, created_at) VALUES ({id}, 'NEW', '{}')",
-                super::window::format_ms(row.time_ms)
+                super::window::format_ms(time_ms)
             ),
             kind::INSERT_SELECT => {
-                format!("INSERT INTO {t}_archive SELECT * FROM {t} WHERE created_at < '{date}'")
+                format!(
+                    "INSERT INTO {t}_archive SELECT * FROM {t} WHERE created_at < '{}'",
+                    date()
+                )
             }
             kind::UPDATE => format!(
                 "UPDATE {t} SET status = 'DONE', updated_at = CURRENT_TIMESTAMP WHERE id = {id}"
@@ -591,9 +600,9 @@ impl Dataset {
             },
             kind::CREATE_TABLE => format!(
                 "CREATE TABLE {t}_{} (id BIGINT PRIMARY KEY, payload VARCHAR(255), created_at TIMESTAMP)",
-                date.replace('-', "")
+                compact()
             ),
-            kind::DROP_TABLE => format!("DROP TABLE {t}_{}", date.replace('-', "")),
+            kind::DROP_TABLE => format!("DROP TABLE {t}_{}", compact()),
             kind::CREATE_TABLESPACE => {
                 format!("CREATE TABLESPACE ts_{t} DATAFILE 'ts_{t}.dbf' SIZE 100M")
             }

@@ -55,6 +55,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderValue, header};
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -229,6 +232,45 @@ pub(crate) fn handles(op: Operation) -> bool {
     )
 }
 
+/// A JSON answer, serialized (the 1,000-row pages are written straight from the rows, without
+/// a `serde_json::Value` in between).
+#[derive(Debug, Clone)]
+pub(crate) struct Answer(Bytes);
+
+impl Answer {
+    /// The answer of a serializable value.
+    pub fn of(value: &impl serde::Serialize) -> Result<Answer, ApiError> {
+        serde_json::to_vec(value)
+            .map(|v| Answer(v.into()))
+            .map_err(|e| {
+                ApiError::new(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    crate::codes::INTERNAL_ERROR,
+                    format!("the mock cannot write its answer: {e}"),
+                )
+            })
+    }
+
+    /// The answer as a JSON value.
+    #[cfg(test)]
+    pub fn json(&self) -> Result<Value, ApiError> {
+        serde_json::from_slice(&self.0).map_err(|e| ApiError::invalid(e.to_string()))
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
 /// An alarm's change by a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AlarmChange {
@@ -293,17 +335,33 @@ impl AuditData {
         ctx: &InstanceContext,
         v: &impl Input,
         now: SystemTime,
+    ) -> Result<Answer, ApiError> {
+        let ds = self.dataset(ctx);
+        match op {
+            Operation::ListAuditSqlsNew | Operation::ListAuditSqls => {
+                sqls::list(&ds, &v.json()?, ms_of(now))
+            }
+            _ => Answer::of(&self.value(op, ctx, &ds, v, now)?),
+        }
+    }
+
+    /// The answers built as JSON values.
+    fn value(
+        &self,
+        op: Operation,
+        ctx: &InstanceContext,
+        ds: &Dataset,
+        v: &impl Input,
+        now: SystemTime,
     ) -> Result<Value, ApiError> {
         use Operation as O;
         let now_ms = ms_of(now);
-        let ds = self.dataset(ctx);
         match op {
-            O::ListAuditSqlsNew | O::ListAuditSqls => sqls::list(&ds, &v.json()?, now_ms),
-            O::ShowSqlDetail => sqls::detail(&ds, v.path("id")),
+            O::ShowSqlDetail => sqls::detail(ds, v.path("id")),
             O::ListAuditAlarmLogNew | O::ListAuditAlarmLog => {
                 let changes = self.overlay().alarms.get(&ctx.id).cloned();
                 alarms::list(
-                    &ds,
+                    ds,
                     &v.json()?,
                     now_ms,
                     changes.as_ref(),
@@ -316,7 +374,7 @@ impl AuditData {
                 } else {
                     AlarmChange::Done
                 };
-                self.change_alarms(&ds, ctx, &[v.path("id")], change)
+                self.change_alarms(ds, ctx, &[v.path("id")], change)
             }
             O::BatchSetAuditAlarmLogStatus => {
                 let body = v.json()?;
@@ -325,13 +383,13 @@ impl AuditData {
                     .and_then(Value::as_array)
                     .map(|ids| ids.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
-                self.change_alarms(&ds, ctx, &ids, AlarmChange::Done)
+                self.change_alarms(ds, ctx, &ids, AlarmChange::Done)
             }
             O::ListAuditOperateLogsNew | O::ListAuditOperateLogs => {
-                oplogs::list(&ds, &v.json()?, now_ms)
+                oplogs::list(ds, &v.json()?, now_ms)
             }
             O::CountDbAccountSession | O::CountDbClientSession => {
-                stats::sessions(&ds, &v.json()?, now_ms, op == O::CountDbAccountSession)
+                stats::sessions(ds, &v.json()?, now_ms, op == O::CountDbAccountSession)
             }
             O::ListAuditTrendHistory => Ok(Value::Array(
                 self.overlay()
@@ -348,7 +406,7 @@ impl AuditData {
                         format!("the audit data does not answer {op}"),
                     ));
                 };
-                let (answer, record) = stats::trend(&ds, kind, &v.json()?, now_ms, self.data)?;
+                let (answer, record) = stats::trend(ds, kind, &v.json()?, now_ms, self.data)?;
                 let mut overlay = self.overlay();
                 let history = overlay.history.entry(ctx.id.clone()).or_default();
                 if history.len() >= stats::HISTORY_LEN {

@@ -3,11 +3,12 @@
 use std::ops::Range;
 
 use http::StatusCode;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::generator::{Dataset, QUERY_TYPES, RULES, Risk, SqlRow, kind, mix};
 use super::window::{format_ms, requested};
-use super::{int32, paging, text};
+use super::{Answer, int32, paging, text};
 use crate::codes;
 use crate::error::ApiError;
 
@@ -147,7 +148,7 @@ fn index_of(ds: &Dataset, id: &str) -> Option<u64> {
 }
 
 /// `list_audit_sqls_new` and `list_audit_sqls`.
-pub(super) fn list(ds: &Dataset, body: &Value, now_ms: i64) -> Result<Value, ApiError> {
+pub(super) fn list(ds: &Dataset, body: &Value, now_ms: i64) -> Result<Answer, ApiError> {
     let window = requested(body.get("time"), now_ms)?;
     let filter = SqlFilter::of(body)?;
     let (skip, take) = paging(body)?;
@@ -187,55 +188,94 @@ pub(super) fn list(ds: &Dataset, body: &Value, now_ms: i64) -> Result<Value, Api
         }
         seen
     };
-    let sqls: Vec<Value> = page
-        .iter()
-        .map(|row| json!({ "sql": row_json(ds, row) }))
-        .collect();
-    Ok(json!({
-        "count": sqls.len(),
-        "sqls": sqls,
-        "total": int32(total),
-    }))
+    Answer::of(&Page {
+        count: page.len(),
+        sqls: page
+            .iter()
+            .map(|row| Item {
+                sql: Row::of(ds, row),
+            })
+            .collect(),
+        total: int32(total),
+    })
 }
 
-/// A statement as the lists show it.
-fn row_json(ds: &Dataset, row: &SqlRow) -> Value {
-    let db = ds.db(row);
-    let client = ds.clients.get(row.client);
-    let query_type = QUERY_TYPES[row.kind].0;
-    let objects = if matches!(row.kind, kind::LOGIN | kind::OPERATE) {
-        None
-    } else {
-        Some(json!([{
-            "column_name": if row.kind == kind::SELECT || row.kind == kind::UPDATE { "id,status" } else { "" },
-            "object_type": "TABLE",
-            "schema_name": db.map_or("", |d| d.info.name.as_str()),
-            "sql_type": query_type,
-            "table_name": ds.table(row),
-        }]))
-    };
-    let mut out = json!({
-        "client_ip": client.map_or("", |c| c.ip.as_str()),
-        "client_name": client.map_or("", |c| c.name.as_str()),
-        "db_instance": db.map_or("", |d| d.label.as_str()),
-        "db_ip": db.map_or("", |d| d.info.ip.as_str()),
-        "db_user": ds.user(row),
-        "id": sql_id(row.index),
-        "query_type": query_type,
-        "risk_level": row.risk.as_str(),
-        "sql_response": if row.failed { "FAILED" } else { "SUCCESS" },
-        "sql_statement": ds.statement(row),
-        "start_time": format_ms(row.time_ms),
-    });
-    if let Some(map) = out.as_object_mut() {
-        if let Some(rule) = row.rule {
-            map.insert("rule_name".into(), json!(RULES[rule].name));
-        }
-        if let Some(objects) = objects {
-            map.insert("operated_obj_info".into(), objects);
+/// A list page, written as the document's `ListAuditSqlsNewResponse`.
+#[derive(Serialize)]
+struct Page<'a> {
+    count: usize,
+    sqls: Vec<Item<'a>>,
+    total: i64,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    sql: Row<'a>,
+}
+
+/// A statement as the lists show it (`AuditSqlResponseSql`).
+#[derive(Serialize)]
+struct Row<'a> {
+    client_ip: &'a str,
+    client_name: &'a str,
+    db_instance: &'a str,
+    db_ip: &'a str,
+    db_user: &'a str,
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operated_obj_info: Option<[Object<'a>; 1]>,
+    query_type: &'static str,
+    risk_level: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_name: Option<&'static str>,
+    sql_response: &'static str,
+    sql_statement: String,
+    start_time: String,
+}
+
+/// The table a statement works on (`AuditSqlResponseOperatedObjInfo`).
+#[derive(Serialize)]
+struct Object<'a> {
+    column_name: &'static str,
+    object_type: &'static str,
+    schema_name: &'a str,
+    sql_type: &'static str,
+    table_name: &'static str,
+}
+
+impl<'a> Row<'a> {
+    fn of(ds: &'a Dataset, row: &SqlRow) -> Self {
+        let db = ds.db(row);
+        let client = ds.clients.get(row.client);
+        let query_type = QUERY_TYPES[row.kind].0;
+        Row {
+            client_ip: client.map_or("", |c| c.ip.as_str()),
+            client_name: client.map_or("", |c| c.name.as_str()),
+            db_instance: db.map_or("", |d| d.label.as_str()),
+            db_ip: db.map_or("", |d| d.info.ip.as_str()),
+            db_user: ds.user(row),
+            id: sql_id(row.index),
+            operated_obj_info: (!matches!(row.kind, kind::LOGIN | kind::OPERATE)).then(|| {
+                [Object {
+                    column_name: if row.kind == kind::SELECT || row.kind == kind::UPDATE {
+                        "id,status"
+                    } else {
+                        ""
+                    },
+                    object_type: "TABLE",
+                    schema_name: db.map_or("", |d| d.info.name.as_str()),
+                    sql_type: query_type,
+                    table_name: ds.table(row),
+                }]
+            }),
+            query_type,
+            risk_level: row.risk.as_str(),
+            rule_name: row.rule.map(|r| RULES[r].name),
+            sql_response: if row.failed { "FAILED" } else { "SUCCESS" },
+            sql_statement: ds.statement(row),
+            start_time: format_ms(ds.time_ms(row)),
         }
     }
-    out
 }
 
 /// `show_sql_detail`.
@@ -286,7 +326,7 @@ pub(super) fn detail(ds: &Dataset, id: &str) -> Result<Value, ApiError> {
         "db_session_id": session,
         "db_type": db.map_or("MYSQL", |d| d.info.db_type.as_str()),
         "db_user": ds.user(&row),
-        "end_time": format_ms(row.time_ms.saturating_add(execute_ms as i64)),
+        "end_time": format_ms(ds.time_ms(&row).saturating_add(execute_ms as i64)),
         "execute_time": execute_ms,
         "field": if row.kind == kind::LOGIN { "" } else { "id,status" },
         "id": sql_id(i),
@@ -305,7 +345,7 @@ pub(super) fn detail(ds: &Dataset, id: &str) -> Result<Value, ApiError> {
         "sql_response": if row.failed { "FAILED" } else { "SUCCESS" },
         "sql_result": if row.failed { "ERROR" } else { "OK" },
         "sql_statement": ds.statement(&row),
-        "start_time": format_ms(row.time_ms),
+        "start_time": format_ms(ds.time_ms(&row)),
         "tcp_session_id": format!("{:016x}", mix(ds.key ^ (row.index / 40))),
     });
     if let (Some(rule), Some(map)) = (row.rule, out.as_object_mut()) {

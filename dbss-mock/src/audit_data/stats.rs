@@ -15,6 +15,9 @@ use crate::ops::Operation;
 /// How many statistics requests the trend history keeps per instance.
 pub(super) const HISTORY_LEN: usize = 100;
 
+/// The most buckets a trend answer has.
+const MAX_BUCKETS: usize = 10_000;
+
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
@@ -136,14 +139,17 @@ pub(super) fn buckets(window: Window) -> Vec<(i64, Window)> {
     if window.to_ms < window.from_ms {
         return Vec::new();
     }
-    let step = if window.to_ms - window.from_ms < DAY_MS {
+    let step = if window.to_ms.saturating_sub(window.from_ms) < DAY_MS {
         HOUR_MS
     } else {
         DAY_MS
     };
     let mut out = Vec::new();
-    let mut start = window.from_ms.div_euclid(step) * step;
-    while start <= window.to_ms {
+    let mut start = window
+        .from_ms
+        .saturating_sub(window.from_ms.rem_euclid(step));
+    // A data window of centuries would still answer, in its first MAX_BUCKETS days.
+    while start <= window.to_ms && out.len() < MAX_BUCKETS {
         let end = start.saturating_add(step - 1);
         out.push((
             start,

@@ -66,6 +66,7 @@ fn ask_id(d: &AuditData, op: Operation, id: &str, body: Value) -> Value {
             },
             end(),
         )
+        .and_then(|a| a.json())
         .unwrap_or_else(|e| panic!("{op}: {} {}", e.code, e.msg));
     check_answer(op, &answer);
     answer
@@ -268,6 +269,7 @@ fn the_same_seed_gives_the_same_rows_and_another_seed_others() {
             },
             end(),
         )
+        .and_then(|a| a.json())
         .unwrap();
     assert_ne!(a, c);
 }
@@ -833,6 +835,7 @@ fn alarms_filter_change_status_and_disappear_when_deleted() {
             },
             end(),
         )
+        .and_then(|a| a.json())
         .unwrap();
     assert_eq!(other["total_num"], 300);
 }
@@ -921,6 +924,7 @@ fn given_databases_are_used_and_none_are_invented() {
             },
             end(),
         )
+        .and_then(|a| a.json())
         .unwrap();
     check_answer(Operation::ListAuditSqlsNew, &answer);
     assert!(sqls(&answer).iter().all(|s| s["db_ip"] == "192.168.7.20"));
