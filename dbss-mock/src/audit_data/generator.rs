@@ -27,9 +27,19 @@ pub(crate) fn instance_key(seed: u64, instance_id: &str) -> u64 {
     mix(h ^ mix(seed))
 }
 
-/// Picks an index from cumulative weights with `r` in `0..total`.
-fn weighted(weights: &[u32], r: u64) -> usize {
-    let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+/// The sum of weights.
+const fn total(weights: &[u32]) -> u64 {
+    let mut sum = 0;
+    let mut i = 0;
+    while i < weights.len() {
+        sum += weights[i] as u64;
+        i += 1;
+    }
+    sum
+}
+
+/// Picks an index from weights (summing to `total`) with any `r`.
+fn weighted(weights: &[u32], total: u64, r: u64) -> usize {
     let mut r = if total == 0 { 0 } else { r % total };
     for (i, &w) in weights.iter().enumerate() {
         if r < u64::from(w) {
@@ -106,6 +116,19 @@ pub(crate) const QUERY_TYPES: [(&str, u32); 15] = [
     ("GRANT", 6),
     ("OPERATE", 55),
 ];
+
+/// The weights of [`QUERY_TYPES`] alone, and their sum.
+const QUERY_WEIGHTS: [u32; 15] = {
+    let mut w = [0; 15];
+    let mut i = 0;
+    while i < 15 {
+        w[i] = QUERY_TYPES[i].1;
+        i += 1;
+    }
+    w
+};
+const QUERY_TOTAL: u64 = total(&QUERY_WEIGHTS);
+const USER_TOTAL: u64 = total(&USER_WEIGHTS);
 
 /// Indexes into [`QUERY_TYPES`].
 pub(crate) mod kind {
@@ -485,9 +508,9 @@ impl Dataset {
     /// Statement `i` (its text is [`statement`](Self::statement)).
     pub fn sql(&self, i: u64) -> SqlRow {
         let h = mix(self.key ^ i.wrapping_mul(0xA24B_AED4_963E_E407));
-        let kind = weighted(&QUERY_TYPES.map(|q| q.1), h & 0xFFFF);
+        let kind = weighted(&QUERY_WEIGHTS, QUERY_TOTAL, h & 0xFFFF);
         let db = ((h >> 16) & 0xFF) as usize % self.dbs.len().max(1);
-        let user = weighted(&USER_WEIGHTS, (h >> 24) & 0xFF);
+        let user = weighted(&USER_WEIGHTS, USER_TOTAL, (h >> 24) & 0xFF);
         let (first, n, ..) = CLIENT_GROUPS[USER_CLIENT_GROUP[user]];
         let client = first + ((h >> 32) & 0xF) as usize % n;
         let roll = (h >> 36) & 0x3FF; // 0..1024
