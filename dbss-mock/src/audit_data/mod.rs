@@ -32,7 +32,8 @@
 //! Deterministic from ([`AuditDataConfig::seed`], instance id): statement `i` of an instance is
 //! a pure function of them ([`generator`]), and its time grows with `i` over the data window, so a
 //! time filter is a binary search and nothing is stored: a million rows per instance cost no
-//! start-up time and no memory. Other filters scan the window's rows (a million in ~10 ms).
+//! start-up time and no memory. Other filters, `total` and the statistics scan the window's
+//! rows (~200 instructions a row: a million in ~60 ms of one core; see BENCHMARKS.md).
 //! Each instance has the databases its [`InstanceContext`] gives, or 2 to 4 invented ones
 //! (MySQL, PostgreSQL, Oracle, SQL Server, TaurusDB, GaussDB on 192.168.x.y), 16 clients on
 //! 10.x.y.z (application servers, BI hosts, DBA workstations), five users per database; SQL
