@@ -60,6 +60,12 @@ pub mod codes {
     pub const STATE_CONFLICT: &str = "DBSS.10007";
     /// 400: the instance already audits as many databases as its `database_limit`.
     pub const LIMIT_EXCEEDED: &str = "DBSS.10008";
+    /// 400: `show_sql_detail` of an id that is no audited SQL statement of the instance
+    /// (ids are `sql-` and 12 digits, as the lists give them).
+    pub const SQL_NOT_FOUND: &str = "DBSS.10020";
+    /// 400: an alarm operation on an id that is no alarm of the instance, or a deleted one
+    /// (ids are `alarm-` and 10 digits, as the lists give them).
+    pub const ALARM_NOT_FOUND: &str = "DBSS.10021";
     /// 500: an injected server error ([`Fault::Status`](crate::Fault::Status) with status 500).
     pub const INTERNAL_ERROR: &str = "DBSS.10500";
     /// 404: no operation has this method and path.

@@ -3,8 +3,9 @@
 //!
 //! It serves every operation of `openapi/dbss.json` on 127.0.0.1 (those of the report
 //! workflow and of every resource with a lifecycle from in-memory state, see
-//! [the state](#the-state); the others with the document's example or a value made from the
-//! response schema, see [`synth`] and [`STATELESS`]),
+//! [the state](#the-state); the audit analytics from [generated audit data](#audit-data); the
+//! others with the document's example or a value made from the response schema, see
+//! [`synth`] and [`STATELESS`]),
 //! authenticates every request as the API gateway does (IAM tokens, or AK/SK signatures checked
 //! with dbss-signer's verifier, "signature expired" beyond 15 minutes of clock skew), validates
 //! every request against the OpenAPI document, and can be told to misbehave in the ways real
@@ -91,6 +92,32 @@
 //! when it reaches 100. Its answer is `{"result":"success"}` with no id, as the real API's.
 //! Downloads are generated PDFs of [`MockServerBuilder::report_size`] bytes, streamed.
 //!
+//! # Audit data
+//!
+//! The read-only analytics answer realistic data instead of the document's: audited SQL
+//! statements (`ListAuditSqlsNew`, `ListAuditSqls`, `ShowSqlDetail`), alarms
+//! (`ListAuditAlarmLogNew`, `ListAuditAlarmLog`; `SetAuditAlarmLogStatus`,
+//! `BatchSetAuditAlarmLogStatus` confirm and `DeleteAuditAlarmLog` deletes them, unknown ids →
+//! 400 [`codes::ALARM_NOT_FOUND`]), operation logs (`ListAuditOperateLogsNew`,
+//! `ListAuditOperateLogs`), the trend statistics (`CountRiskTrendStatistics`,
+//! `CountOperationStatistics`, `CountSessionStatistics`, `CountSqlTrendStatistics`,
+//! `CountInjectionStatistics`, `CountSqlStatistics`), session counts (`CountDbAccountSession`,
+//! `CountDbClientSession`) and the history of the statistics asked for
+//! (`ListAuditTrendHistory`). Every row is a pure function of ([`AuditDataConfig::seed`],
+//! instance id, index), its time growing with the index over the data window, so a time filter
+//! is a binary search and nothing is stored: size it with [`MockServerBuilder::audit_data`] /
+//! [`MockServerBuilder::audit_rows`] (`--audit-rows N` and the other `--audit-*` flags); the
+//! default is 10,000 statements, 200 alarms and 100 operation logs per instance over the 30
+//! days before the clock's time at start. Filters and paging are the operations' (time window
+//! or `time_range` back from the mock clock, risk level, statement type, user, client and
+//! database address, rule, result, text), `total` counts every match, and each statistic
+//! counts exactly the statements the list returns for the same window, database and filter
+//! (e.g. `high_risk_num` = the list's total with `risk_levels` `HIGH`; sessions are `LOGIN`
+//! statements). Times are `yyyy-MM-dd HH:mm:ss` UTC, except an operation log's `time`
+//! (epoch milliseconds, "a timestamp"). The project-wide `ShowAuditStatistics` and
+//! `ListAuditSummaryInfos` keep the document's answer (they would count every row of every
+//! instance per request).
+//!
 //! # Identity stand-ins
 //!
 //! The same server (same base URL) also stands in for the services the official SDK's
@@ -149,6 +176,7 @@
 #![deny(missing_docs)]
 
 mod admin;
+mod audit_data;
 mod auth;
 mod body;
 mod clock;
@@ -172,6 +200,7 @@ mod valid_values;
 mod validate;
 
 pub use admin::ADMIN_PREFIX;
+pub use audit_data::{AuditDataConfig, DEFAULT_AUDIT_SEED};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use content::ReportContent;
 pub use error::{Error, codes};

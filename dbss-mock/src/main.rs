@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use dbss_mock::{
-    DEFAULT_AK, DEFAULT_FEDERATED_ID_TOKEN, DEFAULT_IDP_ID, DEFAULT_OIDC_ID_TOKEN,
-    DEFAULT_POD_IDENTITY_TOKEN, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN, FaultRule, Fixture,
-    MetadataMode, MockServer, parse_duration, parse_size,
+    AuditDataConfig, DEFAULT_AK, DEFAULT_AUDIT_SEED, DEFAULT_FEDERATED_ID_TOKEN, DEFAULT_IDP_ID,
+    DEFAULT_OIDC_ID_TOKEN, DEFAULT_POD_IDENTITY_TOKEN, DEFAULT_PROJECT_ID, DEFAULT_SK,
+    DEFAULT_TOKEN, FaultRule, Fixture, MetadataMode, MockServer, parse_duration, parse_size,
 };
 
 /// An embedded Huawei Cloud DBSS audit-report server for demos and tests (loopback only).
@@ -55,6 +55,27 @@ struct Args {
     /// Number of audit instances to seed.
     #[arg(long, default_value_t = 2)]
     instances: usize,
+
+    /// Audited SQL statements per instance, generated on demand over the last --audit-days
+    /// (any number starts at once: nothing is generated before a request reads it).
+    #[arg(long, value_name = "N", default_value_t = AuditDataConfig::default().rows)]
+    audit_rows: u64,
+
+    /// Alarms per instance.
+    #[arg(long, value_name = "N", default_value_t = AuditDataConfig::default().alarms)]
+    audit_alarms: u64,
+
+    /// Operation logs per instance.
+    #[arg(long, value_name = "N", default_value_t = AuditDataConfig::default().operation_logs)]
+    audit_operation_logs: u64,
+
+    /// How many days before the start the audit data goes back.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    audit_days: u64,
+
+    /// Seed of the audit data (the same seed gives the same data).
+    #[arg(long, value_name = "SEED", default_value_t = DEFAULT_AUDIT_SEED)]
+    audit_seed: u64,
 
     /// Start without the two seeded finished reports.
     #[arg(long)]
@@ -136,6 +157,14 @@ async fn main() -> ExitCode {
         .instances(args.instances)
         .lifecycle_duration(args.lifecycle_duration)
         .seed_reports(!args.no_seed_reports)
+        .audit_data(
+            AuditDataConfig::default()
+                .rows(args.audit_rows)
+                .alarms(args.audit_alarms)
+                .operation_logs(args.audit_operation_logs)
+                .window(Duration::from_secs(args.audit_days.saturating_mul(86_400)))
+                .seed(args.audit_seed),
+        )
         .metadata_mode(args.metadata_mode)
         .oidc_id_token(&args.oidc_id_token)
         .federated_id_token(&args.idp_id, &args.federated_id_token)

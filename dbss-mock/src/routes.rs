@@ -1,5 +1,6 @@
 //! The routes of every operation and their handlers: the report workflow's five here, the
-//! other stateful ones in `handlers/`, and the rest answer from the document
+//! other stateful ones in `handlers/`, the audit analytics in `audit_data/`, and the rest
+//! answer from the document
 //! (`from_document`). By the time a handler runs, the request is counted, authenticated and
 //! validated against the OpenAPI document (see `pipeline.rs`); handlers check what only the
 //! state can tell (does the instance, template or report exist?) and answer. The admin routes
@@ -40,6 +41,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             Operation::ListAuditReports => post(list_reports),
             Operation::DownloadAuditReport => get(download_report),
             Operation::DeleteAuditReport => delete(delete_report),
+            _ if crate::audit_data::handles(op) => on(
+                method_of(op),
+                move |app: State<Arc<App>>, v: Extension<Validated>| audit_data(app, v, op),
+            ),
             _ => match crate::handlers::handler(op) {
                 Some(handler) => on(
                     method_of(op),
@@ -369,4 +374,19 @@ async fn delete_report(
     Ok(Json(DeleteAuditReportResponse {
         status: Some(DeleteStatus::Success),
     }))
+}
+
+/// The analytics operations the audit data answers (audit_data/): the instance must exist. The
+/// data invents its databases from the instance id, so that it stays the same whatever
+/// databases are added or deleted.
+async fn audit_data(
+    State(app): State<Arc<App>>,
+    Extension(v): Extension<Validated>,
+    op: Operation,
+) -> Result<crate::audit_data::Answer, ApiError> {
+    let ctx = {
+        let world = app.world();
+        crate::audit_data::InstanceContext::new(instance(&world, &v)?.id())
+    };
+    app.audit.answer(op, &ctx, &v, app.clock.now())
 }

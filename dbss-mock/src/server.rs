@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::audit_data::{AuditData, AuditDataConfig};
 use crate::auth::{AccessKey, Auth};
 use crate::clock::{Clock, SystemClock};
 use crate::conn::accept_loop;
@@ -80,6 +81,8 @@ pub(crate) struct App {
     pub ids: IdGen,
     pub schemas: &'static Schemas,
     pub journal: Journal,
+    /// The generated audit data and the changes made to it (audit_data/).
+    pub audit: AuditData,
     report_duration_nanos: AtomicU64,
     lifecycle_nanos: AtomicU64,
     report_size: AtomicU64,
@@ -131,6 +134,7 @@ pub struct MockServerBuilder {
     clock: Arc<dyn Clock>,
     faults: Vec<FaultRule>,
     throttle: Option<u32>,
+    audit: AuditDataConfig,
     /// The identity stand-ins' settings (builder methods in identity/mod.rs).
     pub(crate) identity: IdentityConfig,
 }
@@ -161,6 +165,7 @@ impl Default for MockServerBuilder {
             clock: Arc::new(SystemClock),
             faults: Vec::new(),
             throttle: None,
+            audit: AuditDataConfig::default(),
             identity: IdentityConfig::default(),
         }
     }
@@ -320,6 +325,22 @@ impl MockServerBuilder {
         self
     }
 
+    /// The audit data the analytics operations answer from (audited SQL statements, alarms,
+    /// operation logs, statistics): see [`AuditDataConfig`] for the default (10,000
+    /// statements, 200 alarms and 100 operation logs per instance over the 30 days before the
+    /// clock's time at start). Generated on demand, so any size starts at once.
+    pub fn audit_data(mut self, config: AuditDataConfig) -> Self {
+        self.audit = config;
+        self
+    }
+
+    /// Audited SQL statements per instance (shorthand for [`audit_data`](Self::audit_data)
+    /// with only `rows` changed).
+    pub fn audit_rows(mut self, rows: u64) -> Self {
+        self.audit.rows = rows;
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<MockServer, Error> {
         let project_len = self.project_id.chars().count();
@@ -377,6 +398,7 @@ impl MockServerBuilder {
         for rule in self.faults {
             faults.push(rule);
         }
+        let audit = AuditData::new(self.audit, self.clock.now());
         let app = Arc::new(App {
             project_id,
             auth: Auth {
@@ -393,6 +415,7 @@ impl MockServerBuilder {
             identity: Identity::new(identity),
             ids: IdGen::new(seed),
             schemas,
+            audit,
             report_duration_nanos: AtomicU64::new(duration_nanos(self.report_duration)),
             report_size: AtomicU64::new(self.report_size),
             lifecycle_nanos: AtomicU64::new(duration_nanos(self.lifecycle_duration)),

@@ -10,6 +10,12 @@ use crate::document;
 /// The seeded report of the mock's first instance.
 pub const REPORT: &str = "Hx9QLJgBTpKZyZbbhTgS";
 
+/// The first alarm of every instance of the mock's audit data.
+pub const ALARM: &str = "alarm-0000000000";
+
+/// The first audited SQL statement of every instance of the mock's audit data.
+pub const SQL: &str = "sql-000000000000";
+
 /// The operation's object in the document.
 pub fn operation_json(op: Operation) -> &'static Value {
     document::json()
@@ -55,6 +61,9 @@ pub fn valid_args(op: Operation, mock: &MockServer) -> Map<String, Value> {
             name if existing.contains_key(name) => existing.remove(name).unwrap_or_default(),
             "instance_id" => json!(mock.instance_id()),
             "id" if op.path_template().contains("/reports/") => json!(REPORT),
+            // The first alarm and statement of the mock's generated audit data.
+            "id" if op.path_template().contains("/alarm-log/") => json!(ALARM),
+            "id" if op.path_template().contains("/sqls/") => json!(SQL),
             _ if !p.required => continue,
             _ => dbss_mock::synth::value_of(doc, &param_schema(op, p.name), 0)
                 .unwrap_or_else(|e| panic!("{op}: no value for {}: {e}", p.name)),
@@ -70,6 +79,17 @@ pub fn valid_args(op: Operation, mock: &MockServer) -> Map<String, Value> {
     } else if let Some(schema) = body_schema(op) {
         let mut body = dbss_mock::synth::value_of(doc, schema, 0)
             .unwrap_or_else(|e| panic!("{op}: no body: {e}"));
+        // Paged by strings the schema does not constrain: the mock reads them as numbers.
+        if matches!(
+            op,
+            Operation::ListAuditOperateLogs | Operation::ListAuditOperateLogsNew
+        ) {
+            body["page"] = json!("1");
+            body["size"] = json!("10");
+        }
+        if op == Operation::BatchSetAuditAlarmLogStatus {
+            body["ids"] = json!([ALARM]);
+        }
         // What the mock's state needs (ids that exist, values its answers can show), at
         // their dotted paths in the body.
         for (path, value) in existing {

@@ -64,21 +64,42 @@ async fn the_database_lifecycle_goes_through_its_operations() {
 
 #[tokio::test]
 async fn audit_sqls_stream_pages_until_a_short_page() {
-    let mock = MockServer::builder().start().await.unwrap();
+    // 300 statements over 30 days: about 10 in the last day, the mock's generated audit data.
+    // A still clock: the window of the two listings is the same.
+    let mock = MockServer::builder()
+        .audit_rows(300)
+        .clock(dbss_mock::ManualClock::starting_now())
+        .start()
+        .await
+        .unwrap();
     let client = client(&mock);
-    // The mock's answer holds one statement: a page of size 1 is full, so the stream asks for
-    // the next page while `total` (1 in the answer) allows, and stops.
-    let query = serde_json::from_value(json!({
-        "time": {"time_range": "DAY"}, "page": 1, "size": 1, "time_order": "DESC"
-    }))
-    .unwrap();
-    let sqls: Vec<_> = client
-        .audit_sqls(mock.instance_id(), query)
+    let page = |size: u32| {
+        serde_json::from_value(json!({
+            "time": {"time_range": "DAY"}, "page": 1, "size": size, "time_order": "DESC"
+        }))
+        .unwrap()
+    };
+    let all: Vec<_> = client
+        .audit_sqls(mock.instance_id(), page(1000))
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(sqls.len(), 1);
-    assert_eq!(mock.requests(Operation::ListAuditSqlsNew), 1);
+    assert!((5..=15).contains(&all.len()), "{}", all.len());
+    mock.reset_counters();
+    // Pages of 3: every full page asks for the next while `total` allows; the stream stops at
+    // the short (or empty) one.
+    let sqls: Vec<_> = client
+        .audit_sqls(mock.instance_id(), page(3))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(sqls, all);
+    let requests = mock.requests(Operation::ListAuditSqlsNew);
+    assert!(
+        requests == all.len().div_ceil(3) as u64 || requests == all.len() as u64 / 3 + 1,
+        "{requests} requests for {} statements",
+        all.len()
+    );
 }
 
 #[tokio::test]
