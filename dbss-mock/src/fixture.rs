@@ -27,7 +27,8 @@
 //!       "generated_instances": 20
 //!     },
 //!     {"id": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "region": "ap-southeast-1", "generated_instances": 5}
-//!   ]
+//!   ],
+//!   "audit_data": {"rows": 100000, "alarms": 500, "operation_logs": 200, "days": 30}
 //! }
 //! ```
 //!
@@ -57,6 +58,44 @@ pub struct Fixture {
     /// The projects the mock serves (each with its region); none: the builder's one project.
     #[serde(default)]
     pub projects: Vec<ProjectFixture>,
+    /// How much audited data every instance has (default: as the builder says).
+    #[serde(default)]
+    pub audit_data: Option<AuditVolumes>,
+}
+
+/// The volumes of generated audit data of a [`Fixture`], per instance (see
+/// [`AuditDataConfig`](crate::AuditDataConfig)); a field left out keeps its default.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AuditVolumes {
+    /// Audited SQL statements per instance.
+    pub rows: Option<u64>,
+    /// Alarms per instance.
+    pub alarms: Option<u64>,
+    /// Operation-log entries per instance.
+    pub operation_logs: Option<u64>,
+    /// The days before the mock's start the data is spread over.
+    pub days: Option<u64>,
+}
+
+impl AuditVolumes {
+    /// `config` with these volumes.
+    pub(crate) fn apply(&self, mut config: crate::AuditDataConfig) -> crate::AuditDataConfig {
+        if let Some(rows) = self.rows {
+            config = config.rows(rows);
+        }
+        if let Some(alarms) = self.alarms {
+            config = config.alarms(alarms);
+        }
+        if let Some(logs) = self.operation_logs {
+            config = config.operation_logs(logs);
+        }
+        if let Some(days) = self.days {
+            config = config.window(std::time::Duration::from_secs(days.saturating_mul(86_400)));
+        }
+        config
+    }
 }
 
 /// One project of a [`Fixture`].

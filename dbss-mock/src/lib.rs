@@ -209,8 +209,8 @@ pub use faults::{
     parse_size,
 };
 pub use fixture::{
-    AgentFixture, DatabaseFixture, Fixture, InstanceFixture, ProjectFixture, ReportFixture,
-    RiskRuleFixture, WhitelistFixture,
+    AgentFixture, AuditVolumes, DatabaseFixture, Fixture, InstanceFixture, ProjectFixture,
+    ReportFixture, RiskRuleFixture, WhitelistFixture,
 };
 pub use handlers::STATELESS;
 pub use identity::{

@@ -356,6 +356,7 @@ impl MockServerBuilder {
         }
         let schemas = validate::schemas()?;
         let mut identity = self.identity;
+        let volumes = self.fixture.as_ref().and_then(|f| f.audit_data);
         let (project_id, world) = match self.fixture.filter(|f| !f.projects.is_empty()) {
             Some(fixture) => {
                 let world = fixture.build()?;
@@ -398,7 +399,11 @@ impl MockServerBuilder {
         for rule in self.faults {
             faults.push(rule);
         }
-        let audit = AuditData::new(self.audit, self.clock.now());
+        let audit_config = match volumes {
+            Some(volumes) => volumes.apply(self.audit),
+            None => self.audit,
+        };
+        let audit = AuditData::new(audit_config, self.clock.now());
         let app = Arc::new(App {
             project_id,
             auth: Auth {
