@@ -1,44 +1,7 @@
 //! Scenarios from a file: the projects, regions, instances and what lives under them that a
 //! mock starts with (`dbss-mock --fixture FILE`, [`MockServerBuilder::fixture`]).
 //!
-//! A fixture is JSON. Every field but a project's `id` may be left out; unknown fields are
-//! refused (a typo is an error, not a silently ignored setting). Example (more under
-//! `dbss-mock/fixtures/`):
-//!
-//! ```json
-//! {
-//!   "projects": [
-//!     {
-//!       "id": "0f4e1c2b3a5d46e7b8c9d0e1f2a3b4c5",
-//!       "region": "cn-north-4",
-//!       "instances": [
-//!         {
-//!           "name": "orders-audit",
-//!           "tags": {"env": "prod", "team": "payments"},
-//!           "databases": [
-//!             {"name": "orders", "type": "MYSQL", "ip": "192.0.2.21", "port": "3306",
-//!              "version": "8.0", "agents": [{"agent_ip": "192.0.2.21"}]}
-//!           ],
-//!           "risk_rules": [{"name": "Bulk export", "risk_level": "HIGH"}],
-//!           "whitelists": [{"sql": "SELECT 1"}],
-//!           "reports": [{"start_time": "2025-08-01 00:00:00", "end_time": "2025-08-08 00:00:00"}]
-//!         }
-//!       ],
-//!       "generated_instances": 20
-//!     },
-//!     {"id": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "region": "ap-southeast-1", "generated_instances": 5}
-//!   ],
-//!   "audit_data": {"rows": 100000, "alarms": 500, "operation_logs": 200, "days": 30}
-//! }
-//! ```
-//!
-//! What each instance gets beyond what the file says: the seven report templates, the report
-//! schedules, the system risk and SQL-injection rules, the built-in masking rules, two backups
-//! and the default settings; and, unless `databases` is given, the two default databases
-//! (`orders` MYSQL with an agent, `billing` POSTGRESQL with audit off) and one whitelist entry.
-//! Generated instances are as the mock seeds them without a fixture (every fifth `SHUTOFF`).
-//!
-//! [`MockServerBuilder::fixture`]: crate::MockServerBuilder::fixture
+//! See [`Fixture`] for the format.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -51,6 +14,45 @@ use crate::error::Error;
 use crate::state::{self, DOC_TEMPLATE_ID, Instance, Project, Report, State, object};
 
 /// A scenario the mock starts with.
+///
+/// A fixture is JSON. Every field but a project's `id` may be left out; unknown fields are
+/// refused (a typo is an error, not a silently ignored setting). Example (more under
+/// `dbss-mock/fixtures/`):
+///
+/// ```json
+/// {
+///   "projects": [
+///     {
+///       "id": "0f4e1c2b3a5d46e7b8c9d0e1f2a3b4c5",
+///       "region": "cn-north-4",
+///       "instances": [
+///         {
+///           "name": "orders-audit",
+///           "tags": {"env": "prod", "team": "payments"},
+///           "databases": [
+///             {"name": "orders", "type": "MYSQL", "ip": "192.0.2.21", "port": "3306",
+///              "version": "8.0", "agents": [{"agent_ip": "192.0.2.21"}]}
+///           ],
+///           "risk_rules": [{"name": "Bulk export", "risk_level": "HIGH"}],
+///           "whitelists": [{"sql": "SELECT 1"}],
+///           "reports": [{"start_time": "2025-08-01 00:00:00", "end_time": "2025-08-08 00:00:00"}]
+///         }
+///       ],
+///       "generated_instances": 20
+///     },
+///     {"id": "a1b2c3d4e5f60718293a4b5c6d7e8f90", "region": "ap-southeast-1", "generated_instances": 5}
+///   ],
+///   "audit_data": {"rows": 100000, "alarms": 500, "operation_logs": 200, "days": 30}
+/// }
+/// ```
+///
+/// What each instance gets beyond what the file says: the seven report templates, the report
+/// schedules, the system risk and SQL-injection rules, the built-in masking rules, two backups
+/// and the default settings; and, unless `databases` is given, the two default databases
+/// (`orders` MYSQL with an agent, `billing` POSTGRESQL with audit off) and one whitelist entry.
+/// Generated instances are as the mock seeds them without a fixture (every fifth `SHUTOFF`).
+///
+/// [`MockServerBuilder::fixture`]: crate::MockServerBuilder::fixture
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
