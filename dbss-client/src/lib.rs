@@ -4,6 +4,7 @@
 //! ```text
 //!  ┌───────────────────────────────────────────────────────────────────────────────┐
 //!  │ surface      client · api (any operation by name) · ops/ (wrappers) · wait      │  src/*.rs, src/ops/
+//!  │              fleet (the report job over many instances)                         │  src/fleet/
 //!  ├───────────────────────────────────────────────────────────────────────────────┤
 //!  │ execution    prepared → execute → hooks → response_meta → retry → error         │  src/execution/
 //!  │              rate_limit                                                         │
@@ -52,6 +53,7 @@ mod execution;
 
 pub mod api;
 mod client;
+pub mod fleet;
 mod ops;
 mod typed;
 mod wait;

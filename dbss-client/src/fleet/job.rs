@@ -1,0 +1,1119 @@
+//! The fleet job: plan, then run each task from its last recorded step.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dbss_types::{ReportBean, ReportLocale, ReportType};
+use futures::{StreamExt, TryStreamExt};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use tokio::time::Instant;
+
+use super::FleetError;
+use super::manifest::{Manifest, ManifestState, Record, Stage, Task, TaskState, Unresolved};
+use super::period::{Period, Window, wire};
+use crate::client::DbssClient;
+use crate::execution::error::Error;
+use crate::foundation::validate::{Rule, ValidationError};
+
+/// A region (or any group of instances one client reaches): the folder name under the output
+/// folder, and the client for it (its endpoint, project and credentials).
+#[derive(Clone, Debug)]
+pub struct Scope {
+    region: String,
+    client: DbssClient,
+}
+
+impl Scope {
+    /// A scope named `region` (letters, digits, `-` and `_`), served by `client`.
+    pub fn new(region: impl Into<String>, client: DbssClient) -> Self {
+        Self {
+            region: region.into(),
+            client,
+        }
+    }
+
+    /// The region label.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The client.
+    pub fn client(&self) -> &DbssClient {
+        &self.client
+    }
+}
+
+/// Which instances of each scope get a report: the ids given, plus, with
+/// [`all`](Self::all_instances) or a [`name_pattern`](Self::name_pattern), the listed
+/// instances (all of them, or those whose name matches).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Selection {
+    /// Instances by id.
+    pub instances: Vec<String>,
+    /// Every instance the credentials see in each scope.
+    pub all: bool,
+    /// Listed instances whose name matches this glob (`*`, `?`, `[a-z]`).
+    pub name_pattern: Option<String>,
+}
+
+impl Selection {
+    /// These instances.
+    pub fn instances<I: IntoIterator<Item = S>, S: Into<String>>(ids: I) -> Self {
+        Self {
+            instances: ids.into_iter().map(Into::into).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Every instance of each scope.
+    pub fn all_instances() -> Self {
+        Self {
+            all: true,
+            ..Self::default()
+        }
+    }
+
+    /// Adds the listed instances whose name matches `glob`.
+    pub fn name_pattern(mut self, glob: impl Into<String>) -> Self {
+        self.name_pattern = Some(glob.into());
+        self
+    }
+
+    fn lists(&self) -> bool {
+        self.all || self.name_pattern.is_some()
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.all {
+            parts.push("all instances".to_owned());
+        }
+        if let Some(p) = &self.name_pattern {
+            parts.push(format!("names matching {p}"));
+        }
+        if !self.instances.is_empty() {
+            let mut ids = self.instances.clone();
+            ids.sort();
+            ids.dedup();
+            parts.push(format!("instances {}", ids.join(",")));
+        }
+        parts.join(" + ")
+    }
+}
+
+/// A step of a task, as [`Event::Step`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// The create is about to be sent.
+    Creating,
+    /// The service accepted it.
+    Created,
+    /// A create whose outcome was unknown did not take effect; it is sent again.
+    Recreating {
+        /// Why the earlier one was in doubt.
+        reason: String,
+    },
+    /// The report was found.
+    Found {
+        /// Its id.
+        report_id: String,
+    },
+    /// The report's progress, 0 to 100.
+    Progress {
+        /// Percent.
+        percent: u8,
+    },
+    /// Bytes of the download written so far.
+    Downloading {
+        /// Written.
+        bytes: u64,
+        /// The size, when announced.
+        total: Option<u64>,
+    },
+    /// The file is in place.
+    Downloaded {
+        /// Where.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+    },
+    /// An earlier run had finished this task.
+    AlreadyDone,
+    /// This run could not finish it.
+    Failed {
+        /// Why.
+        error: String,
+    },
+}
+
+/// What a running job reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The plan: how many reports, and how many instances have none.
+    Planned {
+        /// The window of every report.
+        window: (String, String),
+        /// Reports planned.
+        tasks: usize,
+        /// Instances without a report.
+        unresolved: usize,
+    },
+    /// An instance without a report.
+    Unresolved(Unresolved),
+    /// A task moved.
+    Step {
+        /// The task.
+        task: Arc<Task>,
+        /// What happened.
+        step: Step,
+    },
+}
+
+/// A finished task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Done {
+    /// The report.
+    pub report_id: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Its size.
+    pub bytes: u64,
+    /// Its SHA-256, lowercase hex (as in the manifest).
+    pub sha256: String,
+    /// Whether an earlier run had finished it.
+    pub earlier: bool,
+}
+
+/// How a task ended in this run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The task.
+    pub task: Task,
+    /// The report and file, or why not.
+    pub result: Result<Done, String>,
+}
+
+/// The end of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// `start_time` and `end_time` of every report.
+    pub window: (String, String),
+    /// Every planned task, in key order.
+    pub outcomes: Vec<Outcome>,
+    /// Instances without a report.
+    pub unresolved: Vec<Unresolved>,
+}
+
+impl Summary {
+    /// Tasks that failed, plus instances without a report.
+    pub fn failed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.result.is_err()).count() + self.unresolved.len()
+    }
+}
+
+/// A fleet job: scopes, selection, templates, period and how to run it. See the
+/// [module](super).
+#[derive(Clone, Debug)]
+#[must_use = "a job does nothing until it is run"]
+pub struct Job {
+    scopes: Vec<Scope>,
+    period: Period,
+    templates: Vec<String>,
+    selection: Selection,
+    zone: TimeZone,
+    api_zone: TimeZone,
+    out_dir: PathBuf,
+    concurrency: usize,
+    locale: Option<ReportLocale>,
+    poll: (Duration, Duration),
+    deadline: Duration,
+    max_creates: u32,
+    now: Option<Timestamp>,
+}
+
+type EventFn<'a> = &'a (dyn Fn(Event) + Send + Sync);
+
+impl Job {
+    /// A job for `period` with these templates (each an id or a name, resolved per instance),
+    /// over `scopes`. Defaults: the instances of [`Selection::default`] (none: choose some),
+    /// the system's time zone, the API reading UTC, the current folder, 8 tasks at a time.
+    pub fn new<I, S>(scopes: Vec<Scope>, period: Period, templates: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            scopes,
+            period,
+            templates: templates.into_iter().map(Into::into).collect(),
+            selection: Selection::default(),
+            zone: TimeZone::system(),
+            api_zone: TimeZone::UTC,
+            out_dir: PathBuf::from("."),
+            concurrency: 8,
+            locale: None,
+            poll: (Duration::from_secs(1), Duration::from_secs(10)),
+            deadline: Duration::from_secs(60 * 60),
+            max_creates: 5,
+            now: None,
+        }
+    }
+
+    /// The instances.
+    pub fn selection(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
+    }
+
+    /// The zone calendar periods are computed in. Default: the system's.
+    pub fn time_zone(mut self, zone: TimeZone) -> Self {
+        self.zone = zone;
+        self
+    }
+
+    /// The zone the API reads `start_time` and `end_time` in. Default UTC.
+    pub fn api_time_zone(mut self, zone: TimeZone) -> Self {
+        self.api_zone = zone;
+        self
+    }
+
+    /// The folder the reports are saved under (`region/instance/template_period.ext`).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = dir.into();
+        self
+    }
+
+    /// How many tasks run at once (at least 1). Default 8.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// The language of the downloaded reports. Default: the service's.
+    pub fn locale(mut self, locale: ReportLocale) -> Self {
+        self.locale = Some(locale);
+        self
+    }
+
+    /// Polling for a report starts at `first` and grows by half up to `max`. Default 1 s to
+    /// 10 s.
+    pub fn poll_interval(mut self, first: Duration, max: Duration) -> Self {
+        self.poll = (first, max.max(first));
+        self
+    }
+
+    /// How long one task waits for its report to be listed and finished. Default 1 h.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// "Now", for the period's window (tests fix it). Default: the clock at the first run.
+    pub fn now(mut self, now: Timestamp) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// The job as asked, as the manifest records it.
+    pub fn spec(&self) -> String {
+        let mut templates = self.templates.clone();
+        templates.sort();
+        templates.dedup();
+        let mut scopes: Vec<String> = self
+            .scopes
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}:{}",
+                    s.region,
+                    s.client.project_id().unwrap_or("(discovered)")
+                )
+            })
+            .collect();
+        scopes.sort();
+        format!(
+            "{}; templates {}; {}; in {}",
+            self.period.describe(),
+            templates.join(","),
+            self.selection.describe(),
+            scopes.join(",")
+        )
+    }
+
+    fn check(&self) -> Result<Option<glob::Pattern>, ValidationError> {
+        if self.scopes.is_empty() {
+            return Err(ValidationError::new("region", Rule::Required));
+        }
+        for scope in &self.scopes {
+            crate::foundation::validate::path_id("region", &scope.region, 1, 64)?;
+        }
+        if self.templates.is_empty() || self.templates.iter().any(|t| t.trim().is_empty()) {
+            return Err(ValidationError::new("template", Rule::Required));
+        }
+        if self.selection.instances.is_empty() && !self.selection.lists() {
+            return Err(ValidationError::new("instance", Rule::Required));
+        }
+        for id in &self.selection.instances {
+            crate::foundation::validate::project_or_instance_id("instance_id", id)?;
+        }
+        self.selection
+            .name_pattern
+            .as_deref()
+            .map(|p| {
+                glob::Pattern::new(p).map_err(|_| {
+                    ValidationError::new(
+                        "name_pattern",
+                        Rule::Format {
+                            expected: "a glob (*, ?, [a-z])",
+                        },
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// Runs (or resumes) the job on the manifest at `path`, reporting each step to
+    /// `on_event`. Returns when every task has finished or failed; `Err` only when the job
+    /// could not run at all (see [`FleetError`]).
+    pub async fn run(
+        &self,
+        manifest: impl AsRef<Path>,
+        on_event: impl Fn(Event) + Send + Sync,
+    ) -> Result<Summary, FleetError> {
+        let pattern = self.check()?;
+        let (manifest, records) = Manifest::open(manifest)?;
+        let on_event: EventFn<'_> = &on_event;
+        let mut state = ManifestState::from_records(&records);
+        let spec = self.spec();
+        let (start, end, label) = match &state.job {
+            Some(Record::Job {
+                spec: recorded,
+                start_time,
+                end_time,
+                label,
+                ..
+            }) => {
+                if *recorded != spec {
+                    return Err(FleetError::OtherJob {
+                        path: manifest.path().to_path_buf(),
+                        recorded: recorded.clone(),
+                        asked: spec,
+                    });
+                }
+                (start_time.clone(), end_time.clone(), label.clone())
+            }
+            _ => {
+                let now = self.now.unwrap_or_else(Timestamp::now);
+                let Window { start, end, label } =
+                    self.period.window(now, &self.zone, &self.api_zone)?;
+                let (start, end) = (wire(start), wire(end));
+                let record = Record::Job {
+                    version: super::manifest::MANIFEST_VERSION,
+                    spec,
+                    start_time: start.clone(),
+                    end_time: end.clone(),
+                    label: label.clone(),
+                    at: now.to_string(),
+                };
+                manifest.append(&record).await?;
+                state.apply(&record);
+                (start, end, label)
+            }
+        };
+
+        let mut projects = BTreeMap::new();
+        for scope in &self.scopes {
+            let project = scope
+                .client
+                .resolve_project_id()
+                .await
+                .map_err(|source| FleetError::Plan {
+                    context: format!("the project of {}", scope.region),
+                    source,
+                })?
+                .to_owned();
+            projects.insert(scope.region.clone(), project);
+        }
+
+        if !state.plan_complete {
+            let plan = self
+                .plan(pattern.as_ref(), &projects, (&start, &end, &label))
+                .await?;
+            let mut planned = 0;
+            for record in plan {
+                let known = match &record {
+                    Record::Planned(t) => state.tasks.contains_key(&t.key),
+                    _ => false,
+                };
+                if matches!(record, Record::Planned(_)) {
+                    planned += 1;
+                }
+                if !known {
+                    manifest.append(&record).await?;
+                    state.apply(&record);
+                }
+            }
+            let record = Record::PlanComplete { tasks: planned };
+            manifest.append(&record).await?;
+            state.apply(&record);
+        }
+        on_event(Event::Planned {
+            window: (start.clone(), end.clone()),
+            tasks: state.tasks.len(),
+            unresolved: state.unresolved.len(),
+        });
+        for u in state.unresolved.values() {
+            on_event(Event::Unresolved(u.clone()));
+        }
+
+        let scopes: BTreeMap<(&str, &str), &Scope> = self
+            .scopes
+            .iter()
+            .filter_map(|s| Some(((s.region.as_str(), projects.get(&s.region)?.as_str()), s)))
+            .collect();
+        let runner = Runner {
+            job: self,
+            manifest: &manifest,
+            on_event,
+        };
+        let tasks: Vec<TaskState> = state.tasks.values().cloned().collect();
+        let mut outcomes: Vec<Outcome> = futures::stream::iter(tasks)
+            .map(|t| {
+                let scope = scopes
+                    .get(&(t.task.region.as_str(), t.task.project_id.as_str()))
+                    .copied();
+                runner.run(t, scope)
+            })
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        outcomes.sort_by(|a, b| a.task.key.cmp(&b.task.key));
+        Ok(Summary {
+            window: (start, end),
+            outcomes,
+            unresolved: state.unresolved.into_values().collect(),
+        })
+    }
+
+    /// Selects the instances of every scope and resolves the templates of each: the records
+    /// to write (read-only: nothing is created).
+    async fn plan(
+        &self,
+        pattern: Option<&glob::Pattern>,
+        projects: &BTreeMap<String, String>,
+        (start, end, label): (&str, &str, &str),
+    ) -> Result<Vec<Record>, FleetError> {
+        // (scope, instance id, instance name)
+        let mut targets: Vec<(&Scope, String, Option<String>)> = Vec::new();
+        let several = self.scopes.len() > 1;
+        for scope in &self.scopes {
+            let listed: Vec<(String, Option<String>)> = if self.selection.lists() || several {
+                scope
+                    .client
+                    .list_audit_instances_last()
+                    .items()
+                    .try_filter_map(|i| std::future::ready(Ok(i.id.map(|id| (id, i.name)))))
+                    .try_collect()
+                    .await
+                    .map_err(|source| FleetError::Plan {
+                        context: format!("listing the instances of {}", scope.region),
+                        source,
+                    })?
+            } else {
+                Vec::new()
+            };
+            let mut seen = HashSet::new();
+            if self.selection.lists() {
+                for (id, name) in &listed {
+                    let matches = match pattern {
+                        Some(p) => name.as_deref().is_some_and(|n| p.matches(n)),
+                        None => true,
+                    };
+                    if matches && seen.insert(id.clone()) {
+                        targets.push((scope, id.clone(), name.clone()));
+                    }
+                }
+            }
+            for id in &self.selection.instances {
+                let name = listed.iter().find(|(i, _)| i == id).map(|(_, n)| n.clone());
+                // With several scopes an id belongs to the scope that lists it.
+                if (several && name.is_none()) || !seen.insert(id.clone()) {
+                    continue;
+                }
+                targets.push((scope, id.clone(), name.flatten()));
+            }
+        }
+        let mut records = Vec::new();
+        if several {
+            for id in &self.selection.instances {
+                if !targets.iter().any(|(_, i, _)| i == id) {
+                    for template in &self.templates {
+                        records.push(Record::Unresolved(Unresolved {
+                            region: self
+                                .scopes
+                                .iter()
+                                .map(|s| s.region.as_str())
+                                .collect::<Vec<_>>()
+                                .join(","),
+                            project_id: String::new(),
+                            instance_id: id.clone(),
+                            template: template.clone(),
+                            reason: "no scope lists this instance".into(),
+                        }));
+                    }
+                }
+            }
+        }
+        let resolved: Vec<Vec<Record>> = futures::stream::iter(targets)
+            .map(|(scope, id, name)| async move {
+                let project = projects.get(&scope.region).cloned().unwrap_or_default();
+                self.resolve(scope, project, id, name, (start, end, label))
+                    .await
+            })
+            .buffered(self.concurrency)
+            .collect()
+            .await;
+        records.extend(resolved.into_iter().flatten());
+        Ok(records)
+    }
+
+    /// The templates of one instance: a planned task per template found, or why not.
+    async fn resolve(
+        &self,
+        scope: &Scope,
+        project_id: String,
+        instance_id: String,
+        instance_name: Option<String>,
+        (start, end, label): (&str, &str, &str),
+    ) -> Vec<Record> {
+        let unresolved = |template: &str, reason: String| {
+            Record::Unresolved(Unresolved {
+                region: scope.region.clone(),
+                project_id: project_id.clone(),
+                instance_id: instance_id.clone(),
+                template: template.to_owned(),
+                reason,
+            })
+        };
+        let templates = match scope.client.list_templates(&instance_id).send().await {
+            Ok(t) => t,
+            Err(e) => {
+                return self
+                    .templates
+                    .iter()
+                    .map(|t| unresolved(t, format!("cannot list its templates: {e}")))
+                    .collect();
+            }
+        };
+        let mut wanted = self.templates.clone();
+        wanted.sort();
+        wanted.dedup();
+        let mut records = Vec::new();
+        for want in &wanted {
+            let by_id = templates.iter().find(|t| t.id.as_deref() == Some(want));
+            let by_name: Vec<_> = templates
+                .iter()
+                .filter(|t| t.name.as_deref() == Some(want))
+                .collect();
+            let found = match (by_id, by_name.as_slice()) {
+                (Some(t), _) => t,
+                (None, [t]) => *t,
+                (None, []) => {
+                    let names: Vec<&str> =
+                        templates.iter().filter_map(|t| t.name.as_deref()).collect();
+                    records.push(unresolved(
+                        want,
+                        format!(
+                            "no template with this id or name (its templates: {})",
+                            names.join("; ")
+                        ),
+                    ));
+                    continue;
+                }
+                (None, _) => {
+                    records.push(unresolved(
+                        want,
+                        format!("{} templates have this name; give the id", by_name.len()),
+                    ));
+                    continue;
+                }
+            };
+            let (Some(template_id), Some(template_name)) = (found.id.clone(), found.name.clone())
+            else {
+                records.push(unresolved(want, "the template has no id or name".into()));
+                continue;
+            };
+            let region = scope.region.clone();
+            records.push(Record::Planned(Task {
+                key: format!("{region}/{project_id}/{instance_id}/{template_id}"),
+                stem: format!("{region}/{instance_id}/{template_id}_{label}"),
+                region,
+                project_id: project_id.clone(),
+                instance_id: instance_id.clone(),
+                instance_name: instance_name.clone(),
+                template_id,
+                template_name,
+                start_time: start.to_owned(),
+                end_time: end.to_owned(),
+            }));
+        }
+        records
+    }
+}
+
+/// Runs tasks for one job.
+struct Runner<'a> {
+    job: &'a Job,
+    manifest: &'a Manifest,
+    on_event: EventFn<'a>,
+}
+
+/// Whether an error says the create cannot have taken effect.
+fn surely_not_sent(e: &Error) -> bool {
+    match e {
+        Error::Validation(_) | Error::Config(_) | Error::Credentials(_) => true,
+        Error::Connection { request_sent, .. } => !request_sent,
+        Error::Service(s) => (400..500).contains(&s.status),
+        _ => false,
+    }
+}
+
+fn now() -> String {
+    Timestamp::now().to_string()
+}
+
+impl Runner<'_> {
+    async fn run(&self, state: TaskState, scope: Option<&Scope>) -> Outcome {
+        let task = Arc::new(state.task.clone());
+        let result = match scope {
+            Some(scope) => self.drive(&task, state.stage, scope).await,
+            None => Err(format!(
+                "no scope for region {} and project {} in this run",
+                task.region, task.project_id
+            )),
+        };
+        if let Err(error) = &result {
+            let _ = self
+                .manifest
+                .append(&Record::Failed {
+                    key: task.key.clone(),
+                    error: error.clone(),
+                })
+                .await;
+            self.step(
+                &task,
+                Step::Failed {
+                    error: error.clone(),
+                },
+            );
+        }
+        Outcome {
+            task: (*task).clone(),
+            result,
+        }
+    }
+
+    fn step(&self, task: &Arc<Task>, step: Step) {
+        (self.on_event)(Event::Step {
+            task: Arc::clone(task),
+            step,
+        });
+    }
+
+    async fn record(&self, record: Record) -> Result<(), String> {
+        self.manifest
+            .append(&record)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The task from `stage` to its file.
+    async fn drive(
+        &self,
+        task: &Arc<Task>,
+        mut stage: Stage,
+        scope: &Scope,
+    ) -> Result<Done, String> {
+        let client = &scope.client;
+        let out_dir = &self.job.out_dir;
+        let mut creates = 0u32;
+        let mut earlier = true;
+        loop {
+            stage = match stage {
+                Stage::Planned => {
+                    earlier = false;
+                    creates += 1;
+                    if creates > self.job.max_creates {
+                        return Err(format!(
+                            "the create did not take effect after {} attempts",
+                            self.job.max_creates
+                        ));
+                    }
+                    let existing = self.matching(client, task, &HashSet::new()).await?;
+                    let existing: Vec<String> = existing.into_iter().filter_map(|r| r.id).collect();
+                    self.record(Record::Creating {
+                        key: task.key.clone(),
+                        at: now(),
+                        existing: existing.clone(),
+                    })
+                    .await?;
+                    self.step(task, Step::Creating);
+                    let sent = client
+                        .create_report(&task.instance_id)
+                        .template(&task.template_id)
+                        .time_range(task.start_time.as_str(), task.end_time.as_str())
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(created) => {
+                            self.record(Record::Created {
+                                key: task.key.clone(),
+                                at: now(),
+                                request_id: created.request_id,
+                            })
+                            .await?;
+                            self.step(task, Step::Created);
+                            Stage::Created { existing }
+                        }
+                        Err(e) if surely_not_sent(&e) => {
+                            self.record(Record::NotCreated {
+                                key: task.key.clone(),
+                            })
+                            .await?;
+                            return Err(format!("create: {e}"));
+                        }
+                        Err(e) => {
+                            tracing::debug!(key = %task.key, error = %e, "create outcome unknown");
+                            self.step(
+                                task,
+                                Step::Recreating {
+                                    reason: e.to_string(),
+                                },
+                            );
+                            Stage::Creating { existing }
+                        }
+                    }
+                }
+                Stage::Creating { existing } => {
+                    // The create may or may not have reached the service: look before
+                    // anything is sent again.
+                    let existing_set: HashSet<String> = existing.iter().cloned().collect();
+                    match self.matching(client, task, &existing_set).await?.pop() {
+                        Some(report) => self.found(task, report).await?,
+                        None => {
+                            self.record(Record::NotCreated {
+                                key: task.key.clone(),
+                            })
+                            .await?;
+                            Stage::Planned
+                        }
+                    }
+                }
+                Stage::Created { existing } => {
+                    let existing_set: HashSet<String> = existing.into_iter().collect();
+                    let report = self.poll(client, task, |reports| {
+                        reports
+                            .iter()
+                            .rev()
+                            .find(|r| {
+                                r.id.as_ref().is_some_and(|id| !existing_set.contains(id))
+                                    && matches(task, r)
+                            })
+                            .cloned()
+                    });
+                    let report = report.await?;
+                    self.found(task, report).await?
+                }
+                Stage::Found { report_id } => {
+                    earlier = false;
+                    let report = self
+                        .poll(client, task, |reports| {
+                            reports
+                                .iter()
+                                .find(|r| {
+                                    r.id.as_deref() == Some(report_id.as_str())
+                                        && r.percentum.unwrap_or(0) >= 100
+                                })
+                                .cloned()
+                        })
+                        .await?;
+                    let ext = report
+                        .format
+                        .map(|f| f.to_string().to_ascii_lowercase())
+                        .unwrap_or_else(|| "pdf".into());
+                    let path = format!("{}.{ext}", task.stem);
+                    let part = part_of(&path);
+                    self.record(Record::Downloading {
+                        key: task.key.clone(),
+                        report_id: report_id.clone(),
+                        part: part.clone(),
+                        path: path.clone(),
+                    })
+                    .await?;
+                    Stage::Downloading {
+                        report_id,
+                        part,
+                        path,
+                    }
+                }
+                Stage::Downloading {
+                    report_id,
+                    part,
+                    path,
+                } => {
+                    earlier = false;
+                    let part_path = out_dir.join(&part);
+                    // The part file appears only complete (it is renamed into place by the
+                    // download): one that is there was downloaded before a crash.
+                    let (bytes, sha256) = match hash_file(&part_path).await {
+                        Ok(done) => done,
+                        Err(_) => self.download(client, task, &report_id, &part_path).await?,
+                    };
+                    self.record(Record::Downloaded {
+                        key: task.key.clone(),
+                        report_id: report_id.clone(),
+                        part: part.clone(),
+                        path: path.clone(),
+                        bytes,
+                        sha256: sha256.clone(),
+                    })
+                    .await?;
+                    Stage::Downloaded {
+                        report_id,
+                        part,
+                        path,
+                        bytes,
+                        sha256,
+                    }
+                }
+                Stage::Downloaded {
+                    report_id,
+                    part,
+                    path,
+                    bytes,
+                    sha256,
+                } => {
+                    let final_path = out_dir.join(&path);
+                    let part_path = out_dir.join(&part);
+                    if tokio::fs::try_exists(&part_path).await.unwrap_or(false) {
+                        tokio::fs::rename(&part_path, &final_path)
+                            .await
+                            .map_err(|e| format!("cannot move {}: {e}", part_path.display()))?;
+                        sync_dir(final_path.parent()).await;
+                    }
+                    match tokio::fs::metadata(&final_path).await {
+                        Ok(m) if m.len() == bytes => {
+                            if earlier {
+                                self.step(task, Step::AlreadyDone);
+                            } else {
+                                self.step(
+                                    task,
+                                    Step::Downloaded {
+                                        path: final_path.clone(),
+                                        bytes,
+                                    },
+                                );
+                            }
+                            return Ok(Done {
+                                report_id,
+                                path: final_path,
+                                bytes,
+                                sha256,
+                                earlier,
+                            });
+                        }
+                        _ => {
+                            // The file was removed or changed since: fetch it again.
+                            earlier = false;
+                            self.record(Record::Downloading {
+                                key: task.key.clone(),
+                                report_id: report_id.clone(),
+                                part: part.clone(),
+                                path: path.clone(),
+                            })
+                            .await?;
+                            Stage::Downloading {
+                                report_id,
+                                part,
+                                path,
+                            }
+                        }
+                    }
+                }
+            };
+        }
+    }
+
+    async fn found(&self, task: &Arc<Task>, report: ReportBean) -> Result<Stage, String> {
+        let report_id = report
+            .id
+            .ok_or_else(|| "the report found has no id".to_owned())?;
+        self.record(Record::Found {
+            key: task.key.clone(),
+            report_id: report_id.clone(),
+        })
+        .await?;
+        self.step(
+            task,
+            Step::Found {
+                report_id: report_id.clone(),
+            },
+        );
+        Ok(Stage::Found { report_id })
+    }
+
+    /// The instance's reports that match the task and are not in `except`, newest first.
+    async fn matching(
+        &self,
+        client: &DbssClient,
+        task: &Task,
+        except: &HashSet<String>,
+    ) -> Result<Vec<ReportBean>, String> {
+        client
+            .list_reports(&task.instance_id)
+            .page_size(crate::MAX_PAGE_SIZE)
+            .stream()
+            .try_filter(|r| {
+                std::future::ready(
+                    matches(task, r) && r.id.as_ref().is_some_and(|id| !except.contains(id)),
+                )
+            })
+            .try_collect()
+            .await
+            .map_err(|e| format!("listing the reports: {e}"))
+    }
+
+    /// Polls the instance's reports with backoff until `pick` picks one, reporting progress.
+    async fn poll(
+        &self,
+        client: &DbssClient,
+        task: &Arc<Task>,
+        pick: impl Fn(&[ReportBean]) -> Option<ReportBean>,
+    ) -> Result<ReportBean, String> {
+        let started = Instant::now();
+        let (mut interval, max) = self.job.poll;
+        let mut last = None;
+        loop {
+            let reports: Vec<ReportBean> = client
+                .list_reports(&task.instance_id)
+                .page_size(crate::MAX_PAGE_SIZE)
+                .stream()
+                .try_filter(|r| std::future::ready(matches(task, r)))
+                .try_collect()
+                .await
+                .map_err(|e| format!("listing the reports: {e}"))?;
+            if let Some(report) = pick(&reports) {
+                return Ok(report);
+            }
+            // Progress of the task's report, when it is listed.
+            if let Some(percent) = reports.first().and_then(|r| r.percentum) {
+                let percent = percent.clamp(0, 100) as u8;
+                if last != Some(percent) {
+                    last = Some(percent);
+                    self.step(task, Step::Progress { percent });
+                }
+            }
+            if started.elapsed() + interval > self.job.deadline {
+                return Err(format!(
+                    "the report was not ready within {:?}",
+                    self.job.deadline
+                ));
+            }
+            tokio::time::sleep(interval).await;
+            interval = interval.mul_f64(1.5).min(max);
+        }
+    }
+
+    async fn download(
+        &self,
+        client: &DbssClient,
+        task: &Arc<Task>,
+        report_id: &str,
+        part_path: &Path,
+    ) -> Result<(u64, String), String> {
+        if let Some(dir) = part_path.parent() {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let mut request = client
+            .download_report(&task.instance_id, report_id)
+            .sha256(true)
+            .on_progress({
+                let task = Arc::clone(task);
+                let on_event = self.on_event;
+                let mut shown = 0u64;
+                move |bytes, total| {
+                    // At most one event per MiB (and the last one).
+                    if bytes - shown >= 1 << 20 || Some(bytes) == total {
+                        shown = bytes;
+                        on_event(Event::Step {
+                            task: Arc::clone(&task),
+                            step: Step::Downloading { bytes, total },
+                        });
+                    }
+                }
+            });
+        if let Some(locale) = self.job.locale {
+            request = request.locale(locale);
+        }
+        let saved = request
+            .to_file(part_path)
+            .await
+            .map_err(|e| format!("download: {e}"))?;
+        sync_dir(part_path.parent()).await;
+        let sha256 = saved
+            .sha256
+            .ok_or_else(|| "the download has no checksum".to_owned())?;
+        Ok((saved.bytes, sha256))
+    }
+}
+
+/// Whether `r` is a report the task's create makes: real time, the template's name, the window.
+fn matches(task: &Task, r: &ReportBean) -> bool {
+    r.type_ == Some(ReportType::AuditReportRealTime)
+        && r.name.as_deref() == Some(task.template_name.as_str())
+        && r.start_time.as_deref() == Some(task.start_time.as_str())
+        && r.end_time.as_deref() == Some(task.end_time.as_str())
+}
+
+/// `dir/.name.part` for `dir/name`.
+fn part_of(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/.{name}.part"),
+        None => format!(".{path}.part"),
+    }
+}
+
+/// The size and SHA-256 of a file (read in a blocking task).
+async fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        use sha2::Digest;
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = sha2::Sha256::new();
+        let bytes = std::io::copy(&mut file, &mut hasher)?;
+        Ok((bytes, hex::encode(hasher.finalize())))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}
+
+/// Flushes a folder's entries (a rename in it) to disk; best effort.
+async fn sync_dir(dir: Option<&Path>) {
+    if let Some(dir) = dir.map(Path::to_path_buf) {
+        let _ = tokio::task::spawn_blocking(move || {
+            std::fs::File::open(&dir).and_then(|d| d.sync_all())
+        })
+        .await;
+    }
+}
