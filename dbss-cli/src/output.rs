@@ -33,6 +33,11 @@ impl Printer {
         }
     }
 
+    /// Whether progress is drawn (stderr is a terminal and the output is a table).
+    pub fn shows_progress(&self) -> bool {
+        self.progress
+    }
+
     /// Whether results are JSON.
     pub fn is_json(&self) -> bool {
         self.format == OutputFormat::Json

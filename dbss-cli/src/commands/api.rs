@@ -53,7 +53,7 @@ pub async fn run(context: &Context, args: ApiArgs) -> Result<(), Failure> {
         if let Some(value) = matches.try_get_one::<String>(p.name).ok().flatten() {
             call_args.insert(p.name.to_owned(), Value::String(value.clone()));
         } else if p.name == "instance_id"
-            && let Some(instance) = context.global.instance.as_deref()
+            && let Some(instance) = context.global.instance.last()
         {
             call_args.insert("instance_id".into(), Value::String(instance.to_owned()));
         }
