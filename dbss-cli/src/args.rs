@@ -243,7 +243,7 @@ pub enum ReportsCommand {
     /// (REGION/INSTANCE/TEMPLATE_PERIOD.pdf), each step recorded in --manifest so that running
     /// the same command again after a crash or Ctrl-C creates and downloads nothing twice.
     /// A summary table at the end; the exit code is 1 when any instance failed.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
 
     /// List the reports of --instance with their progress (all pages).
     List(ListArgs),

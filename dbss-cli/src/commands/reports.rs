@@ -15,7 +15,7 @@ use crate::output::{Printer, Table, cell, on_bytes};
 /// Runs `dbss reports ...`.
 pub async fn run(context: &Context, command: ReportsCommand) -> Result<(), Failure> {
     match command {
-        ReportsCommand::Create(args) => create(context, args).await,
+        ReportsCommand::Create(args) => create(context, *args).await,
         ReportsCommand::List(args) => list(context, args).await,
         ReportsCommand::Download(args) => download(context, args).await,
         ReportsCommand::Delete(args) => delete(context, args).await,
