@@ -77,6 +77,10 @@ pub use ops::databases::{DATABASE_PAGE_SIZE, DatabasePage};
 pub use ops::delete::{DeleteReport, DeleteReportOutput};
 pub use ops::download::{DownloadOutput, DownloadReport, ProgressFn};
 pub use ops::reports::{ListReports, MAX_PAGE_SIZE, ReportPage};
+pub use ops::schedules::{
+    AlarmNotifications, FileFormat, Frequency, NotificationChange, ReportSchedule, ScheduleChange,
+    ScheduleMode,
+};
 pub use ops::templates::ListTemplates;
 pub use transport::{HttpError, install_crypto_provider};
 pub use wait::{CreatedReport, WaitForReport, WaitProgressFn};

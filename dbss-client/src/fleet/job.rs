@@ -83,8 +83,37 @@ impl Selection {
         self
     }
 
-    fn lists(&self) -> bool {
+    /// Whether the instances of each scope are listed (all, or by name).
+    pub fn lists(&self) -> bool {
         self.all || self.name_pattern.is_some()
+    }
+
+    /// Checks the selection: some instances, valid ids, a valid glob. Nothing is sent.
+    pub fn check(&self) -> Result<(), ValidationError> {
+        self.compiled().map(drop)
+    }
+
+    /// [`check`](Self::check), returning the compiled glob.
+    fn compiled(&self) -> Result<Option<glob::Pattern>, ValidationError> {
+        if self.instances.is_empty() && !self.lists() {
+            return Err(ValidationError::new("instance", Rule::Required));
+        }
+        for id in &self.instances {
+            crate::foundation::validate::project_or_instance_id("instance_id", id)?;
+        }
+        self.name_pattern
+            .as_deref()
+            .map(|p| {
+                glob::Pattern::new(p).map_err(|_| {
+                    ValidationError::new(
+                        "name_pattern",
+                        Rule::Format {
+                            expected: "a glob (*, ?, [a-z])",
+                        },
+                    )
+                })
+            })
+            .transpose()
     }
 
     fn describe(&self) -> String {
@@ -349,7 +378,7 @@ impl Job {
         )
     }
 
-    fn check(&self) -> Result<Option<glob::Pattern>, ValidationError> {
+    fn check(&self) -> Result<(), ValidationError> {
         if self.scopes.is_empty() {
             return Err(ValidationError::new("region", Rule::Required));
         }
@@ -359,26 +388,7 @@ impl Job {
         if self.templates.is_empty() || self.templates.iter().any(|t| t.trim().is_empty()) {
             return Err(ValidationError::new("template", Rule::Required));
         }
-        if self.selection.instances.is_empty() && !self.selection.lists() {
-            return Err(ValidationError::new("instance", Rule::Required));
-        }
-        for id in &self.selection.instances {
-            crate::foundation::validate::project_or_instance_id("instance_id", id)?;
-        }
-        self.selection
-            .name_pattern
-            .as_deref()
-            .map(|p| {
-                glob::Pattern::new(p).map_err(|_| {
-                    ValidationError::new(
-                        "name_pattern",
-                        Rule::Format {
-                            expected: "a glob (*, ?, [a-z])",
-                        },
-                    )
-                })
-            })
-            .transpose()
+        self.selection.check()
     }
 
     /// Runs (or resumes) the job on the manifest at `path`, reporting each step to
@@ -389,7 +399,7 @@ impl Job {
         manifest: impl AsRef<Path>,
         on_event: impl Fn(Event) + Send + Sync,
     ) -> Result<Summary, FleetError> {
-        let pattern = self.check()?;
+        self.check()?;
         let (manifest, records) = Manifest::open(manifest)?;
         let on_event: EventFn<'_> = &on_event;
         let mut state = ManifestState::from_records(&records);
@@ -430,7 +440,8 @@ impl Job {
             }
         };
 
-        let mut projects = BTreeMap::new();
+        // The project of each scope, in the order of the scopes.
+        let mut projects = Vec::new();
         for scope in &self.scopes {
             let project = scope
                 .client
@@ -441,13 +452,11 @@ impl Job {
                     source,
                 })?
                 .to_owned();
-            projects.insert(scope.region.clone(), project);
+            projects.push(project);
         }
 
         if !state.plan_complete {
-            let plan = self
-                .plan(pattern.as_ref(), &projects, (&start, &end, &label))
-                .await?;
+            let plan = self.plan(&projects, (&start, &end, &label)).await?;
             let mut planned = 0;
             for record in plan {
                 let known = match &record {
@@ -478,7 +487,8 @@ impl Job {
         let scopes: BTreeMap<(&str, &str), &Scope> = self
             .scopes
             .iter()
-            .filter_map(|s| Some(((s.region.as_str(), projects.get(&s.region)?.as_str()), s)))
+            .zip(&projects)
+            .map(|(s, p)| ((s.region.as_str(), p.as_str()), s))
             .collect();
         let runner = Runner {
             job: self,
@@ -508,54 +518,24 @@ impl Job {
     /// to write (read-only: nothing is created).
     async fn plan(
         &self,
-        pattern: Option<&glob::Pattern>,
-        projects: &BTreeMap<String, String>,
+        projects: &[String],
         (start, end, label): (&str, &str, &str),
     ) -> Result<Vec<Record>, FleetError> {
-        // (scope, instance id, instance name)
-        let mut targets: Vec<(&Scope, String, Option<String>)> = Vec::new();
         let several = self.scopes.len() > 1;
-        for scope in &self.scopes {
-            let listed: Vec<(String, Option<String>)> = if self.selection.lists() || several {
-                scope
-                    .client
-                    .list_audit_instances_last()
-                    .items()
-                    .try_filter_map(|i| std::future::ready(Ok(i.id.map(|id| (id, i.name)))))
-                    .try_collect()
-                    .await
-                    .map_err(|source| FleetError::Plan {
-                        context: format!("listing the instances of {}", scope.region),
-                        source,
-                    })?
-            } else {
-                Vec::new()
-            };
-            let mut seen = HashSet::new();
-            if self.selection.lists() {
-                for (id, name) in &listed {
-                    let matches = match pattern {
-                        Some(p) => name.as_deref().is_some_and(|n| p.matches(n)),
-                        None => true,
-                    };
-                    if matches && seen.insert(id.clone()) {
-                        targets.push((scope, id.clone(), name.clone()));
-                    }
-                }
-            }
-            for id in &self.selection.instances {
-                let name = listed.iter().find(|(i, _)| i == id).map(|(_, n)| n.clone());
-                // With several scopes an id belongs to the scope that lists it.
-                if (several && name.is_none()) || !seen.insert(id.clone()) {
-                    continue;
-                }
-                targets.push((scope, id.clone(), name.flatten()));
-            }
-        }
+        let targets: Vec<(&Scope, &str, String, Option<String>)> =
+            select(&self.scopes, &self.selection)
+                .await?
+                .into_iter()
+                .filter_map(|s| {
+                    let scope = self.scopes.get(s.scope)?;
+                    let project = projects.get(s.scope)?;
+                    Some((scope, project.as_str(), s.instance_id, s.instance_name))
+                })
+                .collect();
         let mut records = Vec::new();
         if several {
             for id in &self.selection.instances {
-                if !targets.iter().any(|(_, i, _)| i == id) {
+                if !targets.iter().any(|(_, _, i, _)| i == id) {
                     for template in &self.templates {
                         records.push(Record::Unresolved(Unresolved {
                             region: self
@@ -574,9 +554,8 @@ impl Job {
             }
         }
         let resolved: Vec<Vec<Record>> = futures::stream::iter(targets)
-            .map(|(scope, id, name)| async move {
-                let project = projects.get(&scope.region).cloned().unwrap_or_default();
-                self.resolve(scope, project, id, name, (start, end, label))
+            .map(|(scope, project, id, name)| async move {
+                self.resolve(scope, project.to_owned(), id, name, (start, end, label))
                     .await
             })
             .buffered(self.concurrency)
@@ -619,31 +598,10 @@ impl Job {
         wanted.dedup();
         let mut records = Vec::new();
         for want in &wanted {
-            let by_id = templates.iter().find(|t| t.id.as_deref() == Some(want));
-            let by_name: Vec<_> = templates
-                .iter()
-                .filter(|t| t.name.as_deref() == Some(want))
-                .collect();
-            let found = match (by_id, by_name.as_slice()) {
-                (Some(t), _) => t,
-                (None, [t]) => *t,
-                (None, []) => {
-                    let names: Vec<&str> =
-                        templates.iter().filter_map(|t| t.name.as_deref()).collect();
-                    records.push(unresolved(
-                        want,
-                        format!(
-                            "no template with this id or name (its templates: {})",
-                            names.join("; ")
-                        ),
-                    ));
-                    continue;
-                }
-                (None, _) => {
-                    records.push(unresolved(
-                        want,
-                        format!("{} templates have this name; give the id", by_name.len()),
-                    ));
+            let found = match resolve_template(&templates, want) {
+                Ok(t) => t,
+                Err(reason) => {
+                    records.push(unresolved(want, reason));
                     continue;
                 }
             };
@@ -667,6 +625,103 @@ impl Job {
             }));
         }
         records
+    }
+}
+
+/// An instance a [`Selection`] picked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Selected {
+    /// The index of its scope in the scopes given.
+    pub scope: usize,
+    /// The instance.
+    pub instance_id: String,
+    /// Its name, when it was listed.
+    pub instance_name: Option<String>,
+}
+
+/// The instances `selection` picks in each scope, in the order of the scopes (each once per
+/// scope). Ids given are used as they are with one scope; with several, an id belongs to the
+/// scope that lists it (an id no scope lists is left out: compare with
+/// [`Selection::instances`]).
+pub async fn select(scopes: &[Scope], selection: &Selection) -> Result<Vec<Selected>, FleetError> {
+    let pattern = selection.compiled()?;
+    let mut picked = Vec::new();
+    let several = scopes.len() > 1;
+    for (index, scope) in scopes.iter().enumerate() {
+        let listed: Vec<(String, Option<String>)> = if selection.lists() || several {
+            scope
+                .client
+                .list_audit_instances_last()
+                .items()
+                .try_filter_map(|i| std::future::ready(Ok(i.id.map(|id| (id, i.name)))))
+                .try_collect()
+                .await
+                .map_err(|source| FleetError::Plan {
+                    context: format!("listing the instances of {}", scope.region),
+                    source,
+                })?
+        } else {
+            Vec::new()
+        };
+        let mut seen = HashSet::new();
+        let mut pick = |id: &str, name: Option<String>| {
+            if seen.insert(id.to_owned()) {
+                picked.push(Selected {
+                    scope: index,
+                    instance_id: id.to_owned(),
+                    instance_name: name,
+                });
+            }
+        };
+        if selection.lists() {
+            for (id, name) in &listed {
+                let matches = match &pattern {
+                    Some(p) => name.as_deref().is_some_and(|n| p.matches(n)),
+                    None => true,
+                };
+                if matches {
+                    pick(id, name.clone());
+                }
+            }
+        }
+        for id in &selection.instances {
+            match listed.iter().find(|(i, _)| i == id) {
+                Some((_, name)) => pick(id, name.clone()),
+                None if !several => pick(id, None),
+                None => {}
+            }
+        }
+    }
+    Ok(picked)
+}
+
+/// The template `want` names among an instance's templates: the one with that id, else the
+/// only one with that name; else why not (naming the instance's templates).
+pub fn resolve_template<'t>(
+    templates: &'t [dbss_types::TemplateBean],
+    want: &str,
+) -> Result<&'t dbss_types::TemplateBean, String> {
+    if let Some(t) = templates.iter().find(|t| t.id.as_deref() == Some(want)) {
+        return Ok(t);
+    }
+    let by_name: Vec<_> = templates
+        .iter()
+        .filter(|t| t.name.as_deref() == Some(want))
+        .collect();
+    match by_name.as_slice() {
+        [t] => Ok(t),
+        [] => {
+            let names: Vec<&str> = templates.iter().filter_map(|t| t.name.as_deref()).collect();
+            Err(format!(
+                "no template with this id or name (its templates: {})",
+                names.join("; ")
+            ))
+        }
+        _ => Err(format!(
+            "{} templates have this name; give the id",
+            by_name.len()
+        )),
     }
 }
 

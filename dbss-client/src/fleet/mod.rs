@@ -45,7 +45,9 @@ mod job;
 pub mod manifest;
 mod period;
 
-pub use job::{Done, Event, Job, Outcome, Scope, Selection, Step, Summary};
+pub use job::{
+    Done, Event, Job, Outcome, Scope, Selected, Selection, Step, Summary, resolve_template, select,
+};
 pub use manifest::{Manifest, ManifestState, Record, Stage, Task, Unresolved};
 pub use period::{CalendarUnit, Period, Window};
 
