@@ -253,6 +253,88 @@ pub enum ReportsCommand {
 
     /// Delete a report.
     Delete(DeleteArgs),
+
+    /// Show or change a template's report schedule and the alarm notifications, on one or many
+    /// instances (--instance, repeated, --all-instances, --name-pattern, in each --region).
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+/// `dbss reports schedule ...`
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Show the template's report schedule and the instance's alarm notifications.
+    Show(ScheduleSelectArgs),
+    /// Change them: the fields given, the others kept as shown.
+    Set(Box<ScheduleSetArgs>),
+}
+
+/// The template and instances of `dbss reports schedule`.
+#[derive(Debug, Args)]
+pub struct ScheduleSelectArgs {
+    /// Template id or name (resolved per instance).
+    #[arg(long, value_name = "ID|NAME")]
+    pub template: String,
+
+    /// Every instance the credentials see, in each --region.
+    #[arg(long)]
+    pub all_instances: bool,
+
+    /// The instances whose name matches this glob, in each --region.
+    #[arg(long, value_name = "GLOB")]
+    pub name_pattern: Option<String>,
+
+    /// Instances handled at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+}
+
+/// `dbss reports schedule set`
+#[derive(Debug, Args)]
+pub struct ScheduleSetArgs {
+    /// Which template and instances.
+    #[command(flatten)]
+    pub select: ScheduleSelectArgs,
+
+    /// How often the report is made: day, week, month, year or real-time.
+    #[arg(long, value_name = "FREQUENCY")]
+    pub frequency: Option<String>,
+
+    /// When the schedule starts (sent as given).
+    #[arg(long, value_name = "TIME")]
+    pub start_time: Option<String>,
+
+    /// The report file: pdf or zip.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// once or cycle.
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+
+    /// Enable the schedule.
+    #[arg(long, conflicts_with = "disable")]
+    pub enable: bool,
+
+    /// Disable the schedule.
+    #[arg(long)]
+    pub disable: bool,
+
+    /// Notify this SMN topic when a scheduled report is made.
+    #[arg(long, value_name = "URN", conflicts_with = "no_notify")]
+    pub notify_topic: Option<String>,
+
+    /// Stop notifying when a scheduled report is made.
+    #[arg(long)]
+    pub no_notify: bool,
+
+    /// Send the instance's alarms to this SMN topic.
+    #[arg(long, value_name = "URN", conflicts_with = "no_alarms")]
+    pub alarm_topic: Option<String>,
+
+    /// Switch the instance's alarm notifications off.
+    #[arg(long)]
+    pub no_alarms: bool,
 }
 
 /// `dbss reports create`

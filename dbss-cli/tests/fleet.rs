@@ -322,3 +322,80 @@ async fn periods_and_selection_are_checked_before_anything_is_sent() {
     }
     assert_eq!(mock.total_requests(), 0);
 }
+
+#[tokio::test]
+async fn schedules_are_set_on_every_instance_selected_and_bad_values_send_nothing() {
+    let mock = mock(3, Duration::ZERO).await;
+    let ids = mock.instance_ids();
+    let home = tempfile::tempdir().unwrap();
+    let r = run(
+        command(&mock, Auth::AkSk, home.path()),
+        &[
+            "reports",
+            "schedule",
+            "set",
+            "--instance",
+            &ids[0],
+            "--instance",
+            &ids[1],
+            "--template",
+            "SOX compliance report",
+            "--frequency",
+            "month",
+            "--format",
+            "pdf",
+            "--notify-topic",
+            "urn:smn:cn-north-4:0f4e1c2b:dbss-reports",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    r.ok();
+    let rows = r.json();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(
+        mock.requests(Operation::UpdateAuditTopicReportSchedulerConfig),
+        2
+    );
+    assert_eq!(mock.requests(Operation::SetAlarmTopicConfigInfoNew), 0);
+
+    let before = mock.total_requests();
+    for (args, code, text) in [
+        (vec!["--frequency", "hourly"], 3, "invalid frequency"),
+        (vec![], 2, "nothing to change"),
+    ] {
+        let mut all = vec![
+            "reports",
+            "schedule",
+            "set",
+            "--all-instances",
+            "--template",
+            "SOX compliance report",
+        ];
+        all.extend(args.iter().copied());
+        let r = run(command(&mock, Auth::AkSk, home.path()), &all).await;
+        r.expect_code(code);
+        assert!(r.stderr.contains(text), "{r:#?}");
+    }
+    assert_eq!(mock.total_requests(), before);
+
+    let r = run(
+        command(&mock, Auth::AkSk, home.path()),
+        &[
+            "reports",
+            "schedule",
+            "show",
+            "--all-instances",
+            "--template",
+            "No such template",
+        ],
+    )
+    .await;
+    r.expect_code(1);
+    assert_eq!(
+        r.stdout.matches("no template with this id or name").count(),
+        3,
+        "{r:#?}"
+    );
+}

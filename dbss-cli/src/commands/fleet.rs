@@ -39,7 +39,6 @@ fn zone(flag: &str, name: &str) -> Result<TimeZone, Failure> {
 
 /// The job of the command line.
 fn job(context: &Context, args: &CreateArgs) -> Result<(Job, PathBuf), Failure> {
-    let global = &context.global;
     if args.wait || args.download.is_some() || !args.databases.is_empty() {
         return Err(Failure::Usage(
             "--wait, --download and --db are for one instance; over a fleet every report is \
@@ -63,6 +62,28 @@ fn job(context: &Context, args: &CreateArgs) -> Result<(Job, PathBuf), Failure> 
         None => TimeZone::system(),
     };
     let api_zone = zone("--api-timezone", &args.api_timezone)?;
+    let scopes = scopes(context)?;
+
+    let selection = selection(context, args.all_instances, args.name_pattern.as_deref());
+    let out_dir = args.out_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let manifest = args
+        .manifest
+        .clone()
+        .unwrap_or_else(|| out_dir.join("dbss-manifest.jsonl"));
+    let job = Job::new(scopes, period, [args.template.clone()])
+        .selection(selection)
+        .time_zone(time_zone)
+        .api_time_zone(api_zone)
+        .out_dir(out_dir)
+        .concurrency(usize::from(args.concurrency))
+        .deadline(args.wait_timeout);
+    Ok((job, manifest))
+}
+
+/// A scope per --region and --project-id (the client's own when none is given), each client
+/// rate-limited adaptively.
+pub fn scopes(context: &Context) -> Result<Vec<Scope>, Failure> {
+    let global = &context.global;
     if global.endpoint.is_some() && global.region.len() > 1 {
         return Err(Failure::Usage(
             "--endpoint sends every region to one address: with several --region, give each \
@@ -102,30 +123,24 @@ fn job(context: &Context, args: &CreateArgs) -> Result<(Job, PathBuf), Failure> 
         }
     }
 
+    Ok(scopes)
+}
+
+/// The instances of the command line: --instance (repeated), --all-instances, --name-pattern.
+pub fn selection(context: &Context, all: bool, pattern: Option<&str>) -> Selection {
     let mut selection = Selection::instances(
-        global
+        context
+            .global
             .instance
             .iter()
             .filter(|i| !i.trim().is_empty())
             .cloned(),
     );
-    selection.all = args.all_instances;
-    if let Some(pattern) = &args.name_pattern {
+    selection.all = all;
+    if let Some(pattern) = pattern {
         selection = selection.name_pattern(pattern);
     }
-    let out_dir = args.out_dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    let manifest = args
-        .manifest
-        .clone()
-        .unwrap_or_else(|| out_dir.join("dbss-manifest.jsonl"));
-    let job = Job::new(scopes, period, [args.template.clone()])
-        .selection(selection)
-        .time_zone(time_zone)
-        .api_time_zone(api_zone)
-        .out_dir(out_dir)
-        .concurrency(usize::from(args.concurrency))
-        .deadline(args.wait_timeout);
-    Ok((job, manifest))
+    selection
 }
 
 fn env(name: &str) -> Option<String> {

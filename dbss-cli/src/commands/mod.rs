@@ -13,6 +13,7 @@ pub mod completions;
 pub mod fleet;
 pub mod instances;
 pub mod reports;
+pub mod schedule;
 pub mod templates;
 
 /// What every command needs: the global flags and the printer.

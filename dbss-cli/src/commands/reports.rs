@@ -19,6 +19,7 @@ pub async fn run(context: &Context, command: ReportsCommand) -> Result<(), Failu
         ReportsCommand::List(args) => list(context, args).await,
         ReportsCommand::Download(args) => download(context, args).await,
         ReportsCommand::Delete(args) => delete(context, args).await,
+        ReportsCommand::Schedule(command) => crate::commands::schedule::run(context, command).await,
     }
 }
 

@@ -342,7 +342,7 @@ impl DbssClient {
             .into_inner();
         let s = answer.scheduler.unwrap_or_default();
         Ok(ReportSchedule {
-            template_id: s.id.unwrap_or_else(|| template_id.to_owned()),
+            template_id: template_id.to_owned(),
             frequency: s.frequency,
             start_time: s.start_time,
             format: s.format,
