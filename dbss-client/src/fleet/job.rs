@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use dbss_types::{ReportBean, ReportLocale, ReportType};
@@ -494,6 +494,7 @@ impl Job {
             job: self,
             manifest: &manifest,
             on_event,
+            learned: std::sync::Mutex::new(None),
         };
         let tasks: Vec<TaskState> = state.tasks.values().cloned().collect();
         let mut outcomes: Vec<Outcome> = futures::stream::iter(tasks)
@@ -730,6 +731,16 @@ struct Runner<'a> {
     job: &'a Job,
     manifest: &'a Manifest,
     on_event: EventFn<'a>,
+    /// How long reports take, learned from their progress (times the first poll).
+    learned: std::sync::Mutex<Option<Duration>>,
+}
+
+/// The report a poll looks for.
+enum Target {
+    /// Not yet known: the oldest matching report not among these.
+    New(HashSet<String>),
+    /// This one.
+    Known(String),
 }
 
 /// Whether an error says the create cannot have taken effect.
@@ -802,6 +813,9 @@ impl Runner<'_> {
         let out_dir = &self.job.out_dir;
         let mut creates = 0u32;
         let mut earlier = true;
+        // When this run's create was accepted, and the finished report once polled.
+        let mut created_at: Option<Instant> = None;
+        let mut ready: Option<ReportBean> = None;
         loop {
             stage = match stage {
                 Stage::Planned => {
@@ -830,6 +844,7 @@ impl Runner<'_> {
                         .await;
                     match sent {
                         Ok(created) => {
+                            created_at = Some(Instant::now());
                             self.record(Record::Created {
                                 key: task.key.clone(),
                                 at: now(),
@@ -862,8 +877,16 @@ impl Runner<'_> {
                     // The create may or may not have reached the service: look before
                     // anything is sent again.
                     let existing_set: HashSet<String> = existing.iter().cloned().collect();
-                    match self.matching(client, task, &existing_set).await?.pop() {
-                        Some(report) => self.found(task, report).await?,
+                    match self
+                        .matching(client, task, &existing_set)
+                        .await?
+                        .pop()
+                        .and_then(|r| r.id)
+                    {
+                        Some(report_id) => {
+                            self.found(task, &report_id).await?;
+                            Stage::Found { report_id }
+                        }
                         None => {
                             self.record(Record::NotCreated {
                                 key: task.key.clone(),
@@ -874,33 +897,23 @@ impl Runner<'_> {
                     }
                 }
                 Stage::Created { existing } => {
-                    let existing_set: HashSet<String> = existing.into_iter().collect();
-                    let report = self.poll(client, task, |reports| {
-                        reports
-                            .iter()
-                            .rev()
-                            .find(|r| {
-                                r.id.as_ref().is_some_and(|id| !existing_set.contains(id))
-                                    && matches(task, r)
-                            })
-                            .cloned()
-                    });
-                    let report = report.await?;
-                    self.found(task, report).await?
+                    let existing: HashSet<String> = existing.into_iter().collect();
+                    let (report_id, report) = self
+                        .wait_ready(client, task, Target::New(existing), created_at)
+                        .await?;
+                    ready = Some(report);
+                    Stage::Found { report_id }
                 }
                 Stage::Found { report_id } => {
                     earlier = false;
-                    let report = self
-                        .poll(client, task, |reports| {
-                            reports
-                                .iter()
-                                .find(|r| {
-                                    r.id.as_deref() == Some(report_id.as_str())
-                                        && r.percentum.unwrap_or(0) >= 100
-                                })
-                                .cloned()
-                        })
-                        .await?;
+                    let report = match ready.take() {
+                        Some(r) if r.id.as_deref() == Some(report_id.as_str()) => r,
+                        _ => {
+                            self.wait_ready(client, task, Target::Known(report_id.clone()), None)
+                                .await?
+                                .1
+                        }
+                    };
                     let ext = report
                         .format
                         .map(|f| f.to_string().to_ascii_lowercase())
@@ -1008,22 +1021,20 @@ impl Runner<'_> {
         }
     }
 
-    async fn found(&self, task: &Arc<Task>, report: ReportBean) -> Result<Stage, String> {
-        let report_id = report
-            .id
-            .ok_or_else(|| "the report found has no id".to_owned())?;
+    /// Records the task's report as found.
+    async fn found(&self, task: &Arc<Task>, report_id: &str) -> Result<(), String> {
         self.record(Record::Found {
             key: task.key.clone(),
-            report_id: report_id.clone(),
+            report_id: report_id.to_owned(),
         })
         .await?;
         self.step(
             task,
             Step::Found {
-                report_id: report_id.clone(),
+                report_id: report_id.to_owned(),
             },
         );
-        Ok(Stage::Found { report_id })
+        Ok(())
     }
 
     /// The instance's reports that match the task and are not in `except`, newest first.
@@ -1047,17 +1058,34 @@ impl Runner<'_> {
             .map_err(|e| format!("listing the reports: {e}"))
     }
 
-    /// Polls the instance's reports with backoff until `pick` picks one, reporting progress.
-    async fn poll(
+    /// Polls the instance's reports until the task's report is listed finished; records it as
+    /// found as soon as it is identified. The next poll is timed by the report's progress
+    /// (`percentum` over the time since the create: the remaining time at that pace), else by
+    /// what earlier reports took, else by backoff.
+    async fn wait_ready(
         &self,
         client: &DbssClient,
         task: &Arc<Task>,
-        pick: impl Fn(&[ReportBean]) -> Option<ReportBean>,
-    ) -> Result<ReportBean, String> {
+        mut target: Target,
+        created_at: Option<Instant>,
+    ) -> Result<(String, ReportBean), String> {
         let started = Instant::now();
-        let (mut interval, max) = self.job.poll;
+        let (first, max) = self.job.poll;
+        let mut backoff = first;
         let mut last = None;
+        // Right after a create the report is not finished: wait for what reports take.
+        let mut wait = match created_at {
+            Some(_) => self.estimate().unwrap_or(first).min(max),
+            None => Duration::ZERO,
+        };
         loop {
+            if started.elapsed() + wait > self.job.deadline {
+                return Err(format!(
+                    "the report was not ready within {:?}",
+                    self.job.deadline
+                ));
+            }
+            tokio::time::sleep(wait).await;
             let reports: Vec<ReportBean> = client
                 .list_reports(&task.instance_id)
                 .page_size(crate::MAX_PAGE_SIZE)
@@ -1066,26 +1094,69 @@ impl Runner<'_> {
                 .try_collect()
                 .await
                 .map_err(|e| format!("listing the reports: {e}"))?;
-            if let Some(report) = pick(&reports) {
-                return Ok(report);
+            let report = match &target {
+                Target::Known(id) => reports.iter().find(|r| r.id.as_deref() == Some(id)),
+                // The oldest new one (the list is newest first).
+                Target::New(existing) => reports
+                    .iter()
+                    .rev()
+                    .find(|r| r.id.as_ref().is_some_and(|id| !existing.contains(id))),
             }
-            // Progress of the task's report, when it is listed.
-            if let Some(percent) = reports.first().and_then(|r| r.percentum) {
-                let percent = percent.clamp(0, 100) as u8;
-                if last != Some(percent) {
-                    last = Some(percent);
-                    self.step(task, Step::Progress { percent });
+            .cloned();
+            let Some(report) = report else {
+                wait = backoff;
+                backoff = backoff.mul_f64(1.5).min(max);
+                continue;
+            };
+            let id = report
+                .id
+                .clone()
+                .ok_or_else(|| "the report found has no id".to_owned())?;
+            if let Target::New(_) = target {
+                self.found(task, &id).await?;
+                target = Target::Known(id.clone());
+            }
+            let percent = report.percentum.unwrap_or(0).clamp(0, 100) as u8;
+            if last != Some(percent) {
+                last = Some(percent);
+                self.step(task, Step::Progress { percent });
+            }
+            if percent >= 100 {
+                return Ok((id, report));
+            }
+            wait = match created_at {
+                Some(at) if percent > 0 => {
+                    let elapsed = at.elapsed();
+                    let total = elapsed.mul_f64(100.0 / f64::from(percent));
+                    self.learn(total);
+                    // The rest at this pace, and a little more: a poll just early costs a
+                    // request.
+                    total
+                        .saturating_sub(elapsed)
+                        .mul_f64(1.05)
+                        .max(Duration::from_millis(20))
+                        .min(max)
                 }
-            }
-            if started.elapsed() + interval > self.job.deadline {
-                return Err(format!(
-                    "the report was not ready within {:?}",
-                    self.job.deadline
-                ));
-            }
-            tokio::time::sleep(interval).await;
-            interval = interval.mul_f64(1.5).min(max);
+                _ => {
+                    let w = backoff;
+                    backoff = backoff.mul_f64(1.5).min(max);
+                    w
+                }
+            };
         }
+    }
+
+    /// How long reports took so far (from their progress), if any was seen.
+    fn estimate(&self) -> Option<Duration> {
+        *self.learned.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn learn(&self, total: Duration) {
+        let mut learned = self.learned.lock().unwrap_or_else(PoisonError::into_inner);
+        *learned = Some(match *learned {
+            Some(old) => old.mul_f64(0.7) + total.mul_f64(0.3),
+            None => total,
+        });
     }
 
     async fn download(
