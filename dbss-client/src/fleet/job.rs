@@ -584,7 +584,11 @@ impl Job {
                 reason,
             })
         };
-        let templates = match scope.client.list_templates(&instance_id).send().await {
+        let templates = match patiently(self.deadline, || {
+            scope.client.list_templates(&instance_id).send()
+        })
+        .await
+        {
             Ok(t) => t,
             Err(e) => {
                 return self
@@ -743,6 +747,31 @@ enum Target {
     Known(String),
 }
 
+/// Whether the service said it did not process the request: throttled (429) or unavailable
+/// (503). The client's own retries have given up; a fleet job waits longer.
+fn not_processed(e: &Error) -> bool {
+    matches!(e, Error::Service(s) if matches!(s.status, 429 | 503))
+}
+
+/// Runs `call` until it is not refused as [`not_processed`], pausing 0.5 s doubling to 8 s
+/// (with jitter) between tries, as long as `deadline` allows.
+async fn patiently<T, Fut>(deadline: Duration, mut call: impl FnMut() -> Fut) -> Result<T, Error>
+where
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match call().await {
+            Err(e) if not_processed(&e) && started.elapsed() + pause < deadline => {
+                tokio::time::sleep(pause.mul_f64(0.5 + fastrand::f64())).await;
+                pause = (pause * 2).min(Duration::from_secs(8));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Whether an error says the create cannot have taken effect.
 fn surely_not_sent(e: &Error) -> bool {
     match e {
@@ -836,12 +865,15 @@ impl Runner<'_> {
                     })
                     .await?;
                     self.step(task, Step::Creating);
-                    let sent = client
-                        .create_report(&task.instance_id)
-                        .template(&task.template_id)
-                        .time_range(task.start_time.as_str(), task.end_time.as_str())
-                        .send()
-                        .await;
+                    // A 429 or 503 says the create was not processed: sent again after a pause.
+                    let sent = patiently(self.job.deadline, || {
+                        client
+                            .create_report(&task.instance_id)
+                            .template(&task.template_id)
+                            .time_range(task.start_time.as_str(), task.end_time.as_str())
+                            .send()
+                    })
+                    .await;
                     match sent {
                         Ok(created) => {
                             created_at = Some(Instant::now());
@@ -1044,18 +1076,25 @@ impl Runner<'_> {
         task: &Task,
         except: &HashSet<String>,
     ) -> Result<Vec<ReportBean>, String> {
-        client
-            .list_reports(&task.instance_id)
-            .page_size(crate::MAX_PAGE_SIZE)
-            .stream()
-            .try_filter(|r| {
-                std::future::ready(
-                    matches(task, r) && r.id.as_ref().is_some_and(|id| !except.contains(id)),
-                )
-            })
-            .try_collect()
-            .await
-            .map_err(|e| format!("listing the reports: {e}"))
+        let reports = self.list(client, task).await?;
+        Ok(reports
+            .into_iter()
+            .filter(|r| r.id.as_ref().is_some_and(|id| !except.contains(id)))
+            .collect())
+    }
+
+    /// The instance's reports that match the task, newest first; throttling waited out.
+    async fn list(&self, client: &DbssClient, task: &Task) -> Result<Vec<ReportBean>, String> {
+        patiently(self.job.deadline, || {
+            client
+                .list_reports(&task.instance_id)
+                .page_size(crate::MAX_PAGE_SIZE)
+                .stream()
+                .try_filter(|r| std::future::ready(matches(task, r)))
+                .try_collect()
+        })
+        .await
+        .map_err(|e| format!("listing the reports: {e}"))
     }
 
     /// Polls the instance's reports until the task's report is listed finished; records it as
@@ -1086,14 +1125,7 @@ impl Runner<'_> {
                 ));
             }
             tokio::time::sleep(wait).await;
-            let reports: Vec<ReportBean> = client
-                .list_reports(&task.instance_id)
-                .page_size(crate::MAX_PAGE_SIZE)
-                .stream()
-                .try_filter(|r| std::future::ready(matches(task, r)))
-                .try_collect()
-                .await
-                .map_err(|e| format!("listing the reports: {e}"))?;
+            let reports = self.list(client, task).await?;
             let report = match &target {
                 Target::Known(id) => reports.iter().find(|r| r.id.as_deref() == Some(id)),
                 // The oldest new one (the list is newest first).
@@ -1171,31 +1203,32 @@ impl Runner<'_> {
                 .await
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        let mut request = client
-            .download_report(&task.instance_id, report_id)
-            .sha256(true)
-            .on_progress({
-                let task = Arc::clone(task);
-                let on_event = self.on_event;
-                let mut shown = 0u64;
-                move |bytes, total| {
-                    // At most one event per MiB (and the last one).
-                    if bytes - shown >= 1 << 20 || Some(bytes) == total {
-                        shown = bytes;
-                        on_event(Event::Step {
-                            task: Arc::clone(&task),
-                            step: Step::Downloading { bytes, total },
-                        });
+        let saved = patiently(self.job.deadline, || {
+            let mut request = client
+                .download_report(&task.instance_id, report_id)
+                .sha256(true)
+                .on_progress({
+                    let task = Arc::clone(task);
+                    let on_event = self.on_event;
+                    let mut shown = 0u64;
+                    move |bytes, total| {
+                        // At most one event per MiB (and the last one).
+                        if bytes - shown >= 1 << 20 || Some(bytes) == total {
+                            shown = bytes;
+                            on_event(Event::Step {
+                                task: Arc::clone(&task),
+                                step: Step::Downloading { bytes, total },
+                            });
+                        }
                     }
-                }
-            });
-        if let Some(locale) = self.job.locale {
-            request = request.locale(locale);
-        }
-        let saved = request
-            .to_file(part_path)
-            .await
-            .map_err(|e| format!("download: {e}"))?;
+                });
+            if let Some(locale) = self.job.locale {
+                request = request.locale(locale);
+            }
+            request.to_file(part_path)
+        })
+        .await
+        .map_err(|e| format!("download: {e}"))?;
         sync_dir(part_path.parent()).await;
         let sha256 = saved
             .sha256
