@@ -497,6 +497,7 @@ impl Job {
             learned: std::sync::Mutex::new(None),
         };
         let tasks: Vec<TaskState> = state.tasks.values().cloned().collect();
+        sweep_partial_downloads(&self.out_dir, &tasks).await;
         let mut outcomes: Vec<Outcome> = futures::stream::iter(tasks)
             .map(|t| {
                 let scope = scopes
@@ -1265,6 +1266,30 @@ async fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
     })
     .await
     .map_err(std::io::Error::other)?
+}
+
+/// Removes what downloads cut short by a crash left in the tasks' folders: the temporary files
+/// of `to_file` (`.dbss-download-*`), never renamed. Run while no download is under way (this
+/// run holds the manifest's lock, and its tasks have not started).
+async fn sweep_partial_downloads(out_dir: &Path, tasks: &[TaskState]) {
+    let dirs: std::collections::BTreeSet<PathBuf> = tasks
+        .iter()
+        .filter_map(|t| out_dir.join(&t.task.stem).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in dirs {
+        let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
+            continue;
+        };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            if entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(".dbss-download-"))
+            {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+    }
 }
 
 /// Flushes a folder's entries (a rename in it) to disk; best effort.
