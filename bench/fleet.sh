@@ -34,7 +34,7 @@ trap cleanup EXIT
 start_mock() {
     local out=$work/$1.out
     "$BIN/dbss-mock" --port 0 --instances "$INSTANCES" --report-duration "${REPORT_DURATION}s" \
-        --throttle "$THROTTLE" --report-size "$REPORT_SIZE" --no-seed-reports >"$out" 2>/dev/null &
+        --throttle "$THROTTLE" --report-size "$REPORT_SIZE" --no-seed-reports >"$out" 2>"$work/$1.log" &
     pids+=($!)
     for _ in $(seq 100); do
         grep -q '^auth=' "$out" 2>/dev/null && break
@@ -61,6 +61,7 @@ end=$(date +%s.%N)
 # The errors of the instances that failed, if any.
 grep '"error"' "$work/summary.json" | sort | uniq -c | sort -rn | head -5 >&2 || true
 
+if [ -n "${MOCK_LOG:-}" ]; then cp "$work/one.log" "$MOCK_LOG"; fi
 failed=$(sed -n 's/^  "failed": \([0-9]*\),*$/\1/p' "$work/summary.json")
 files=$(find "$work/out" -name '*.pdf' | wc -l)
 rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt")

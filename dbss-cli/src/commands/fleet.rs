@@ -347,7 +347,8 @@ impl Display {
                     String::new()
                 }
             ),
-            (Mode::Bars { multi, .. }, Event::Unresolved(u)) => {
+            (Mode::Bars { multi, overall }, Event::Unresolved(u)) => {
+                overall.inc(1);
                 let _ = multi.println(format!(
                     "{}/{} {}: no report: {}",
                     u.region, u.instance_id, u.template, u.reason

@@ -455,35 +455,6 @@ impl Job {
             projects.push(project);
         }
 
-        if !state.plan_complete {
-            let plan = self.plan(&projects, (&start, &end, &label)).await?;
-            let mut planned = 0;
-            for record in plan {
-                let known = match &record {
-                    Record::Planned(t) => state.tasks.contains_key(&t.key),
-                    _ => false,
-                };
-                if matches!(record, Record::Planned(_)) {
-                    planned += 1;
-                }
-                if !known {
-                    manifest.append(&record).await?;
-                    state.apply(&record);
-                }
-            }
-            let record = Record::PlanComplete { tasks: planned };
-            manifest.append(&record).await?;
-            state.apply(&record);
-        }
-        on_event(Event::Planned {
-            window: (start.clone(), end.clone()),
-            tasks: state.tasks.len(),
-            unresolved: state.unresolved.len(),
-        });
-        for u in state.unresolved.values() {
-            on_event(Event::Unresolved(u.clone()));
-        }
-
         let scopes: BTreeMap<(&str, &str), &Scope> = self
             .scopes
             .iter()
@@ -496,33 +467,134 @@ impl Job {
             on_event,
             learned: std::sync::Mutex::new(None),
         };
-        let tasks: Vec<TaskState> = state.tasks.values().cloned().collect();
-        sweep_partial_downloads(&self.out_dir, &tasks).await;
-        let mut outcomes: Vec<Outcome> = futures::stream::iter(tasks)
-            .map(|t| {
-                let scope = scopes
-                    .get(&(t.task.region.as_str(), t.task.project_id.as_str()))
-                    .copied();
-                runner.run(t, scope)
-            })
-            .buffer_unordered(self.concurrency)
-            .collect()
-            .await;
+        let known: Vec<TaskState> = state.tasks.values().cloned().collect();
+        sweep_partial_downloads(&self.out_dir, &known).await;
+
+        let (mut outcomes, unresolved) = if state.plan_complete {
+            on_event(Event::Planned {
+                window: (start.clone(), end.clone()),
+                tasks: state.tasks.len(),
+                unresolved: state.unresolved.len(),
+            });
+            for u in state.unresolved.values() {
+                on_event(Event::Unresolved(u.clone()));
+            }
+            let outcomes: Vec<Outcome> = futures::stream::iter(known)
+                .map(|t| {
+                    let scope = scopes
+                        .get(&(t.task.region.as_str(), t.task.project_id.as_str()))
+                        .copied();
+                    runner.run(t, scope)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            (outcomes, state.unresolved.into_values().collect())
+        } else {
+            // Plan and run together: an instance's reports start as soon as its templates are
+            // resolved (a plan cut short by a crash is made again; tasks it recorded go on
+            // from their last step).
+            let (targets, early) = self.targets(&projects).await?;
+            manifest.append_all(&early).await?;
+            let mut unresolved: Vec<Unresolved> = early
+                .into_iter()
+                .filter_map(|r| match r {
+                    Record::Unresolved(u) => Some(u),
+                    _ => None,
+                })
+                .collect();
+            on_event(Event::Planned {
+                window: (start.clone(), end.clone()),
+                tasks: targets.len() * self.templates.len(),
+                unresolved: unresolved.len(),
+            });
+            for u in &unresolved {
+                on_event(Event::Unresolved(u.clone()));
+            }
+            let known: BTreeMap<String, TaskState> = state.tasks.clone();
+            let window = (start.as_str(), end.as_str(), label.as_str());
+            let results: Vec<(Vec<Outcome>, Vec<Unresolved>)> = futures::stream::iter(targets)
+                .map(|(scope, project, id, name)| {
+                    let (runner, known, manifest) = (&runner, &known, &manifest);
+                    async move {
+                        let records = self
+                            .resolve(scope, project.to_owned(), id, name, window)
+                            .await;
+                        let new: Vec<Record> = records
+                            .iter()
+                            .filter(
+                                |r| !matches!(r, Record::Planned(t) if known.contains_key(&t.key)),
+                            )
+                            .cloned()
+                            .collect();
+                        let recorded = manifest.append_all(&new).await;
+                        let mut outcomes = Vec::new();
+                        let mut unresolved = Vec::new();
+                        for record in records {
+                            match record {
+                                Record::Planned(task) => {
+                                    let state =
+                                        known.get(&task.key).cloned().unwrap_or(TaskState {
+                                            task,
+                                            stage: Stage::Planned,
+                                            last_error: None,
+                                        });
+                                    match &recorded {
+                                        Ok(()) => {
+                                            outcomes.push(runner.run(state, Some(scope)).await)
+                                        }
+                                        Err(e) => outcomes.push(Outcome {
+                                            task: state.task,
+                                            result: Err(e.to_string()),
+                                        }),
+                                    }
+                                }
+                                Record::Unresolved(u) => {
+                                    (runner.on_event)(Event::Unresolved(u.clone()));
+                                    unresolved.push(u);
+                                }
+                                _ => {}
+                            }
+                        }
+                        (outcomes, unresolved)
+                    }
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            let mut outcomes = Vec::new();
+            for (o, u) in results {
+                outcomes.extend(o);
+                unresolved.extend(u);
+            }
+            manifest
+                .append(&Record::PlanComplete {
+                    tasks: outcomes.len(),
+                })
+                .await?;
+            (outcomes, unresolved)
+        };
         outcomes.sort_by(|a, b| a.task.key.cmp(&b.task.key));
         Ok(Summary {
             window: (start, end),
             outcomes,
-            unresolved: state.unresolved.into_values().collect(),
+            unresolved,
         })
     }
 
-    /// Selects the instances of every scope and resolves the templates of each: the records
-    /// to write (read-only: nothing is created).
-    async fn plan(
-        &self,
-        projects: &[String],
-        (start, end, label): (&str, &str, &str),
-    ) -> Result<Vec<Record>, FleetError> {
+    /// Selects the instances of every scope (read-only): each with its scope and project, in
+    /// turn from each scope, and an [`Unresolved`] for each id no scope lists.
+    #[allow(clippy::type_complexity)]
+    async fn targets<'s>(
+        &'s self,
+        projects: &'s [String],
+    ) -> Result<
+        (
+            Vec<(&'s Scope, &'s str, String, Option<String>)>,
+            Vec<Record>,
+        ),
+        FleetError,
+    > {
         let several = self.scopes.len() > 1;
         let targets: Vec<(&Scope, &str, String, Option<String>)> =
             select(&self.scopes, &self.selection)
@@ -555,16 +627,27 @@ impl Job {
                 }
             }
         }
-        let resolved: Vec<Vec<Record>> = futures::stream::iter(targets)
-            .map(|(scope, project, id, name)| async move {
-                self.resolve(scope, project.to_owned(), id, name, (start, end, label))
-                    .await
-            })
-            .buffered(self.concurrency)
-            .collect()
-            .await;
-        records.extend(resolved.into_iter().flatten());
-        Ok(records)
+        // Round robin over the scopes, so that every region's throttle is used from the start.
+        let mut by_scope: Vec<Vec<_>> = self.scopes.iter().map(|_| Vec::new()).collect();
+        for target in targets {
+            if let Some(i) = self.scopes.iter().position(|s| std::ptr::eq(s, target.0))
+                && let Some(list) = by_scope.get_mut(i)
+            {
+                list.push(target);
+            }
+        }
+        let mut queues: Vec<_> = by_scope.into_iter().map(Vec::into_iter).collect();
+        let mut interleaved = Vec::new();
+        loop {
+            let before = interleaved.len();
+            for queue in &mut queues {
+                interleaved.extend(queue.next());
+            }
+            if interleaved.len() == before {
+                break;
+            }
+        }
+        Ok((interleaved, records))
     }
 
     /// The templates of one instance: a planned task per template found, or why not.

@@ -340,11 +340,21 @@ impl ManifestState {
 }
 
 /// An open, locked manifest that records are appended to.
+///
+/// Appends made at the same time share one write and one `fsync` (group commit): each returns
+/// once its own line is on disk, and a fleet of tasks does not queue behind one `fsync` each.
 #[derive(Debug, Clone)]
 pub struct Manifest {
     path: PathBuf,
-    file: Arc<Mutex<File>>,
+    file: Arc<File>,
+    /// Lines waiting for the next commit, each with whom to tell.
+    pending: Arc<Mutex<Vec<(Vec<u8>, Committed)>>>,
+    /// Held by the task that commits.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
+
+/// Tells an append how its commit went.
+type Committed = tokio::sync::oneshot::Sender<Result<(), String>>;
 
 impl Manifest {
     /// Opens (or creates) the manifest at `path`, locks it and reads its records. A second
@@ -400,7 +410,9 @@ impl Manifest {
         Ok((
             Self {
                 path,
-                file: Arc::new(Mutex::new(file)),
+                file: Arc::new(file),
+                pending: Arc::default(),
+                writer: Arc::default(),
             },
             records,
         ))
@@ -413,27 +425,68 @@ impl Manifest {
 
     /// Appends `record` as one line and waits until it is on disk.
     pub async fn append(&self, record: &Record) -> Result<(), FleetError> {
-        let mut line = serde_json::to_vec(record).map_err(|e| FleetError::Manifest {
-            path: self.path.clone(),
-            message: format!("cannot encode a record: {e}"),
-        })?;
-        line.push(b'\n');
+        self.append_all(std::slice::from_ref(record)).await
+    }
+
+    /// Appends `records`, a line each, and waits until they are on disk (one commit).
+    pub async fn append_all(&self, records: &[Record]) -> Result<(), FleetError> {
+        let mut waiting = Vec::with_capacity(records.len());
+        let mut lines = Vec::with_capacity(records.len());
+        for record in records {
+            let mut line = serde_json::to_vec(record).map_err(|e| FleetError::Manifest {
+                path: self.path.clone(),
+                message: format!("cannot encode a record: {e}"),
+            })?;
+            line.push(b'\n');
+            let (done, committed) = tokio::sync::oneshot::channel();
+            lines.push((line, done));
+            waiting.push(committed);
+        }
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(lines);
+        {
+            let _writer = self.writer.lock().await;
+            // A commit made while this append waited for the writer may have taken its lines;
+            // committing again costs nothing then (nothing is pending, or others' lines are).
+            self.commit().await;
+        }
+        for committed in waiting {
+            committed
+                .await
+                .unwrap_or_else(|_| Err("the commit was dropped".into()))
+                .map_err(|message| FleetError::Manifest {
+                    path: self.path.clone(),
+                    message: format!("cannot write: {message}"),
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Writes every pending line at once, flushes them to disk and tells their appends.
+    async fn commit(&self) {
+        let batch =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        if batch.is_empty() {
+            return;
+        }
+        let (lines, tells): (Vec<Vec<u8>>, Vec<Committed>) = batch.into_iter().unzip();
         let file = Arc::clone(&self.file);
         let written = tokio::task::spawn_blocking(move || {
-            let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
-            file.write_all(&line)?;
+            let mut file = &*file;
+            file.write_all(&lines.concat())?;
             file.sync_data()
         })
         .await;
-        let message = match written {
-            Ok(Ok(())) => return Ok(()),
-            Ok(Err(e)) => format!("cannot write: {e}"),
-            Err(e) => format!("cannot write: {e}"),
+        let result = match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
         };
-        Err(FleetError::Manifest {
-            path: self.path.clone(),
-            message,
-        })
+        for tell in tells {
+            let _ = tell.send(result.clone());
+        }
     }
 }
 
