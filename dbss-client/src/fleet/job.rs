@@ -584,17 +584,10 @@ impl Job {
 
     /// Selects the instances of every scope (read-only): each with its scope and project, in
     /// turn from each scope, and an [`Unresolved`] for each id no scope lists.
-    #[allow(clippy::type_complexity)]
     async fn targets<'s>(
         &'s self,
         projects: &'s [String],
-    ) -> Result<
-        (
-            Vec<(&'s Scope, &'s str, String, Option<String>)>,
-            Vec<Record>,
-        ),
-        FleetError,
-    > {
+    ) -> Result<(Vec<Candidate<'s>>, Vec<Record>), FleetError> {
         let several = self.scopes.len() > 1;
         let targets: Vec<(&Scope, &str, String, Option<String>)> =
             select(&self.scopes, &self.selection)
@@ -813,6 +806,9 @@ pub fn resolve_template<'t>(
         )),
     }
 }
+
+/// An instance to plan: its scope, its project, its id and name.
+type Candidate<'s> = (&'s Scope, &'s str, String, Option<String>);
 
 /// Runs tasks for one job.
 struct Runner<'a> {

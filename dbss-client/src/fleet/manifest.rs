@@ -348,13 +348,16 @@ pub struct Manifest {
     path: PathBuf,
     file: Arc<File>,
     /// Lines waiting for the next commit, each with whom to tell.
-    pending: Arc<Mutex<Vec<(Vec<u8>, Committed)>>>,
+    pending: Arc<Mutex<Pending>>,
     /// Held by the task that commits.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Tells an append how its commit went.
 type Committed = tokio::sync::oneshot::Sender<Result<(), String>>;
+
+/// Lines to write, each with the append to tell.
+type Pending = Vec<(Vec<u8>, Committed)>;
 
 impl Manifest {
     /// Opens (or creates) the manifest at `path`, locks it and reads its records. A second
