@@ -284,6 +284,10 @@ pub struct ScheduleSelectArgs {
     #[arg(long, value_name = "GLOB")]
     pub name_pattern: Option<String>,
 
+    /// The instances with this tag, in each --region (repeat: every key, any of a key's values).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+
     /// Instances handled at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
@@ -378,6 +382,10 @@ pub struct CreateArgs {
     /// The instances whose name matches this glob (`prod-*`), in each --region.
     #[arg(long, value_name = "GLOB")]
     pub name_pattern: Option<String>,
+
+    /// The instances with this tag, in each --region (repeat: every key, any of a key's values).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
 
     /// Reports created, waited for and downloaded at once, over a fleet.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]

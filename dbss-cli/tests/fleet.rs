@@ -399,3 +399,56 @@ async fn schedules_are_set_on_every_instance_selected_and_bad_values_send_nothin
         "{r:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_selection_by_tag_takes_the_instances_the_tag_search_names() {
+    let mock = mock(3, Duration::ZERO).await;
+    let ids = mock.instance_ids();
+    // The mock's tag search is not stateful yet: it answers, once, what the service would for
+    // a project where only the second instance carries env=prod.
+    let body = serde_json::json!({
+        "resources": [{
+            "resource_id": ids[1],
+            "resource_name": "DBSS-audit-02",
+            "resource_detail": {},
+            "tags": [{"key": "env", "value": "prod"}],
+            "sys_tags": [],
+        }],
+        "total_count": 1,
+    });
+    mock.inject(
+        Fault::reply(200, "application/json", body.to_string())
+            .only(Operation::ListResourceInstanceByTag),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut args = fleet_args(out.path());
+    args.retain(|a| a != "--all-instances");
+    args.extend(["--tag", "env=prod", "--output", "json"].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut cmd = command(&mock, Auth::AkSk, home.path());
+    cmd.env_remove("DBSS_INSTANCE_ID");
+    let r = run(cmd, &args).await;
+    r.ok();
+    let reports = r.json()["reports"].as_array().unwrap().clone();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0]["instance_id"], ids[1].as_str());
+    assert_eq!(mock.requests(Operation::ListResourceInstanceByTag), 1);
+    assert_eq!(mock.requests(Operation::CreateReport), 1);
+
+    let r = run(
+        command(&mock, Auth::AkSk, home.path()),
+        &[
+            "reports",
+            "schedule",
+            "show",
+            "--tag",
+            "env",
+            "--template",
+            TEMPLATE,
+        ],
+    )
+    .await;
+    r.expect_code(2);
+    assert!(r.stderr.contains("KEY=VALUE"), "{r:#?}");
+}

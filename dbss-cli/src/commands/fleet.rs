@@ -23,6 +23,7 @@ pub fn is_fleet(context: &Context, args: &CreateArgs) -> bool {
         || g.project_id.len() > 1
         || args.all_instances
         || args.name_pattern.is_some()
+        || !args.tags.is_empty()
         || args.last.is_some()
         || args.previous.is_some()
         || args.out_dir.is_some()
@@ -64,7 +65,12 @@ fn job(context: &Context, args: &CreateArgs) -> Result<(Job, PathBuf), Failure> 
     let api_zone = zone("--api-timezone", &args.api_timezone)?;
     let scopes = scopes(context)?;
 
-    let selection = selection(context, args.all_instances, args.name_pattern.as_deref());
+    let selection = selection(
+        context,
+        args.all_instances,
+        args.name_pattern.as_deref(),
+        &args.tags,
+    )?;
     let out_dir = args.out_dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let manifest = args
         .manifest
@@ -126,8 +132,14 @@ pub fn scopes(context: &Context) -> Result<Vec<Scope>, Failure> {
     Ok(scopes)
 }
 
-/// The instances of the command line: --instance (repeated), --all-instances, --name-pattern.
-pub fn selection(context: &Context, all: bool, pattern: Option<&str>) -> Selection {
+/// The instances of the command line: --instance (repeated), --all-instances, --name-pattern,
+/// --tag KEY=VALUE (repeated).
+pub fn selection(
+    context: &Context,
+    all: bool,
+    pattern: Option<&str>,
+    tags: &[String],
+) -> Result<Selection, Failure> {
     let mut selection = Selection::instances(
         context
             .global
@@ -140,7 +152,15 @@ pub fn selection(context: &Context, all: bool, pattern: Option<&str>) -> Selecti
     if let Some(pattern) = pattern {
         selection = selection.name_pattern(pattern);
     }
-    selection
+    for tag in tags {
+        let Some((key, value)) = tag.split_once('=') else {
+            return Err(Failure::Usage(format!(
+                "--tag {tag:?}: give it as KEY=VALUE"
+            )));
+        };
+        selection = selection.tag(key, value);
+    }
+    Ok(selection)
 }
 
 fn env(name: &str) -> Option<String> {

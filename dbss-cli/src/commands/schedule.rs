@@ -101,11 +101,16 @@ async fn collect(
     args: &ScheduleSelectArgs,
     changes: Option<&(ScheduleChange, NotificationChange)>,
 ) -> Result<Vec<Row>, Failure> {
-    let selection = selection(context, args.all_instances, args.name_pattern.as_deref());
+    let selection = selection(
+        context,
+        args.all_instances,
+        args.name_pattern.as_deref(),
+        &args.tags,
+    )?;
     if selection.instances.is_empty() && !selection.lists() {
         return Err(Failure::Usage(
-            "no audit instance: pass --instance ID (repeat for several), --all-instances or \
-             --name-pattern GLOB"
+            "no audit instance: pass --instance ID (repeat for several), --all-instances, \
+             --name-pattern GLOB or --tag KEY=VALUE"
                 .into(),
         ));
     }

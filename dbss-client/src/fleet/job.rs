@@ -58,6 +58,9 @@ pub struct Selection {
     pub all: bool,
     /// Listed instances whose name matches this glob (`*`, `?`, `[a-z]`).
     pub name_pattern: Option<String>,
+    /// Listed instances with these tags (`list_resource_instance_by_tag`): every key, any of
+    /// its values.
+    pub tags: Vec<(String, Vec<String>)>,
 }
 
 impl Selection {
@@ -83,9 +86,25 @@ impl Selection {
         self
     }
 
-    /// Whether the instances of each scope are listed (all, or by name).
+    /// Adds the listed instances tagged `key` = `value` (several values of one key: any of
+    /// them; several keys: all of them).
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let key = key.into();
+        let value = value.into();
+        match self.tags.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => {
+                if !values.contains(&value) {
+                    values.push(value);
+                }
+            }
+            None => self.tags.push((key, vec![value])),
+        }
+        self
+    }
+
+    /// Whether the instances of each scope are listed (all, by name or by tag).
     pub fn lists(&self) -> bool {
-        self.all || self.name_pattern.is_some()
+        self.all || self.name_pattern.is_some() || !self.tags.is_empty()
     }
 
     /// Checks the selection: some instances, valid ids, a valid glob. Nothing is sent.
@@ -100,6 +119,36 @@ impl Selection {
         }
         for id in &self.instances {
             crate::foundation::validate::project_or_instance_id("instance_id", id)?;
+        }
+        if self.tags.len() > 50 {
+            return Err(ValidationError::new(
+                "tags",
+                Rule::Range {
+                    min: 1,
+                    max: 50,
+                    actual: self.tags.len() as i64,
+                },
+            ));
+        }
+        for (key, values) in &self.tags {
+            if dbss_types::TagKeyValuesBeanKey::try_from(key.as_str()).is_err() {
+                return Err(ValidationError::new(
+                    "tags.key",
+                    Rule::Format {
+                        expected: "a tag key of 1 to 128 characters",
+                    },
+                ));
+            }
+            if values.len() > 10 {
+                return Err(ValidationError::new(
+                    "tags.values",
+                    Rule::Range {
+                        min: 1,
+                        max: 10,
+                        actual: values.len() as i64,
+                    },
+                ));
+            }
         }
         self.name_pattern
             .as_deref()
@@ -123,6 +172,9 @@ impl Selection {
         }
         if let Some(p) = &self.name_pattern {
             parts.push(format!("names matching {p}"));
+        }
+        for (key, values) in &self.tags {
+            parts.push(format!("tag {key}={}", values.join("|")));
         }
         if !self.instances.is_empty() {
             let mut ids = self.instances.clone();
@@ -746,6 +798,11 @@ pub async fn select(scopes: &[Scope], selection: &Selection) -> Result<Vec<Selec
         } else {
             Vec::new()
         };
+        let tagged: Option<HashSet<String>> = if selection.tags.is_empty() {
+            None
+        } else {
+            Some(tagged(scope, &selection.tags).await?)
+        };
         let mut seen = HashSet::new();
         let mut pick = |id: &str, name: Option<String>| {
             if seen.insert(id.to_owned()) {
@@ -761,7 +818,7 @@ pub async fn select(scopes: &[Scope], selection: &Selection) -> Result<Vec<Selec
                 let matches = match &pattern {
                     Some(p) => name.as_deref().is_some_and(|n| p.matches(n)),
                     None => true,
-                };
+                } && tagged.as_ref().is_none_or(|t| t.contains(id));
                 if matches {
                     pick(id, name.clone());
                 }
@@ -776,6 +833,50 @@ pub async fn select(scopes: &[Scope], selection: &Selection) -> Result<Vec<Selec
         }
     }
     Ok(picked)
+}
+
+/// The instances of `scope` with the tags (`list_resource_instance_by_tag`, every page).
+async fn tagged(
+    scope: &Scope,
+    tags: &[(String, Vec<String>)],
+) -> Result<HashSet<String>, FleetError> {
+    let mut beans = Vec::new();
+    for (key, values) in tags {
+        let key = dbss_types::TagKeyValuesBeanKey::try_from(key.as_str()).map_err(|_| {
+            ValidationError::new(
+                "tags.key",
+                Rule::Format {
+                    expected: "a tag key of 1 to 128 characters",
+                },
+            )
+        })?;
+        beans.push(dbss_types::TagKeyValuesBean {
+            key,
+            values: values.clone(),
+        });
+    }
+    let body = dbss_types::ResourceInstanceTagRequest {
+        matches: Vec::new(),
+        not_tags: Vec::new(),
+        not_tags_any: Vec::new(),
+        sys_tags: Vec::new(),
+        tags: beans,
+        tags_any: Vec::new(),
+        without_any_tag: None,
+    };
+    scope
+        .client
+        .list_resource_instance_by_tag()
+        .resource_type("auditInstance")
+        .body(body)
+        .items()
+        .map_ok(|r| r.resource_id)
+        .try_collect()
+        .await
+        .map_err(|source| FleetError::Plan {
+            context: format!("listing the tagged instances of {}", scope.region),
+            source,
+        })
 }
 
 /// The template `want` names among an instance's templates: the one with that id, else the
