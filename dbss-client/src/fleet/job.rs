@@ -236,13 +236,15 @@ pub enum Step {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The plan: how many reports, and how many instances have none.
+    /// The plan: how many reports, and how many instances have none so far.
     Planned {
         /// The window of every report.
         window: (String, String),
-        /// Reports planned.
+        /// Reports to make: the tasks of the manifest's plan, or, at the first run (which
+        /// resolves the templates of each instance as it goes), the instances selected times
+        /// the templates; those that turn out to have none come as [`Event::Unresolved`].
         tasks: usize,
-        /// Instances without a report.
+        /// Instances without a report, known now.
         unresolved: usize,
     },
     /// An instance without a report.

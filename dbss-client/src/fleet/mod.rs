@@ -27,9 +27,11 @@
 //! 1. The manifest is opened and locked (a second run on it refuses). Its first line fixes the
 //!    job: the period's window is computed once, at the first run, and a later run that asks
 //!    for another job is refused.
-//! 2. Plan: the instances of each scope are selected (ids, all, a name pattern), and each
-//!    template (an id or a name) is resolved per instance; an instance with no matching
-//!    template is reported, not guessed. The plan is recorded; a later run takes it from there.
+//! 2. Plan: the instances of each scope are selected (ids, all, a name pattern, tags), and each
+//!    template (an id or a name) is resolved per instance as the run goes; an instance with no
+//!    matching template is reported, not guessed. Each task is recorded before it starts, and
+//!    the end of the plan once every instance is resolved; a later run takes the plan from
+//!    there (or makes it again, if it was cut short: reading only).
 //! 3. Every task, `concurrency` at a time, goes on from its last recorded step: note the
 //!    matching reports that exist, record "creating", send the create, find the new report
 //!    (same name, window and type, not among those noted), wait for it, download it into a
