@@ -40,7 +40,7 @@ Try it without an account: `dbss demo` runs the whole workflow against an embedd
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Region, e.g. cn-north-4: requests go to dbss.REGION.myhuaweicloud.com over HTTPS, or to
-    /// HUAWEICLOUD_SDK_REGION_DBSS_<REGION> when set (env DBSS_REGION or
+    /// `HUAWEICLOUD_SDK_REGION_DBSS_<REGION>` when set (env DBSS_REGION or
     /// HUAWEICLOUD_SDK_REGION). `dbss reports create` and `dbss reports schedule` take several.
     #[arg(long, global = true, value_name = "REGION", action = clap::ArgAction::Append)]
     pub region: Vec<String>,
