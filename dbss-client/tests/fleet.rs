@@ -267,3 +267,32 @@ async fn bad_jobs_are_refused_naming_the_field() {
     assert!(e.to_string().contains("name_pattern"), "{e}");
     assert_eq!(mock.total_requests(), 0);
 }
+
+#[tokio::test]
+async fn an_instance_whose_templates_could_not_be_listed_is_planned_again_on_the_next_run() {
+    let mock = mock(2).await;
+    mock.inject(Fault::status(400).only(Operation::ListAuditReportTemplates));
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.jsonl");
+    let first = job(&mock, dir.path()).run(&manifest, |_| {}).await.unwrap();
+    assert_eq!(first.outcomes.len(), 1);
+    assert_eq!(first.unresolved.len(), 1, "{first:#?}");
+    assert!(
+        first.unresolved[0]
+            .reason
+            .contains("cannot list its templates")
+    );
+    assert_eq!(first.failed(), 1);
+
+    let second = job(&mock, dir.path()).run(&manifest, |_| {}).await.unwrap();
+    assert_eq!(second.failed(), 0, "{second:#?}");
+    assert_eq!(second.outcomes.len(), 2);
+    assert!(second.unresolved.is_empty());
+    assert_eq!(mock.requests(Operation::CreateReport), 2);
+    let earlier: Vec<bool> = second
+        .outcomes
+        .iter()
+        .map(|o| o.result.as_ref().unwrap().earlier)
+        .collect();
+    assert_eq!(earlier.iter().filter(|e| **e).count(), 1, "{earlier:?}");
+}

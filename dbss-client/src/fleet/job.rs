@@ -543,6 +543,48 @@ impl Job {
                 .buffer_unordered(self.concurrency)
                 .collect()
                 .await;
+            // Instances that had no report are looked at again (their templates could not be
+            // listed, or the template has been made since): those resolved now run as well.
+            let mut again: Vec<(&Scope, String, String)> = Vec::new();
+            for u in state.unresolved.values() {
+                if let Some(scope) = scopes.get(&(u.region.as_str(), u.project_id.as_str()))
+                    && !again.iter().any(|(_, _, i)| *i == u.instance_id)
+                {
+                    again.push((scope, u.project_id.clone(), u.instance_id.clone()));
+                }
+            }
+            let window = (start.as_str(), end.as_str(), label.as_str());
+            let mut records = Vec::new();
+            for (scope, project, instance) in again {
+                records.extend(self.resolve(scope, project, instance, None, window).await);
+            }
+            let new: Vec<Record> = records
+                .into_iter()
+                .filter(|r| matches!(r, Record::Planned(t) if !state.tasks.contains_key(&t.key)))
+                .collect();
+            manifest.append_all(&new).await?;
+            let mut more = Vec::new();
+            for record in &new {
+                state.apply(record);
+                if let Record::Planned(task) = record
+                    && let Some(t) = state.tasks.get(&task.key)
+                {
+                    more.push(t.clone());
+                }
+            }
+            let mut outcomes = outcomes;
+            outcomes.extend(
+                futures::stream::iter(more)
+                    .map(|t| {
+                        let scope = scopes
+                            .get(&(t.task.region.as_str(), t.task.project_id.as_str()))
+                            .copied();
+                        runner.run(t, scope)
+                    })
+                    .buffer_unordered(self.concurrency)
+                    .collect::<Vec<_>>()
+                    .await,
+            );
             (outcomes, state.unresolved.into_values().collect())
         } else {
             // Plan and run together: an instance's reports start as soon as its templates are

@@ -264,6 +264,13 @@ impl ManifestState {
         match record {
             Record::Job { .. } => self.job = Some(record.clone()),
             Record::Planned(task) => {
+                // An instance that had no report for this template has one now.
+                self.unresolved.retain(|_, u| {
+                    !(u.region == task.region
+                        && u.project_id == task.project_id
+                        && u.instance_id == task.instance_id
+                        && (u.template == task.template_id || u.template == task.template_name))
+                });
                 self.tasks
                     .entry(task.key.clone())
                     .or_insert_with(|| TaskState {
