@@ -39,22 +39,25 @@ Try it without an account: `dbss demo` runs the whole workflow against an embedd
 /// Flags every command takes (they may come before or after the command).
 #[derive(Clone, Debug, Args)]
 pub struct GlobalArgs {
-    /// Region, e.g. cn-north-4: requests go to dbss.REGION.myhuaweicloud.com over HTTPS
-    /// (env DBSS_REGION or HUAWEICLOUD_SDK_REGION).
-    #[arg(long, global = true, value_name = "REGION")]
-    pub region: Option<String>,
+    /// Region, e.g. cn-north-4: requests go to dbss.REGION.myhuaweicloud.com over HTTPS, or to
+    /// `HUAWEICLOUD_SDK_REGION_DBSS_<REGION>` when set (env DBSS_REGION or
+    /// HUAWEICLOUD_SDK_REGION). `dbss reports create` and `dbss reports schedule` take several.
+    #[arg(long, global = true, value_name = "REGION", action = clap::ArgAction::Append)]
+    pub region: Vec<String>,
 
     /// Base URL of the service; wins over --region (env DBSS_ENDPOINT).
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint: Option<String>,
 
-    /// Project id, 32 to 64 characters (env HUAWEICLOUD_SDK_PROJECT_ID).
-    #[arg(long, global = true, value_name = "ID")]
-    pub project_id: Option<String>,
+    /// Project id, 32 to 64 characters (env HUAWEICLOUD_SDK_PROJECT_ID). `dbss reports create`
+    /// and `dbss reports schedule` take several.
+    #[arg(long, global = true, value_name = "ID", action = clap::ArgAction::Append)]
+    pub project_id: Vec<String>,
 
     /// Audit instance id (32 to 64 characters); `dbss instances list` shows them.
-    #[arg(long, global = true, env = "DBSS_INSTANCE_ID", value_name = "ID")]
-    pub instance: Option<String>,
+    /// `dbss reports create` and `dbss reports schedule` take several.
+    #[arg(long, global = true, env = "DBSS_INSTANCE_ID", value_name = "ID", action = clap::ArgAction::Append)]
+    pub instance: Vec<String>,
 
     /// Output format: aligned columns, one JSON or YAML document, or tab-separated values
     /// (default: table; json for the answer of `dbss api OPERATION`).
@@ -258,12 +261,19 @@ pub enum TemplatesCommand {
 /// `dbss reports ...`
 #[derive(Debug, Subcommand)]
 pub enum ReportsCommand {
-    /// Generate a report now from a template, for a time window.
+    /// Generate a report now from a template, for a time window; one instance, or a fleet.
     ///
     /// DBSS returns no report id: without --wait this prints that the request was accepted.
     /// With --wait the new report is found, its progress followed until 100 %, and it is
     /// printed (and saved with --download).
-    Create(CreateArgs),
+    ///
+    /// Over a fleet (several --instance, --all-instances or --name-pattern, several --region
+    /// or --project-id, or --last, --previous, --out-dir or --manifest): a report per
+    /// instance, created, waited for and downloaded --concurrency at a time into --out-dir
+    /// (REGION/INSTANCE/TEMPLATE_PERIOD.pdf), each step recorded in --manifest so that running
+    /// the same command again after a crash or Ctrl-C creates and downloads nothing twice.
+    /// A summary table at the end; the exit code is 1 when any instance failed.
+    Create(Box<CreateArgs>),
 
     /// List the reports of --instance with their progress (all pages).
     List(ListArgs),
@@ -273,22 +283,152 @@ pub enum ReportsCommand {
 
     /// Delete a report.
     Delete(DeleteArgs),
+
+    /// Show or change a template's report schedule and the alarm notifications, on one or many
+    /// instances (--instance, repeated, --all-instances, --name-pattern, in each --region).
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+/// `dbss reports schedule ...`
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Show the template's report schedule and the instance's alarm notifications.
+    Show(ScheduleSelectArgs),
+    /// Change them: the fields given, the others kept as shown.
+    Set(Box<ScheduleSetArgs>),
+}
+
+/// The template and instances of `dbss reports schedule`.
+#[derive(Debug, Args)]
+pub struct ScheduleSelectArgs {
+    /// Template id or name (resolved per instance).
+    #[arg(long, value_name = "ID|NAME")]
+    pub template: String,
+
+    /// Every instance the credentials see, in each --region.
+    #[arg(long)]
+    pub all_instances: bool,
+
+    /// The instances whose name matches this glob, in each --region.
+    #[arg(long, value_name = "GLOB")]
+    pub name_pattern: Option<String>,
+
+    /// The instances with this tag, in each --region (repeat: every key, any of a key's values).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+
+    /// Instances handled at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+}
+
+/// `dbss reports schedule set`
+#[derive(Debug, Args)]
+pub struct ScheduleSetArgs {
+    /// Which template and instances.
+    #[command(flatten)]
+    pub select: ScheduleSelectArgs,
+
+    /// How often the report is made: day, week, month, year or real-time.
+    #[arg(long, value_name = "FREQUENCY")]
+    pub frequency: Option<String>,
+
+    /// When the schedule starts (sent as given).
+    #[arg(long, value_name = "TIME")]
+    pub start_time: Option<String>,
+
+    /// The report file: pdf or zip.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// once or cycle.
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+
+    /// Enable the schedule.
+    #[arg(long, conflicts_with = "disable")]
+    pub enable: bool,
+
+    /// Disable the schedule.
+    #[arg(long)]
+    pub disable: bool,
+
+    /// Notify this SMN topic when a scheduled report is made.
+    #[arg(long, value_name = "URN", conflicts_with = "no_notify")]
+    pub notify_topic: Option<String>,
+
+    /// Stop notifying when a scheduled report is made.
+    #[arg(long)]
+    pub no_notify: bool,
+
+    /// Send the instance's alarms to this SMN topic.
+    #[arg(long, value_name = "URN", conflicts_with = "no_alarms")]
+    pub alarm_topic: Option<String>,
+
+    /// Switch the instance's alarm notifications off.
+    #[arg(long)]
+    pub no_alarms: bool,
 }
 
 /// `dbss reports create`
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("period").required(true).args(["from", "last", "previous"])))]
 pub struct CreateArgs {
-    /// Template id (`dbss templates list`).
-    #[arg(long, value_name = "ID")]
+    /// Template id (`dbss templates list`); over a fleet also a template name, resolved per
+    /// instance.
+    #[arg(long, value_name = "ID|NAME")]
     pub template: String,
 
-    /// Start of the audited window, "YYYY-MM-DD HH:MM:SS".
-    #[arg(long, value_name = "TIME")]
-    pub from: String,
+    /// Start of the audited window, "YYYY-MM-DD HH:MM:SS", as the API reads it.
+    #[arg(long, value_name = "TIME", requires = "to")]
+    pub from: Option<String>,
 
     /// End of the audited window, "YYYY-MM-DD HH:MM:SS" (after --from).
-    #[arg(long, value_name = "TIME")]
-    pub to: String,
+    #[arg(long, value_name = "TIME", requires = "from")]
+    pub to: Option<String>,
+
+    /// The period up to now: 24h, 7d, 30d, 2w (days are calendar days in --timezone).
+    #[arg(long, value_name = "SPAN")]
+    pub last: Option<String>,
+
+    /// The whole calendar period before the current one, in --timezone (weeks start on
+    /// Monday).
+    #[arg(long, value_enum, value_name = "UNIT")]
+    pub previous: Option<PreviousUnit>,
+
+    /// Time zone of --last and --previous, e.g. Europe/Berlin (default: the local zone).
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+
+    /// Time zone the API reads report times in (the window is sent as its wall-clock times).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub api_timezone: String,
+
+    /// Every instance the credentials see, in each --region.
+    #[arg(long)]
+    pub all_instances: bool,
+
+    /// The instances whose name matches this glob (`prod-*`), in each --region.
+    #[arg(long, value_name = "GLOB")]
+    pub name_pattern: Option<String>,
+
+    /// The instances with this tag, in each --region (repeat: every key, any of a key's values).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+
+    /// Reports created, waited for and downloaded at once, over a fleet.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+
+    /// Folder of the reports over a fleet: REGION/INSTANCE/TEMPLATE_PERIOD.EXT (default: the
+    /// current folder).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// The run's manifest (JSON lines), to resume it (default: OUT_DIR/dbss-manifest.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 
     /// Only this database (repeat for several); default: all databases.
     #[arg(long = "db", value_name = "ID")]
@@ -305,6 +445,30 @@ pub struct CreateArgs {
     /// Save the finished report to FILE (implies --wait).
     #[arg(long, value_name = "FILE")]
     pub download: Option<PathBuf>,
+}
+
+/// A calendar period of `--previous`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PreviousUnit {
+    /// Yesterday.
+    Day,
+    /// Last week, Monday to Monday.
+    Week,
+    /// Last month.
+    Month,
+    /// Last quarter.
+    Quarter,
+}
+
+impl From<PreviousUnit> for dbss_client::fleet::CalendarUnit {
+    fn from(unit: PreviousUnit) -> Self {
+        match unit {
+            PreviousUnit::Day => Self::Day,
+            PreviousUnit::Week => Self::Week,
+            PreviousUnit::Month => Self::Month,
+            PreviousUnit::Quarter => Self::Quarter,
+        }
+    }
 }
 
 /// `dbss reports list`

@@ -46,10 +46,10 @@ async fn workflow(context: &Context, args: &DemoArgs, mock: &MockServer) -> Resu
 
     // The flags a user would type to reach this server; everything else as the user gave it.
     let global = GlobalArgs {
-        region: None,
+        region: Vec::new(),
         endpoint: Some(mock.base_url()),
-        project_id: Some(mock.project_id().to_owned()),
-        instance: Some(mock.instance_id().to_owned()),
+        project_id: vec![mock.project_id().to_owned()],
+        instance: vec![mock.instance_id().to_owned()],
         output: context.global.output,
         query: context.global.query.clone(),
         timeout: context.global.timeout,

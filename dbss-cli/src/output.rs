@@ -49,6 +49,11 @@ impl Printer {
         self.format != OutputFormat::Table || self.query.is_some()
     }
 
+    /// Whether progress is drawn (stderr is a terminal and the output is a table).
+    pub fn shows_progress(&self) -> bool {
+        self.progress
+    }
+
     /// Prints `value`, or what `--query` selects from it, as one document in the output format:
     /// pretty JSON, YAML, or rows (`render.rs`) as a table or TSV.
     pub fn document<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Failure> {

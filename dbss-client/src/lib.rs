@@ -4,6 +4,7 @@
 //! ```text
 //!  ┌───────────────────────────────────────────────────────────────────────────────┐
 //!  │ surface      client · api (any operation by name) · ops/ (wrappers) · wait      │  src/*.rs, src/ops/
+//!  │              fleet (the report job over many instances)                         │  src/fleet/
 //!  ├───────────────────────────────────────────────────────────────────────────────┤
 //!  │ execution    prepared → execute → hooks → response_meta → retry → error         │  src/execution/
 //!  │              rate_limit                                                         │
@@ -52,6 +53,7 @@ mod execution;
 
 pub mod api;
 mod client;
+pub mod fleet;
 mod ops;
 mod typed;
 mod wait;
@@ -75,6 +77,10 @@ pub use ops::databases::{DATABASE_PAGE_SIZE, DatabasePage};
 pub use ops::delete::{DeleteReport, DeleteReportOutput};
 pub use ops::download::{DownloadOutput, DownloadReport, ProgressFn};
 pub use ops::reports::{ListReports, MAX_PAGE_SIZE, ReportPage};
+pub use ops::schedules::{
+    AlarmNotifications, FileFormat, Frequency, NotificationChange, ReportSchedule, ScheduleChange,
+    ScheduleMode,
+};
 pub use ops::templates::ListTemplates;
 pub use transport::{HttpError, install_crypto_provider};
 pub use wait::{CreatedReport, WaitForReport, WaitProgressFn};

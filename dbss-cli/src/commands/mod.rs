@@ -11,8 +11,10 @@ use crate::query::Query;
 
 pub mod api;
 pub mod completions;
+pub mod fleet;
 pub mod instances;
 pub mod reports;
+pub mod schedule;
 pub mod templates;
 
 /// What every command needs: the global flags and the printer.
@@ -37,15 +39,15 @@ impl Context {
 
     /// A client configured from the flags, then the environment and the credential chain.
     pub fn client(&self) -> Result<DbssClient, Failure> {
+        one("--region", &self.global.region)?;
+        one("--project-id", &self.global.project_id)?;
         let credentials = credentials_from_flags(&self.global)?;
         Ok(build_client(&self.global, credentials)?)
     }
 
     /// The audit instance of the command: `--instance` or `DBSS_INSTANCE_ID`.
     pub fn instance(&self) -> Result<&str, Failure> {
-        self.global
-            .instance
-            .as_deref()
+        one("--instance", &self.global.instance)?
             .filter(|id| !id.trim().is_empty())
             .ok_or_else(|| {
                 Failure::Usage(
@@ -54,6 +56,20 @@ impl Context {
                         .into(),
                 )
             })
+    }
+}
+
+/// The one value of a flag that commands other than `dbss reports create` and
+/// `dbss reports schedule` take once.
+fn one<'a>(flag: &str, values: &'a [String]) -> Result<Option<&'a str>, Failure> {
+    match values {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        _ => Err(Failure::Usage(format!(
+            "{flag} was given {} times: this command takes one (`dbss reports create` and \
+             `dbss reports schedule` take several)",
+            values.len()
+        ))),
     }
 }
 
@@ -77,12 +93,31 @@ pub fn build_client(
     global: &GlobalArgs,
     credentials: Option<Credentials>,
 ) -> Result<DbssClient, dbss_client::Error> {
-    let mut builder =
-        DbssClient::builder().user_agent_suffix(concat!("dbss-cli/", env!("CARGO_PKG_VERSION")));
+    build_client_in(
+        global,
+        credentials,
+        global.region.last().map(String::as_str),
+        global.project_id.last().map(String::as_str),
+        dbss_client::RateLimit::default(),
+    )
+}
+
+/// [`build_client`] for one region and project of several (`dbss reports create` over a
+/// fleet), with a rate limit.
+pub fn build_client_in(
+    global: &GlobalArgs,
+    credentials: Option<Credentials>,
+    region: Option<&str>,
+    project_id: Option<&str>,
+    rate_limit: dbss_client::RateLimit,
+) -> Result<DbssClient, dbss_client::Error> {
+    let mut builder = DbssClient::builder()
+        .user_agent_suffix(concat!("dbss-cli/", env!("CARGO_PKG_VERSION")))
+        .rate_limit(rate_limit);
     if let Some(endpoint) = &global.endpoint {
         builder = builder.endpoint(endpoint);
     }
-    if let Some(region) = &global.region {
+    if let Some(region) = region {
         builder = builder.region(region);
         if global.endpoint.is_none() {
             // The SDK lets an endpoint win over a region. A --region flag must still beat a
@@ -94,7 +129,7 @@ pub fn build_client(
             }));
         }
     }
-    if let Some(project_id) = &global.project_id {
+    if let Some(project_id) = project_id {
         builder = builder.project_id(project_id);
     }
     if let Some(path) = &global.credentials_file {
@@ -123,7 +158,7 @@ pub fn build_client(
 
 /// Password credentials, when the flags give them (`--user`, `--domain`, `--password-stdin`);
 /// `None` leaves the choice to the chain (or to the one step `--credentials-from` names).
-fn credentials_from_flags(global: &GlobalArgs) -> Result<Option<Credentials>, Failure> {
+pub fn credentials_from_flags(global: &GlobalArgs) -> Result<Option<Credentials>, Failure> {
     match (&global.user, &global.domain, global.password_stdin) {
         (Some(user), Some(domain), true) => {
             let password = read_password(std::io::stdin().lock())?;

@@ -15,21 +15,33 @@ use crate::output::{Printer, Table, cell, on_bytes};
 /// Runs `dbss reports ...`.
 pub async fn run(context: &Context, command: ReportsCommand) -> Result<(), Failure> {
     match command {
-        ReportsCommand::Create(args) => create(context, args).await,
+        ReportsCommand::Create(args) => create(context, *args).await,
         ReportsCommand::List(args) => list(context, args).await,
         ReportsCommand::Download(args) => download(context, args).await,
         ReportsCommand::Delete(args) => delete(context, args).await,
+        ReportsCommand::Schedule(command) => crate::commands::schedule::run(context, command).await,
     }
 }
 
 async fn create(context: &Context, args: CreateArgs) -> Result<(), Failure> {
+    if crate::commands::fleet::is_fleet(context, &args) {
+        return crate::commands::fleet::create(context, args).await;
+    }
     let instance = context.instance()?;
     let client = context.client()?;
     let printer = &context.printer;
+    // One instance: the window as given (clap requires --from with --to, and one period).
+    let (Some(from), Some(to)) = (args.from, args.to) else {
+        return Err(Failure::Usage(
+            "--last and --previous make a fleet job: give --out-dir or --manifest too, or \
+             --from and --to"
+                .into(),
+        ));
+    };
     let request = client
         .create_report(instance)
         .template(args.template)
-        .time_range(args.from, args.to)
+        .time_range(from, to)
         .databases(args.databases);
 
     if !args.wait && args.download.is_none() {

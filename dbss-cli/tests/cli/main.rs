@@ -11,6 +11,7 @@ mod conventions;
 mod credentials;
 mod demo;
 mod errors;
+mod fleet;
 mod production_credentials;
 mod readme;
 #[path = "../support/mod.rs"]

@@ -48,6 +48,7 @@ impl DbssClient {
             locale: None,
             progress: None,
             retry: None,
+            sha256: false,
         }
     }
 }
@@ -61,6 +62,7 @@ pub struct DownloadReport<'a> {
     locale: Option<ReportLocale>,
     progress: Option<ProgressFn<'a>>,
     retry: Option<RetryPolicy>,
+    sha256: bool,
 }
 
 impl fmt::Debug for DownloadReport<'_> {
@@ -83,6 +85,9 @@ pub struct DownloadOutput {
     pub bytes: u64,
     /// The `X-Request-Id` of the response.
     pub request_id: Option<String>,
+    /// The SHA-256 of the bytes written, lowercase hex, when asked for with
+    /// [`DownloadReport::sha256`].
+    pub sha256: Option<String>,
 }
 
 impl<'a> DownloadReport<'a> {
@@ -95,6 +100,13 @@ impl<'a> DownloadReport<'a> {
     /// Reports progress as chunks are written.
     pub fn on_progress(mut self, f: impl FnMut(u64, Option<u64>) + Send + 'a) -> Self {
         self.progress = Some(Box::new(f));
+        self
+    }
+
+    /// Computes the SHA-256 of the file as it is written ([`DownloadOutput::sha256`]), so that
+    /// it need not be read again.
+    pub fn sha256(mut self, yes: bool) -> Self {
+        self.sha256 = yes;
         self
     }
 
@@ -166,6 +178,7 @@ impl<'a> DownloadReport<'a> {
         let total = response.content_length;
         let mut stream = response.value.into_inner();
         let mut written = 0u64;
+        let mut hasher = self.sha256.then(<sha2::Sha256 as sha2::Digest>::new);
         // A body that stalls is cut off after the attempt timeout without a byte.
         let idle = client.executor.timeouts.attempt;
         // Fault-matrix fix: the report is a binary stream (`application/octet-stream` in the
@@ -218,6 +231,9 @@ impl<'a> DownloadReport<'a> {
                 message: format!("cannot write the download: {e}"),
             })?;
             written += chunk.len() as u64;
+            if let Some(hasher) = hasher.as_mut() {
+                sha2::Digest::update(hasher, &chunk);
+            }
             if let Some(progress) = self.progress.as_mut() {
                 progress(written, total);
             }
@@ -229,6 +245,7 @@ impl<'a> DownloadReport<'a> {
             path: PathBuf::new(),
             bytes: written,
             request_id: response.request_id,
+            sha256: hasher.map(|h| hex::encode(sha2::Digest::finalize(h))),
         })
     }
 }

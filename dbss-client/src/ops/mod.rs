@@ -7,4 +7,5 @@ pub mod databases;
 pub mod delete;
 pub mod download;
 pub mod reports;
+pub mod schedules;
 pub mod templates;

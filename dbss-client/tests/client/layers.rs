@@ -58,6 +58,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "api",
             "ops",
             "wait",
+            "fleet",
         ],
     ),
 ];

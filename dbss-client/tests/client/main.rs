@@ -21,9 +21,11 @@ mod client_config;
 mod client_create_report;
 mod client_prepared;
 mod fault_matrix;
+mod fleet;
 mod layers;
 mod one_send_path;
 mod profile_configparser;
+mod schedules;
 #[path = "../support/mod.rs"]
 mod support;
 mod transport_env;

@@ -133,7 +133,7 @@ fn parameters(context: &Context, op: Operation, matches: &clap::ArgMatches) -> M
         if let Some(value) = matches.try_get_one::<String>(p.name).ok().flatten() {
             args.insert(p.name.to_owned(), Value::String(value.clone()));
         } else if p.name == "instance_id"
-            && let Some(instance) = context.global.instance.as_deref()
+            && let Some(instance) = context.global.instance.last()
         {
             args.insert("instance_id".into(), Value::String(instance.to_owned()));
         }
