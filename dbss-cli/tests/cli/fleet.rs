@@ -402,29 +402,36 @@ async fn schedules_are_set_on_every_instance_selected_and_bad_values_send_nothin
 
 #[tokio::test]
 async fn a_selection_by_tag_takes_the_instances_the_tag_search_names() {
+    // Tags as the mock keeps them (set through the API), found by its tag search.
     let mock = mock(3, Duration::ZERO).await;
     let ids = mock.instance_ids();
-    // The mock's tag search is not stateful yet: it answers, once, what the service would for
-    // a project where only the second instance carries env=prod.
-    let body = serde_json::json!({
-        "resources": [{
-            "resource_id": ids[1],
-            "resource_name": "DBSS-audit-02",
-            "resource_detail": {},
-            "tags": [{"key": "env", "value": "prod"}],
-            "sys_tags": [],
-        }],
-        "total_count": 1,
-    });
-    mock.inject(
-        Fault::reply(200, "application/json", body.to_string())
-            .only(Operation::ListResourceInstanceByTag),
-    );
+    // The mock seeds env=prod on the first two instances and env=test on the third; the
+    // second also gets pci=yes here. The tag search names instances by their resource id.
+    let listed = client(&mock)
+        .list_audit_instances_last()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let resource = listed.instances[1].resource_id.clone().unwrap();
+    client(&mock)
+        .batch_add_resource_tag()
+        .resource_type("auditInstance")
+        .resource_id(resource.as_str())
+        .body(
+            serde_json::from_value::<dbss_client::types::ResourceTagRequest>(
+                serde_json::json!({"tags": [{"key": "pci", "value": "yes"}]}),
+            )
+            .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     let out = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
     let mut args = fleet_args(out.path());
     args.retain(|a| a != "--all-instances");
-    args.extend(["--tag", "env=prod", "--output", "json"].map(String::from));
+    args.extend(["--tag", "pci=yes", "--output", "json"].map(String::from));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut cmd = command(&mock, Auth::AkSk, home.path());
     cmd.env_remove("DBSS_INSTANCE_ID");
@@ -451,4 +458,63 @@ async fn a_selection_by_tag_takes_the_instances_the_tag_search_names() {
     .await;
     r.expect_code(2);
     assert!(r.stderr.contains("KEY=VALUE"), "{r:#?}");
+}
+
+#[tokio::test]
+async fn two_projects_in_one_region_each_get_their_instances_reports() {
+    // One mock serving two projects of one region (a fixture), 2 and 3 instances.
+    let fixture = dbss_mock::Fixture::from_json(
+        r#"{"projects": [
+            {"id": "0f4e1c2b3a5d46e7b8c9d0e1f2a3b4c5", "generated_instances": 2},
+            {"id": "b7c8d9e0f1a2435b8c9d0e1f2a3b4c5d", "generated_instances": 3}
+        ]}"#,
+    )
+    .unwrap();
+    let mock = MockServer::builder()
+        .fixture(fixture)
+        .report_duration(Duration::ZERO)
+        .start()
+        .await
+        .unwrap();
+    let projects: Vec<String> = mock.projects().into_iter().map(|(id, _)| id).collect();
+    let out = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut args = fleet_args(out.path());
+    args.extend(["--output", "json"].map(String::from));
+    for project in &projects {
+        args.extend(["--project-id".to_owned(), project.clone()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut cmd = command(&mock, Auth::AkSk, home.path());
+    cmd.env_remove("DBSS_INSTANCE_ID");
+    let r = run(cmd, &args).await;
+    r.ok();
+    let reports = r.json()["reports"].as_array().unwrap().clone();
+    assert_eq!(reports.len(), 5, "{reports:?}");
+    // Each instance of each project has exactly one report, asked for under its own project.
+    let snapshot = mock.snapshot();
+    for project in snapshot["projects"].as_array().unwrap() {
+        for instance in project["instances"].as_array().unwrap() {
+            let id = instance["instance"]["id"].as_str().unwrap();
+            assert_eq!(
+                instance["reports"].as_array().unwrap().len(),
+                1,
+                "{} {id}",
+                project["id"]
+            );
+        }
+    }
+    let creates: Vec<String> = mock
+        .journal()
+        .into_iter()
+        .filter(|e| e.operation == "create_report")
+        .map(|e| e.path)
+        .collect();
+    for (project, instances) in projects.iter().zip([2, 3]) {
+        let n = creates
+            .iter()
+            .filter(|p| p.contains(project.as_str()))
+            .count();
+        assert_eq!(n, instances, "{project}: {creates:?}");
+    }
 }

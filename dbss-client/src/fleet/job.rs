@@ -827,12 +827,17 @@ pub async fn select(scopes: &[Scope], selection: &Selection) -> Result<Vec<Selec
     let mut picked = Vec::new();
     let several = scopes.len() > 1;
     for (index, scope) in scopes.iter().enumerate() {
-        let listed: Vec<(String, Option<String>)> = if selection.lists() || several {
+        // Each listed instance with its name and its resource id: the tag search names
+        // instances by the resource id (the `resource_id` of the instance list).
+        let listed: Vec<(String, Option<String>, Option<String>)> = if selection.lists() || several
+        {
             scope
                 .client
                 .list_audit_instances_last()
                 .items()
-                .try_filter_map(|i| std::future::ready(Ok(i.id.map(|id| (id, i.name)))))
+                .try_filter_map(|i| {
+                    std::future::ready(Ok(i.id.map(|id| (id, i.name, i.resource_id))))
+                })
                 .try_collect()
                 .await
                 .map_err(|source| FleetError::Plan {
@@ -858,19 +863,21 @@ pub async fn select(scopes: &[Scope], selection: &Selection) -> Result<Vec<Selec
             }
         };
         if selection.lists() {
-            for (id, name) in &listed {
+            for (id, name, resource_id) in &listed {
                 let matches = match &pattern {
                     Some(p) => name.as_deref().is_some_and(|n| p.matches(n)),
                     None => true,
-                } && tagged.as_ref().is_none_or(|t| t.contains(id));
+                } && tagged.as_ref().is_none_or(|t| {
+                    t.contains(id) || resource_id.as_ref().is_some_and(|r| t.contains(r))
+                });
                 if matches {
                     pick(id, name.clone());
                 }
             }
         }
         for id in &selection.instances {
-            match listed.iter().find(|(i, _)| i == id) {
-                Some((_, name)) => pick(id, name.clone()),
+            match listed.iter().find(|(i, _, _)| i == id) {
+                Some((_, name, _)) => pick(id, name.clone()),
                 None if !several => pick(id, None),
                 None => {}
             }
