@@ -80,6 +80,15 @@ echo "sources checked against the package file lists in $((SECONDS - start)) s"
 
 # Step 3. Verification builds each crate as downloaded (debug profile, its own lock file taken
 # from Cargo.lock), in target/package/.
+#
+# Cargo unpacks the overlay's crates under $CARGO_HOME/registry/src/-<hash of the overlay's
+# path>/ and reuses an unpacked folder of the same name and version without looking at the new
+# .crate: a second run from the same checkout path would build the dependents against the first
+# run's sources. Our crates' unpacked folders of the local overlays (the folders whose name
+# starts with '-'; crates.io's never does) go first.
+for entry in "${crates[@]}"; do
+  rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"${entry%% *}"-[0-9]*
+done
 start=$SECONDS
 packages=()
 for entry in "${crates[@]}"; do packages+=(-p "${entry%% *}"); done
