@@ -89,6 +89,16 @@ echo "sources checked against the package file lists in $((SECONDS - start)) s"
 for entry in "${crates[@]}"; do
   rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"${entry%% *}"-[0-9]*
 done
+# Likewise their builds: a crate from a registry is taken to never change, so the verification
+# of a dependent reuses what an earlier run compiled of the same version. The fingerprints of
+# our crates built from an overlay (their dep-info names a registry folder) go too.
+deps_dir="${CARGO_TARGET_DIR:-target}/debug/deps"
+for depinfo in "$deps_dir"/dbss_*.d; do
+  [ -f "$depinfo" ] && grep -q '/registry/src/-' "$depinfo" || continue
+  base=$(basename "$depinfo" .d)
+  rm -rf "${deps_dir%/deps}/.fingerprint/${base%-*}-${base##*-}" \
+    "${deps_dir%/deps}/.fingerprint/$(echo "${base%-*}" | tr _ -)-${base##*-}"
+done
 start=$SECONDS
 packages=()
 for entry in "${crates[@]}"; do packages+=(-p "${entry%% *}"); done
