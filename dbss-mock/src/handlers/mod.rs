@@ -304,6 +304,18 @@ pub(crate) fn answer(members: Value) -> Result<Option<Value>, ApiError> {
     Ok(Some(members))
 }
 
+/// Refuses a change to several records when one of `ids` is unknown (nothing is changed).
+pub(crate) fn require_all(
+    records: &crate::state::Records,
+    ids: &[&str],
+    kind: &str,
+) -> Result<(), ApiError> {
+    match ids.iter().find(|id| records.get(id).is_none()) {
+        Some(missing) => Err(not_found(kind, missing)),
+        None => Ok(()),
+    }
+}
+
 /// The ids of a comma-separated list, without blanks.
 pub(crate) fn split_ids(ids: &str) -> Vec<&str> {
     ids.split(',')

@@ -3,7 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Call, Handler, Shape, answer, conflict, copy_fields, not_found, split_ids, str_array};
+use super::{
+    Call, Handler, Shape, answer, conflict, copy_fields, not_found, require_all, split_ids,
+    str_array,
+};
 use crate::error::ApiError;
 use crate::ops::Operation;
 use crate::state::{Records, State, format_time, object};
@@ -99,9 +102,7 @@ fn switch_all(
     status: &str,
     kind: &str,
 ) -> Result<(), ApiError> {
-    if let Some(missing) = ids.iter().find(|id| records.get(id).is_none()) {
-        return Err(not_found(kind, missing));
-    }
+    require_all(records, ids, kind)?;
     for id in ids {
         if let Some(r) = records.get_mut(id) {
             r.fields.insert("status".into(), json!(status));
@@ -278,11 +279,7 @@ fn update_scope(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, Api
 }
 
 fn switch_scopes(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiError> {
-    let ids: Vec<String> = str_array(call.body(), "ids")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let ids = str_array(call.body(), "ids");
     let status = call.body_str("status").to_owned();
     let instance = call.instance(world)?;
     switch_all(&mut instance.scopes, &ids, &status, "audit scope")?;
@@ -300,15 +297,10 @@ fn delete_scope(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, Api
 }
 
 fn batch_delete_scopes(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiError> {
-    let ids: Vec<String> = str_array(call.body(), "ids")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let ids = str_array(call.body(), "ids");
     let instance = call.instance(world)?;
-    if let Some(missing) = ids.iter().find(|id| instance.scopes.get(id).is_none()) {
-        return Err(not_found("audit scope", missing));
-    }
-    instance.scopes.retain(|r| !ids.contains(&r.id));
+    require_all(&instance.scopes, &ids, "audit scope")?;
+    instance.scopes.retain(|r| !ids.contains(&r.id.as_str()));
     SUCCESS()
 }
 
@@ -392,14 +384,9 @@ fn switch_sql(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiEr
 }
 
 fn rank_sql(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiError> {
-    let ids: Vec<String> = str_array(call.body(), "ids")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let ids = str_array(call.body(), "ids");
     let instance = call.instance(world)?;
-    if let Some(missing) = ids.iter().find(|id| instance.sql_rules.get(id).is_none()) {
-        return Err(not_found("SQL-injection rule", missing));
-    }
+    require_all(&instance.sql_rules, &ids, "SQL-injection rule")?;
     for (index, id) in ids.iter().enumerate() {
         instance.sql_rules.move_to(id, index);
     }
@@ -462,11 +449,7 @@ fn update_mask(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiE
 }
 
 fn switch_masks(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiError> {
-    let ids: Vec<String> = str_array(call.body(), "ids")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let ids = str_array(call.body(), "ids");
     let status = call.body_str("status").to_owned();
     let instance = call.instance(world)?;
     switch_all(&mut instance.mask_rules, &ids, &status, "masking rule")?;

@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Call, Handler, Shape, answer, copy_fields, epoch_ms, not_found, str_array};
+use super::{
+    Call, Handler, Shape, answer, copy_fields, epoch_ms, not_found, require_all, str_array,
+};
 use crate::error::ApiError;
 use crate::ops::Operation;
 use crate::state::State;
@@ -74,14 +76,11 @@ fn update(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiError>
 }
 
 fn delete(call: &Call<'_>, world: &mut State) -> Result<Option<Value>, ApiError> {
-    let ids: Vec<String> = str_array(call.body(), "whitelists")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let ids = str_array(call.body(), "whitelists");
     let instance = call.instance(world)?;
-    if let Some(missing) = ids.iter().find(|id| instance.whitelists.get(id).is_none()) {
-        return Err(not_found("whitelist entry", missing));
-    }
-    instance.whitelists.retain(|r| !ids.contains(&r.id));
+    require_all(&instance.whitelists, &ids, "whitelist entry")?;
+    instance
+        .whitelists
+        .retain(|r| !ids.contains(&r.id.as_str()));
     answer(json!({"status": "SUCCESS"}))
 }
