@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::Error;
+use crate::state::instance::{Database, agent_fields};
 use crate::state::{self, DOC_TEMPLATE_ID, Instance, Project, Report, State, object};
 
 /// A scenario the mock starts with.
@@ -385,19 +386,19 @@ impl InstanceFixture {
                 check_enum(&at("databases.type"), &db.db_type, DB_TYPES)?;
                 check_enum(&at("databases.status"), &db.status, &["ON", "OFF"])?;
                 let id = ids.report_id();
-                let audit = if db.status == "ON" {
-                    "ACTIVE"
-                } else {
-                    "SHUTOFF"
-                };
                 instance.databases.add(
                     id.clone(),
-                    object(json!({
-                        "name": db.name, "type": db.db_type, "version": db.version, "ip": db.ip,
-                        "port": db.port, "os": "LINUX64", "charset": "UTF8",
-                        "db_classification": "ECS", "instance_name": db.name, "status": db.status,
-                        "audit_status": audit, "agent_url": [], "rds_audit_switch_mismatch": false,
-                    })),
+                    Database {
+                        name: &db.name,
+                        db_type: &db.db_type,
+                        version: &db.version,
+                        ip: &db.ip,
+                        port: &db.port,
+                        classification: "ECS",
+                        instance_name: &db.name,
+                        audited: db.status == "ON",
+                    }
+                    .fields(),
                 );
                 for agent in &db.agents {
                     check_enum(
@@ -408,13 +409,13 @@ impl InstanceFixture {
                     check_enum(&at("agents.agent_type"), &agent.agent_type, &["DB", "APP"])?;
                     instance.agents.add(
                         ids.report_id(),
-                        object(json!({
-                            "db_id": id, "db_name": db.name, "agent_ip": agent.agent_ip,
-                            "agent_nic": "eth0", "agent_os": agent.agent_os,
-                            "agent_type": agent.agent_type, "mode": 1, "status": 1,
-                            "datacap_status": 1, "cpu_threshold": 80, "mem_threshold": 80,
-                            "universal": false, "agent_url": "", "sha256": "",
-                        })),
+                        agent_fields(
+                            &id,
+                            &db.name,
+                            &agent.agent_ip,
+                            &agent.agent_os,
+                            &agent.agent_type,
+                        ),
                     );
                 }
             }

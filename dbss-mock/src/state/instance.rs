@@ -275,32 +275,38 @@ impl Instance {
         );
         let octet = 20 + (ids.next_u64() % 200);
         let orders = ids.report_id();
+        let orders_ip = format!("192.0.2.{octet}");
         self.databases.add(
             orders.clone(),
-            object(json!({
-                "name": "orders", "type": "MYSQL", "version": "8.0", "ip": format!("192.0.2.{octet}"),
-                "port": "3306", "os": "LINUX64", "charset": "UTF8", "db_classification": "RDS",
-                "instance_name": "rds-orders", "status": "ON", "audit_status": "ACTIVE",
-                "agent_url": [], "rds_audit_switch_mismatch": false,
-            })),
+            Database {
+                name: "orders",
+                db_type: "MYSQL",
+                version: "8.0",
+                ip: &orders_ip,
+                port: "3306",
+                classification: "RDS",
+                instance_name: "rds-orders",
+                audited: true,
+            }
+            .fields(),
         );
         self.databases.add(
             ids.report_id(),
-            object(json!({
-                "name": "billing", "type": "POSTGRESQL", "version": "14", "ip": format!("192.0.2.{}", octet + 1),
-                "port": "5432", "os": "LINUX64", "charset": "UTF8", "db_classification": "ECS",
-                "instance_name": "ecs-billing", "status": "OFF", "audit_status": "SHUTOFF",
-                "agent_url": [], "rds_audit_switch_mismatch": false,
-            })),
+            Database {
+                name: "billing",
+                db_type: "POSTGRESQL",
+                version: "14",
+                ip: &format!("192.0.2.{}", octet + 1),
+                port: "5432",
+                classification: "ECS",
+                instance_name: "ecs-billing",
+                audited: false,
+            }
+            .fields(),
         );
         self.agents.add(
             ids.report_id(),
-            object(json!({
-                "db_id": orders, "db_name": "orders", "agent_ip": format!("192.0.2.{octet}"),
-                "agent_nic": "eth0", "agent_os": "LINUX64_X86", "agent_type": "DB", "mode": 1,
-                "status": 1, "datacap_status": 1, "cpu_threshold": 80, "mem_threshold": 80,
-                "universal": false, "agent_url": "", "sha256": "",
-            })),
+            agent_fields(&orders, "orders", &orders_ip, "LINUX64_X86", "DB"),
         );
         for (rank, (name, kind, level)) in [
             ("Database login failure", "LOGIN", "HIGH"),
@@ -488,6 +494,54 @@ pub(crate) fn instance_bean(
         task: Some(NO_TASK.into()),
         supported_feature: Vec::new(),
     }
+}
+
+/// A database as its lists show it.
+pub(crate) struct Database<'a> {
+    pub name: &'a str,
+    pub db_type: &'a str,
+    pub version: &'a str,
+    pub ip: &'a str,
+    pub port: &'a str,
+    /// `RDS` or `ECS`.
+    pub classification: &'a str,
+    pub instance_name: &'a str,
+    /// Audit on (`status` ON, `audit_status` ACTIVE) or off (OFF, SHUTOFF).
+    pub audited: bool,
+}
+
+impl Database<'_> {
+    /// The stored fields.
+    pub fn fields(&self) -> Map<String, Value> {
+        let (status, audit) = if self.audited {
+            ("ON", "ACTIVE")
+        } else {
+            ("OFF", "SHUTOFF")
+        };
+        object(json!({
+            "name": self.name, "type": self.db_type, "version": self.version, "ip": self.ip,
+            "port": self.port, "os": "LINUX64", "charset": "UTF8",
+            "db_classification": self.classification, "instance_name": self.instance_name,
+            "status": status, "audit_status": audit, "agent_url": [],
+            "rds_audit_switch_mismatch": false,
+        }))
+    }
+}
+
+/// An agent of database `db_id` running on `ip`, as the agent list shows it.
+pub(crate) fn agent_fields(
+    db_id: &str,
+    db_name: &str,
+    ip: &str,
+    os: &str,
+    agent_type: &str,
+) -> Map<String, Value> {
+    object(json!({
+        "db_id": db_id, "db_name": db_name, "agent_ip": ip, "agent_nic": "eth0",
+        "agent_os": os, "agent_type": agent_type, "mode": 1, "status": 1, "datacap_status": 1,
+        "cpu_threshold": 80, "mem_threshold": 80, "universal": false, "agent_url": "",
+        "sha256": "",
+    }))
 }
 
 /// A JSON object's map (anything else gives an empty one).
