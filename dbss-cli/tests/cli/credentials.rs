@@ -6,7 +6,8 @@
 
 use crate::support;
 
-use std::process::Stdio;
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use dbss_mock::{MockServer, Operation};
@@ -70,21 +71,25 @@ async fn iam() -> (String, Arc<Mutex<Vec<String>>>) {
 }
 
 /// Runs `cmd ARGS` with `stdin` as standard input.
-async fn run_with_stdin(mut cmd: tokio::process::Command, args: &[&str], stdin: &str) -> Run {
+async fn run_with_stdin(mut cmd: Command, args: &[&str], stdin: &str) -> Run {
     cmd.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).await.unwrap();
-    drop(input);
-    let output = child.wait_with_output().await.unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+    let stdin = stdin.to_owned();
+    // Blocking writes and wait: on the blocking pool, so that the runtime's workers keep serving
+    // the mock and the loopback IAM the child talks to.
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+        // Closed: the end of the password.
+        drop(input);
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    output.into()
 }
 
 async fn mock_with_token() -> MockServer {

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -14,7 +15,6 @@ use dbss_client::types::ReportLocale;
 use dbss_client::{Credentials, DbssClient};
 use dbss_mock::{Fault, MockServer, Operation, ResetPoint};
 use sha2::Digest;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::support;
 use support::{Auth, command, run};
@@ -145,22 +145,29 @@ async fn killed_twenty_times_at_random_points_it_still_makes_each_report_exactly
     for _ in 0..20 {
         let mut cmd = command(&mock, Auth::AkSk, home.path());
         cmd.args(&args).stdout(Stdio::null()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
         // A kill point: after the k-th progress line (each follows a step recorded in the
         // manifest: creating, created, report found, saved), then up to 30 ms more.
         let k = rng.usize(0..20);
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let mut seen = 0;
-        while seen < k {
-            match lines.next_line().await.unwrap() {
-                Some(_) => seen += 1,
-                None => break,
+        let pause = Duration::from_millis(rng.u64(0..30));
+        // Blocking reads, sleep and wait: on the blocking pool, so that the runtime's workers
+        // keep serving the mock the child talks to.
+        let status = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().unwrap();
+            let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+            let mut seen = 0;
+            while seen < k {
+                match lines.next().transpose().unwrap() {
+                    Some(_) => seen += 1,
+                    None => break,
+                }
             }
-        }
-        tokio::time::sleep(Duration::from_millis(rng.u64(0..30))).await;
-        // SIGKILL: no chance to clean up or flush anything.
-        child.start_kill().unwrap();
-        let status = child.wait().await.unwrap();
+            std::thread::sleep(pause);
+            // SIGKILL: no chance to clean up or flush anything.
+            child.kill().unwrap();
+            child.wait().unwrap()
+        })
+        .await
+        .unwrap();
         if status.success() {
             finished_early += 1;
         }

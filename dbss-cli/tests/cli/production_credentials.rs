@@ -16,7 +16,7 @@ const REGION: &str = "cn-north-4";
 
 /// The binary with only what a production host has: an endpoint, a region, an instance, and
 /// the IAM endpoint (pointed at the mock). No AK/SK, no token, no project id, no profile file.
-fn production(mock: &MockServer, home: &std::path::Path) -> tokio::process::Command {
+fn production(mock: &MockServer, home: &std::path::Path) -> std::process::Command {
     let mut cmd = bare_command(home);
     cmd.env("DBSS_ENDPOINT", mock.base_url())
         .env("DBSS_REGION", REGION)
@@ -25,7 +25,7 @@ fn production(mock: &MockServer, home: &std::path::Path) -> tokio::process::Comm
     cmd
 }
 
-async fn create_report(cmd: tokio::process::Command, template: &str) -> Run {
+async fn create_report(cmd: std::process::Command, template: &str) -> Run {
     run(
         cmd,
         &[

@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use dbss_mock::MockServer;
@@ -65,6 +65,16 @@ impl Run {
     }
 }
 
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
 /// A mock whose reports finish at once (tests about the workflow, not about waiting).
 pub async fn mock() -> MockServer {
     MockServer::builder()
@@ -76,7 +86,7 @@ pub async fn mock() -> MockServer {
 
 /// The binary, with an empty environment but for `HOME` (an empty folder, so no profile file)
 /// and the endpoint, project, instance and credentials of `mock` as environment variables.
-pub fn command(mock: &MockServer, auth: Auth, home: &Path) -> tokio::process::Command {
+pub fn command(mock: &MockServer, auth: Auth, home: &Path) -> Command {
     let mut cmd = bare_command(home);
     cmd.env("DBSS_ENDPOINT", mock.base_url())
         .env("HUAWEICLOUD_SDK_PROJECT_ID", mock.project_id())
@@ -98,24 +108,29 @@ pub fn command(mock: &MockServer, auth: Auth, home: &Path) -> tokio::process::Co
 /// no credentials, the chain would otherwise end at the ECS metadata service, 169.254.169.254,
 /// which no test may reach (a test of that source points `DBSS_METADATA_ENDPOINT` at the mock
 /// and removes the variable).
-pub fn bare_command(home: &Path) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_dbss"));
+///
+/// A `std` command, not tokio's: tokio's `process` feature in the tests alone would build tokio
+/// (and every crate above it) a second time, with other features than `cargo run -p dbss-cli`.
+pub fn bare_command(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dbss"));
     cmd.env_clear()
         .env("HOME", home)
         .env("DBSS_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
+        .stdin(Stdio::null());
     cmd
 }
 
 /// Runs `cmd` with `args` to the end.
-pub async fn run(mut cmd: tokio::process::Command, args: &[&str]) -> Run {
-    let output = cmd.args(args).output().await.unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
+pub async fn run(mut cmd: Command, args: &[&str]) -> Run {
+    cmd.args(args);
+    // The wait blocks: on the blocking pool, the runtime's workers stay free to serve the
+    // in-process mock the child talks to. The child is always waited for to its end, so no
+    // child outlives the test (what tokio's `kill_on_drop` was for).
+    let output = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    output.into()
 }
 
 /// Runs `dbss ARGS` against `mock`.
