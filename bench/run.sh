@@ -57,7 +57,9 @@ target_dir=${CARGO_TARGET_DIR:-target}
 if [ "$smoke" = 1 ]; then
   # The debug profile: CI has built it already for the tests, so this is quick.
   cargo build --quiet -p dbss-bench --bins
-  cargo build --quiet -p dbss-bench --benches   # the criterion benches compile
+  # The criterion benches compile (their own workspace, bench/micro; this target dir, so that
+  # our crates built for the tests are reused).
+  cargo build --quiet --locked --manifest-path bench/micro/Cargo.toml --benches --target-dir "$target_dir"
   bin="$target_dir/debug/dbss-bench"
 else
   # The release profile with line tables and symbols (Cargo.toml): callgrind_annotate and perf

@@ -46,7 +46,12 @@ impl Throttle {
 
     /// Whether a request arriving now is let through; counts it either way.
     pub(crate) fn admit(&self) -> bool {
-        let now = Instant::now();
+        self.admit_at(Instant::now())
+    }
+
+    /// [`Throttle::admit`] for a request arriving at `now` (a parameter, so that the tests can
+    /// step through windows without waiting for them).
+    fn admit_at(&self, now: Instant) -> bool {
         let Ok(mut w) = self.window.lock() else {
             return true;
         };
@@ -70,10 +75,14 @@ impl Throttle {
 
     /// Changes the limit; the count starts again in a new window from now.
     pub(crate) fn set_limit(&self, limit: Option<u32>) {
+        self.set_limit_at(limit, Instant::now());
+    }
+
+    fn set_limit_at(&self, limit: Option<u32>, now: Instant) {
         if let Ok(mut w) = self.window.lock() {
             *w = Window {
                 limit,
-                origin: Instant::now(),
+                origin: now,
                 index: 0,
                 admitted: 0,
             };
@@ -101,32 +110,42 @@ mod tests {
 
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn admits_the_limit_in_each_window_and_refuses_the_rest() {
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn admits_the_limit_in_each_window_and_refuses_the_rest() {
         let throttle = Throttle::new(Some(3));
-        let first: Vec<bool> = (0..5).map(|_| throttle.admit()).collect();
+        let start = throttle.window.lock().unwrap().origin;
+        let first: Vec<bool> = (0..5).map(|_| throttle.admit_at(start)).collect();
         assert_eq!(first, [true, true, true, false, false]);
-        tokio::time::advance(Duration::from_millis(999)).await;
-        assert!(!throttle.admit(), "still the first window");
-        tokio::time::advance(Duration::from_millis(1)).await;
-        let second: Vec<bool> = (0..4).map(|_| throttle.admit()).collect();
+        assert!(
+            !throttle.admit_at(start + ms(999)),
+            "still the first window"
+        );
+        let second: Vec<bool> = (0..4)
+            .map(|_| throttle.admit_at(start + ms(1000)))
+            .collect();
         assert_eq!(second, [true, true, true, false]);
         assert_eq!(throttle.refused(), 4);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn no_limit_admits_everything_and_a_new_limit_starts_a_window() {
+    #[test]
+    fn no_limit_admits_everything_and_a_new_limit_starts_a_window() {
         let throttle = Throttle::new(None);
-        assert!((0..1000).all(|_| throttle.admit()));
+        let start = Instant::now();
+        assert!((0..1000).all(|_| throttle.admit_at(start)));
         assert_eq!(throttle.refused(), 0);
-        tokio::time::advance(Duration::from_millis(700)).await;
-        throttle.set_limit(Some(1));
-        assert!(throttle.admit());
-        assert!(!throttle.admit());
-        tokio::time::advance(Duration::from_millis(999)).await;
-        assert!(!throttle.admit(), "the window began at set_limit");
-        tokio::time::advance(Duration::from_millis(1)).await;
-        assert!(throttle.admit());
+        let set = start + ms(700);
+        throttle.set_limit_at(Some(1), set);
+        assert!(throttle.admit_at(set));
+        assert!(!throttle.admit_at(set));
+        assert!(
+            !throttle.admit_at(set + ms(999)),
+            "the window began at set_limit"
+        );
+        assert!(throttle.admit_at(set + ms(1000)));
         assert_eq!(throttle.limit(), Some(1));
     }
 }

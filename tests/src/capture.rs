@@ -3,12 +3,13 @@
 //! It listens on 127.0.0.1 with a port the system picks, records method, raw path, raw query,
 //! headers and body of every request, and answers each one with the [`Reply`] the test set last.
 
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
 
 /// One request as it arrived.
 #[derive(Clone, Debug)]
@@ -127,13 +128,19 @@ impl CaptureServer {
         let address = listener.local_addr()?;
         let state = Arc::new(Mutex::new(State::default()));
         let handler_state = Arc::clone(&state);
-        let app = Router::new().fallback(move |request: Request| {
-            let state = Arc::clone(&handler_state);
-            async move { handle(&state, request).await }
-        });
         let task = tokio::spawn(async move {
             // The server runs until the task is aborted; an accept error ends it.
-            let _ = axum::serve(listener, app).await;
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = Arc::clone(&handler_state);
+                let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                    let state = Arc::clone(&state);
+                    async move { Ok::<_, Infallible>(handle(&state, request.map(Body::new)).await) }
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service),
+                );
+            }
         });
         Ok(Self {
             base_url: format!("http://{address}"),
@@ -174,7 +181,7 @@ impl Drop for CaptureServer {
     }
 }
 
-async fn handle(state: &Mutex<State>, request: Request) -> Response<Body> {
+async fn handle(state: &Mutex<State>, request: Request<Body>) -> Response<Body> {
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, 16 << 20).await {
         Ok(body) => body,

@@ -129,7 +129,7 @@ impl AdaptiveLimiter {
 
     /// Waits for a token, when the bucket is on.
     pub(crate) async fn acquire(&self) {
-        if self.try_take().is_none() {
+        if self.try_take(Instant::now()).is_none() {
             return;
         }
         // Boxed: the wait is rare, and its future would otherwise grow every attempt's.
@@ -138,22 +138,23 @@ impl AdaptiveLimiter {
 
     async fn wait_for_token(&self) {
         let _turn = self.queue.lock().await;
-        while let Some(wait) = self.try_take() {
+        while let Some(wait) = self.try_take(Instant::now()) {
             tracing::trace!(?wait, "rate limited by the client");
-            tokio::time::sleep(wait.min(MAX_POLL)).await;
+            tokio::time::sleep(poll_after(wait)).await;
         }
     }
 
     /// Takes a token if the bucket is off or holds one (`None`), else says how long until the
-    /// next one at the current rate.
-    fn try_take(&self) -> Option<Duration> {
+    /// next one at the current rate. `now` is a parameter so that the tests can drive the
+    /// bucket through minutes of simulated sending without a simulated clock in tokio.
+    fn try_take(&self, now: Instant) -> Option<Duration> {
         let Ok(mut s) = self.state.lock() else {
             return None;
         };
         if !s.enabled {
             return None;
         }
-        s.refill(Instant::now());
+        s.refill(now);
         if s.capacity >= 1.0 {
             s.capacity -= 1.0;
             None
@@ -164,10 +165,13 @@ impl AdaptiveLimiter {
 
     /// Feeds the outcome of one response: `throttled` for a 429.
     pub(crate) fn record(&self, throttled: bool) {
+        self.record_at(throttled, Instant::now());
+    }
+
+    fn record_at(&self, throttled: bool, now: Instant) {
         let Ok(mut s) = self.state.lock() else {
             return;
         };
-        let now = Instant::now();
         let t = now.duration_since(s.epoch).as_secs_f64();
         s.measure(t);
         if throttled && s.enabled && t - s.last_throttle < HOLD_AFTER_CUT {
@@ -212,6 +216,12 @@ impl AdaptiveLimiter {
     }
 }
 
+/// How long the first waiting task sleeps before it looks at the bucket again, when the next
+/// token is `wait` away at the current rate.
+fn poll_after(wait: Duration) -> Duration {
+    wait.min(MAX_POLL)
+}
+
 impl State {
     fn refill(&mut self, now: Instant) {
         let elapsed = now.duration_since(self.last_refill).as_secs_f64();
@@ -247,49 +257,72 @@ impl State {
 
 #[cfg(test)]
 mod tests {
+    //! The bucket is driven on simulated time: each test moves its own `now` forward and
+    //! hands it to the limiter, so a minute of sending at 200 requests a second takes
+    //! milliseconds and gives the same numbers on any machine. The simulations take a token the
+    //! way [`AdaptiveLimiter::acquire`] does: at once if the bucket gives one, else as the
+    //! first in the queue, looking again after [`poll_after`].
     #![allow(clippy::unwrap_used)]
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, VecDeque};
+
     use super::*;
 
-    /// Sends at `per_second` for `seconds`, throttled above `limit`, and returns the rates seen.
-    async fn drive(limiter: &AdaptiveLimiter, seconds: u32, limit: f64) -> (u32, u32) {
+    const SECOND: Duration = Duration::from_secs(1);
+
+    /// When the first in the queue looks again after being told `wait`. A token less than a
+    /// nanosecond away is a zero `wait`; a real clock has moved on by the next look, a
+    /// simulated one must be moved.
+    fn next_look(now: Instant, wait: Duration) -> Instant {
+        now + poll_after(wait).max(Duration::from_nanos(1))
+    }
+
+    /// One task sends for `seconds` from `now`, each request taking 1 ms (an unlimited client
+    /// would send 1000/s), against a service that refuses what goes beyond `limit` in each
+    /// one-second window; returns the requests sent and refused. `now` ends where it stopped.
+    fn drive(limiter: &AdaptiveLimiter, now: &mut Instant, seconds: u64, limit: f64) -> (u32, u32) {
         let (mut sent, mut throttled) = (0u32, 0u32);
-        let start = Instant::now();
-        let mut window_start = start;
+        let end = *now + Duration::from_secs(seconds);
+        let mut window_start = *now;
         let mut in_window = 0.0;
-        while start.elapsed() < Duration::from_secs(seconds.into()) {
-            limiter.acquire().await;
-            if window_start.elapsed() >= Duration::from_secs(1) {
-                window_start = Instant::now();
+        while *now < end {
+            while let Some(wait) = limiter.try_take(*now) {
+                *now = next_look(*now, wait);
+            }
+            if now.duration_since(window_start) >= SECOND {
+                window_start = *now;
                 in_window = 0.0;
             }
             in_window += 1.0;
             let refused = in_window > limit;
-            limiter.record(refused);
+            limiter.record_at(refused, *now);
             sent += 1;
             throttled += u32::from(refused);
-            // A request takes 1 ms: an unlimited client would send 1000/s.
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            *now += Duration::from_millis(1);
         }
         (sent, throttled)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn dormant_until_the_first_throttle() {
+    #[test]
+    fn dormant_until_the_first_throttle() {
         let limiter = AdaptiveLimiter::new();
+        let mut now = Instant::now();
         for _ in 0..100 {
-            limiter.acquire().await;
-            limiter.record(false);
+            assert_eq!(limiter.try_take(now), None, "no wait while dormant");
+            limiter.record_at(false, now);
+            now += Duration::from_millis(1);
         }
         assert_eq!(limiter.rate(), None);
-        limiter.record(true);
+        limiter.record_at(true, now);
         assert!(limiter.rate().is_some());
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn settles_under_the_limit_with_few_refusals() {
+    #[test]
+    fn settles_under_the_limit_with_few_refusals() {
         let limiter = AdaptiveLimiter::new();
-        drive(&limiter, 20, 200.0).await;
-        let (sent, throttled) = drive(&limiter, 60, 200.0).await;
+        let mut now = Instant::now();
+        drive(&limiter, &mut now, 20, 200.0);
+        let (sent, throttled) = drive(&limiter, &mut now, 60, 200.0);
         let rate = f64::from(sent) / 60.0;
         assert!(rate > 0.9 * 200.0, "sent {rate}/s against a limit of 200/s");
         assert!(rate <= 205.0, "sent {rate}/s against a limit of 200/s");
@@ -299,75 +332,117 @@ mod tests {
         assert!((100.0..=300.0).contains(&fill), "fill rate {fill}");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn the_rate_grows_back_after_throttling_stops() {
+    #[test]
+    fn the_rate_grows_back_after_throttling_stops() {
         let limiter = AdaptiveLimiter::new();
-        drive(&limiter, 10, 50.0).await;
+        let mut now = Instant::now();
+        drive(&limiter, &mut now, 10, 50.0);
         let low = limiter.rate().unwrap();
-        drive(&limiter, 20, 1_000_000.0).await;
+        drive(&limiter, &mut now, 20, 1_000_000.0);
         let high = limiter.rate().unwrap();
         assert!(high > 2.0 * low, "{low} -> {high}");
+    }
+
+    /// What a simulated task does next.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    enum Step {
+        /// Asks for a token (`acquire`'s first try).
+        Acquire,
+        /// As the first in the queue, looks at the bucket again.
+        Poll,
+        /// Its request, sent when it got its token, is answered.
+        Answer { refused: bool, sent_at: Instant },
     }
 
     /// 256 tasks share the limiter against a service counting 200 requests a second (each
     /// request 5 ms): after a few seconds they send at 0.9 to 1.0 times the limit with under
     /// 5 % refused, and once they stop, the queue drains at the rate (256 waiters at ~190/s:
     /// under 2 s; a fixed reservation made at a low rate would keep some asleep for minutes).
-    #[tokio::test(start_paused = true)]
-    async fn many_tasks_settle_under_the_limit_and_none_is_left_waiting() {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicU32, Ordering};
-
-        let limiter = Arc::new(AdaptiveLimiter::new());
+    #[test]
+    fn many_tasks_settle_under_the_limit_and_none_is_left_waiting() {
+        const TASKS: usize = 256;
+        const LIMIT: u32 = 200;
+        let request = Duration::from_millis(5);
+        let limiter = AdaptiveLimiter::new();
         let start = Instant::now();
-        let (warmup, end) = (
-            start + Duration::from_secs(10),
-            start + Duration::from_secs(40),
-        );
-        let window = Arc::new(Mutex::new((0u64, 0u32)));
-        let (sent, throttled) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-        let tasks: Vec<_> = (0..256)
-            .map(|_| {
-                let (limiter, window) = (Arc::clone(&limiter), Arc::clone(&window));
-                let (sent, throttled) = (Arc::clone(&sent), Arc::clone(&throttled));
-                tokio::spawn(async move {
-                    while Instant::now() < end {
-                        limiter.acquire().await;
-                        let now = Instant::now();
-                        let refused = {
-                            let mut w = window.lock().unwrap();
-                            let index = now.duration_since(start).as_secs();
-                            if w.0 != index {
-                                *w = (index, 0);
-                            }
-                            w.1 += 1;
-                            w.1 > 200
-                        };
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                        limiter.record(refused);
-                        if now >= warmup && now < end {
-                            sent.fetch_add(1, Ordering::Relaxed);
-                            throttled.fetch_add(u32::from(refused), Ordering::Relaxed);
+        let (warmup, end) = (start + 10 * SECOND, start + 40 * SECOND);
+        // Events in time order; the sequence number keeps those of one instant in the order
+        // they were scheduled.
+        let mut events = BinaryHeap::new();
+        let mut sequence = 0u64;
+        let mut schedule = |events: &mut BinaryHeap<_>, at: Instant, task: usize, step: Step| {
+            sequence += 1;
+            events.push(Reverse((at, sequence, task, step)));
+        };
+        for task in 0..TASKS {
+            schedule(&mut events, start, task, Step::Acquire);
+        }
+        let mut queue: VecDeque<usize> = VecDeque::new();
+        let mut window = (0u64, 0u32);
+        let (mut sent, mut throttled) = (0u32, 0u32);
+        let mut last = start;
+        // Sends the request of `task`, which holds a token at `now`.
+        let send = |now: Instant, window: &mut (u64, u32)| {
+            let index = now.duration_since(start).as_secs();
+            if window.0 != index {
+                *window = (index, 0);
+            }
+            window.1 += 1;
+            Step::Answer {
+                refused: window.1 > LIMIT,
+                sent_at: now,
+            }
+        };
+        while let Some(Reverse((now, _, task, step))) = events.pop() {
+            last = now;
+            match step {
+                Step::Acquire => match limiter.try_take(now) {
+                    None => {
+                        let answer = send(now, &mut window);
+                        schedule(&mut events, now + request, task, answer);
+                    }
+                    Some(_) => {
+                        queue.push_back(task);
+                        if queue.len() == 1 {
+                            schedule(&mut events, now, task, Step::Poll);
                         }
                     }
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap();
+                },
+                Step::Poll => match limiter.try_take(now) {
+                    None => {
+                        queue.pop_front();
+                        let answer = send(now, &mut window);
+                        schedule(&mut events, now + request, task, answer);
+                        if let Some(&next) = queue.front() {
+                            schedule(&mut events, now, next, Step::Poll);
+                        }
+                    }
+                    Some(wait) => schedule(&mut events, next_look(now, wait), task, Step::Poll),
+                },
+                Step::Answer { refused, sent_at } => {
+                    limiter.record_at(refused, now);
+                    if sent_at >= warmup && sent_at < end {
+                        sent += 1;
+                        throttled += u32::from(refused);
+                    }
+                    if now < end {
+                        schedule(&mut events, now, task, Step::Acquire);
+                    }
+                }
+            }
         }
-        let rate = f64::from(sent.load(Ordering::Relaxed)) / 30.0;
-        let refused =
-            f64::from(throttled.load(Ordering::Relaxed)) / f64::from(sent.load(Ordering::Relaxed));
+        let rate = f64::from(sent) / 30.0;
+        let refused = f64::from(throttled) / f64::from(sent);
         assert!(
             (180.0..=205.0).contains(&rate),
             "sent {rate}/s against a limit of 200/s"
         );
         assert!(refused < 0.05, "{:.1} % refused", refused * 100.0);
+        assert!(queue.is_empty());
         assert!(
-            Instant::now() < end + Duration::from_secs(2),
+            last < end + 2 * SECOND,
             "tasks were still waiting {:?} after the end",
-            Instant::now() - end
+            last - end
         );
     }
 }
