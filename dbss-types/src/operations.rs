@@ -277,24 +277,3 @@ impl FromStr for Operation {
             .ok_or_else(|| ParseOperationError(s.to_owned()))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_table_is_in_variant_order_and_names_round_trip() {
-        for (i, op) in Operation::ALL.into_iter().enumerate() {
-            assert_eq!(op.info().operation, op);
-            assert_eq!(op.index(), i);
-            assert_eq!(op.operation_id().parse::<Operation>(), Ok(op));
-            assert_eq!(Operation::from_operation_id(op.operation_id()), Some(op));
-            assert!(
-                op.document_pointer()
-                    .ends_with(&op.method().to_ascii_lowercase())
-            );
-            assert_eq!(op.name().parse::<Operation>(), Ok(op));
-        }
-        assert!("reports".parse::<Operation>().is_err());
-    }
-}

@@ -283,9 +283,16 @@ mod tests {
         std::fs::read_to_string(root.join(SPEC_PATH)).expect("the document is readable")
     }
 
+    /// What the checked-in document generates, made once for the tests that only read it: a
+    /// run takes seconds in a debug build.
+    fn generated() -> &'static [Output] {
+        static GENERATED: std::sync::OnceLock<Vec<Output>> = std::sync::OnceLock::new();
+        GENERATED.get_or_init(|| generate_all(&spec()).expect("generates"))
+    }
+
     #[test]
     fn output_is_identical_from_run_to_run() {
-        let a = generate_all(&spec()).expect("generates");
+        let a = generated();
         let b = generate_all(&spec()).expect("generates");
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.contents, y.contents, "{} differs between runs", x.path);
@@ -294,7 +301,7 @@ mod tests {
 
     #[test]
     fn a_changed_description_changes_the_generated_types() {
-        let original = generate_all(&spec()).expect("generates");
+        let original = generated();
         let changed_spec = spec().replacen("\"Start time\"", "\"Start time (changed)\"", 1);
         assert_ne!(
             changed_spec,
@@ -325,7 +332,7 @@ mod tests {
     fn generated_files_carry_the_header() {
         // The mock's copy of the document is JSON, which has no comments: it is the document
         // itself (checked below).
-        for output in generate_all(&spec()).expect("generates") {
+        for output in generated() {
             if output.path == MOCK_DOCUMENT_PATH {
                 continue;
             }
@@ -340,8 +347,7 @@ mod tests {
     #[test]
     fn the_mock_embeds_the_document_byte_for_byte() {
         let spec = spec();
-        let outputs = generate_all(&spec).expect("generates");
-        let copy = outputs
+        let copy = generated()
             .iter()
             .find(|o| o.path == MOCK_DOCUMENT_PATH)
             .expect("the mock's copy is generated");

@@ -120,3 +120,21 @@ fn every_paged_operation_names_fields_its_answer_has() {
     }
     assert_eq!(paged, 25, "the document pages 25 lists by offset or page");
 }
+
+/// The table is in the order of `Operation`'s variants, and every operation's id, name and
+/// pointer into the document lead back to it.
+#[test]
+fn the_table_is_in_variant_order_and_names_round_trip() {
+    for (i, op) in Operation::ALL.into_iter().enumerate() {
+        assert_eq!(op.info().operation, op);
+        assert_eq!(op.index(), i);
+        assert_eq!(op.operation_id().parse::<Operation>(), Ok(op));
+        assert_eq!(Operation::from_operation_id(op.operation_id()), Some(op));
+        assert!(
+            op.document_pointer()
+                .ends_with(&op.method().to_ascii_lowercase())
+        );
+        assert_eq!(op.name().parse::<Operation>(), Ok(op));
+    }
+    assert!("reports".parse::<Operation>().is_err());
+}
