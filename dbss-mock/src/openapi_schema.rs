@@ -11,8 +11,10 @@
 //!   an `enum` gains `null` (OpenAPI 3.0.3 says a nullable enum must list it to accept it); a
 //!   nullable schema without `type` becomes `anyOf: [schema, {"type": "null"}]`.
 //!   `nullable: false` (or absent) leaves the schema rejecting `null`.
-//! - `$ref: "#/components/schemas/X"` becomes `$ref: "#/$defs/X"`; every component schema is
-//!   converted into the `$defs` of the root schema, so references resolve inside one document.
+//! - `$ref: "#/components/schemas/X"` becomes `$ref: "urn:dbss-rs:openapi:components#/$defs/X"`
+//!   ([`DEFS_PREFIX`]); every component schema is converted into the `$defs` of one resource
+//!   with that `$id` ([`components_resource`]), which a validator's [`registry`] holds (or a
+//!   self-contained root schema carries), so references resolve without copying the document.
 //!   As in OpenAPI 3.0, the siblings of a `$ref` are ignored. Any other reference is an error.
 //! - OpenAPI-only keywords are dropped: `example`, `externalDocs`, `xml`, `discriminator`, and
 //!   every `x-*` extension.
@@ -31,8 +33,14 @@ use serde_json::{Map, Value, json};
 
 /// The prefix of a reference to a component schema in the OpenAPI document.
 pub const COMPONENT_PREFIX: &str = "#/components/schemas/";
-/// The prefix the converter rewrites component references to.
-pub const DEFS_PREFIX: &str = "#/$defs/";
+/// The `$id` of the resource that holds every component schema under `$defs`
+/// ([`components_resource`]): one resource that every validator's registry shares, so that
+/// building a validator neither copies nor checks all the components again.
+pub const COMPONENTS_URI: &str = "urn:dbss-rs:openapi:components";
+/// The prefix the converter rewrites component references to: absolute, so that a reference
+/// means the same in the components resource, in a schema validated with its registry
+/// ([`registry`]) and in a self-contained schema whose `$id` is [`COMPONENTS_URI`].
+pub const DEFS_PREFIX: &str = "urn:dbss-rs:openapi:components#/$defs/";
 /// The dialect of the produced schemas.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -65,7 +73,8 @@ const COPIED: &[&str] = &[
 const DROPPED: &[&str] = &["example", "externalDocs", "xml", "discriminator"];
 
 /// Converts one OpenAPI 3.0 Schema Object. References to component schemas are rewritten to
-/// `#/$defs/…`: put [`defs`] of the document under `$defs` of the root schema to resolve them.
+/// [`DEFS_PREFIX`]`…`: build the validator with the document's [`registry`] (or put [`defs`]
+/// under `$defs` of a root schema whose `$id` is [`COMPONENTS_URI`]) to resolve them.
 pub fn convert_schema(schema: &Value) -> Result<Value, String> {
     convert_at(schema, "")
 }
@@ -208,6 +217,28 @@ fn bound(out: &mut Map<String, Value>, low: i64, high: i64) {
         .map_or(high, |m| m.min(high));
     out.insert("minimum".into(), json!(minimum));
     out.insert("maximum".into(), json!(maximum));
+}
+
+/// Every component schema of `doc`, converted, as one resource: `$defs` under the `$id`
+/// [`COMPONENTS_URI`], checked against the JSON Schema 2020-12 meta-schema.
+pub fn components_resource(doc: &Value) -> Result<Value, String> {
+    let resource = json!({
+        "$schema": DIALECT,
+        "$id": COMPONENTS_URI,
+        "$defs": Value::Object(defs(doc)?),
+    });
+    jsonschema::meta::validate(&resource)
+        .map_err(|e| format!("the converted component schemas are not JSON Schema: {e}"))?;
+    Ok(resource)
+}
+
+/// A registry holding [`components_resource`] of `doc`, for validators built `with_registry`
+/// from the converted schemas of `doc`.
+pub fn registry(doc: &Value) -> Result<jsonschema::Registry<'static>, String> {
+    jsonschema::Registry::new()
+        .add(COMPONENTS_URI, components_resource(doc)?)
+        .and_then(jsonschema::RegistryBuilder::prepare)
+        .map_err(|e| format!("the component schemas cannot be registered: {e}"))
 }
 
 /// Every component schema of `doc`, converted, keyed by name (the `$defs` of a root schema).

@@ -7,16 +7,22 @@
 
 use serde_json::{Value, json};
 
-pub use dbss_mock::openapi_schema::{COMPONENT_PREFIX, DEFS_PREFIX, DIALECT, convert_schema, defs};
+use std::sync::LazyLock;
+
+pub use dbss_mock::openapi_schema::{
+    COMPONENT_PREFIX, COMPONENTS_URI, DEFS_PREFIX, DIALECT, convert_schema, defs, registry,
+};
 
 use crate::document;
 
 /// A self-contained JSON Schema for `schema` (an OpenAPI Schema Object of `doc`): the converted
-/// schema, with every component schema of `doc` under `$defs`.
+/// schema, with every component schema of `doc` under `$defs` and the `$id` that the converted
+/// (absolute) references name.
 pub fn root_schema(doc: &Value, schema: &Value) -> Result<Value, String> {
     let converted = convert_schema(schema)?;
     Ok(json!({
         "$schema": DIALECT,
+        "$id": COMPONENTS_URI,
         "$defs": Value::Object(defs(doc)?),
         "allOf": [converted],
     }))
@@ -31,8 +37,23 @@ pub fn compile(json_schema: &Value) -> Result<jsonschema::Validator, String> {
 }
 
 /// A validator for an OpenAPI Schema Object of `doc`.
+///
+/// For the document under test ([`document::json`]) the component schemas are registered once
+/// per process and shared by every validator: a self-contained schema copies all of them into
+/// each validator and checks them against the meta-schema each time (seconds in a debug build
+/// for the tests that validate the answer of every operation).
 pub fn validator(doc: &Value, schema: &Value) -> Result<jsonschema::Validator, String> {
-    compile(&root_schema(doc, schema)?)
+    static DOCUMENT_REGISTRY: LazyLock<Result<jsonschema::Registry<'static>, String>> =
+        LazyLock::new(|| registry(document::json()));
+    if !std::ptr::eq(doc, document::json()) {
+        return compile(&root_schema(doc, schema)?);
+    }
+    let registry = DOCUMENT_REGISTRY.as_ref().map_err(Clone::clone)?;
+    jsonschema::draft202012::options()
+        .should_validate_formats(false)
+        .with_registry(registry)
+        .build(&json!({ "$schema": DIALECT, "allOf": [convert_schema(schema)?] }))
+        .map_err(|e| format!("invalid JSON Schema: {e}"))
 }
 
 /// A validator for the component schema `name` of `doc`.

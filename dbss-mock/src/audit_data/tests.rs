@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::window::format_ms;
 use super::*;
-use crate::openapi_schema::{DIALECT, convert_schema, defs};
+use crate::openapi_schema::{DIALECT, convert_schema, registry};
 
 /// 2025-08-21 00:00:00 UTC.
 const END_MS: u64 = 1_755_734_400_000;
@@ -88,14 +88,14 @@ fn error(d: &AuditData, op: Operation, id: &str, body: Value) -> ApiError {
 /// The answer fits the 200 response schema, names only properties the schema has, and
 /// decodes into the generated type.
 fn check_answer(op: Operation, answer: &Value) {
-    static DOC: LazyLock<(Value, Value)> = LazyLock::new(|| {
+    static DOC: LazyLock<(Value, jsonschema::Registry<'static>)> = LazyLock::new(|| {
         let doc = crate::validate::document();
-        let defs = Value::Object(defs(&doc).unwrap());
-        (doc, defs)
+        let registry = registry(&doc).unwrap();
+        (doc, registry)
     });
     static VALIDATORS: LazyLock<Mutex<HashMap<Operation, Arc<jsonschema::Validator>>>> =
         LazyLock::new(Mutex::default);
-    let (doc, defs) = &*DOC;
+    let (doc, registry) = &*DOC;
     let schema = doc
         .pointer(&format!(
             "{}/responses/200/content/application~1json/schema",
@@ -110,12 +110,12 @@ fn check_answer(op: Operation, answer: &Value) {
         .or_insert_with(|| {
             let root = json!({
                 "$schema": DIALECT,
-                "$defs": defs,
                 "allOf": [convert_schema(&schema).unwrap()],
             });
             Arc::new(
                 jsonschema::draft202012::options()
                     .should_validate_formats(false)
+                    .with_registry(registry)
                     .build(&root)
                     .unwrap(),
             )

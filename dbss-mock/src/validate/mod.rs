@@ -208,7 +208,8 @@ pub(crate) struct OperationSchemas {
 /// The compiled constraints of all operations, indexed by [`Operation::index`].
 pub(crate) struct Schemas {
     doc: Value,
-    defs: Value,
+    /// Every component schema, shared by the validators.
+    registry: jsonschema::Registry<'static>,
     /// Compiled on the first request of each operation: compiling all 173 at start would cost
     /// every process that starts a mock seconds (a unit test compiles them all).
     ops: Vec<OnceLock<Result<OperationSchemas, String>>>,
@@ -232,7 +233,7 @@ pub(crate) fn schemas() -> Result<&'static Schemas, crate::Error> {
 impl Schemas {
     pub(crate) fn operation(&self, op: Operation) -> Result<&OperationSchemas, ApiError> {
         self.ops[op.index()]
-            .get_or_init(|| compile_operation(&self.doc, &self.defs, op))
+            .get_or_init(|| compile_operation(&self.doc, &self.registry, op))
             .as_ref()
             .map_err(|e| {
                 ApiError::new(
@@ -247,25 +248,33 @@ impl Schemas {
 fn compile_document() -> Result<Schemas, String> {
     let doc: Value =
         serde_json::from_str(DOCUMENT).map_err(|e| format!("the document is not JSON: {e}"))?;
-    let defs = Value::Object(crate::openapi_schema::defs(&doc)?);
+    let registry = crate::openapi_schema::registry(&doc)?;
     let ops = Operation::ALL.iter().map(|_| OnceLock::new()).collect();
-    Ok(Schemas { doc, defs, ops })
+    Ok(Schemas { doc, registry, ops })
 }
 
-fn compile_schema(defs: &Value, schema: &Value, at: &str) -> Result<Validator, String> {
+fn compile_schema(
+    registry: &jsonschema::Registry<'static>,
+    schema: &Value,
+    at: &str,
+) -> Result<Validator, String> {
     let root = json!({
         "$schema": crate::openapi_schema::DIALECT,
-        "$defs": defs,
         "allOf": [crate::openapi_schema::convert_schema(schema).map_err(|e| format!("{at}{e}"))?],
     });
     jsonschema::draft202012::options()
         .should_validate_formats(false)
+        .with_registry(registry)
         .build(&root)
         .map_err(|e| format!("{at}: {e}"))
 }
 
-fn compile_operation(doc: &Value, defs: &Value, op: Operation) -> Result<OperationSchemas, String> {
-    let compile = |schema: &Value, at: &str| compile_schema(defs, schema, at);
+fn compile_operation(
+    doc: &Value,
+    registry: &jsonschema::Registry<'static>,
+    op: Operation,
+) -> Result<OperationSchemas, String> {
+    let compile = |schema: &Value, at: &str| compile_schema(registry, schema, at);
 
     {
         let path_item = doc
@@ -701,7 +710,7 @@ mod tests {
 
     /// A query-only operation of a made-up document.
     fn query_schemas(doc: &Value) -> OperationSchemas {
-        let defs = Value::Object(crate::openapi_schema::defs(doc).unwrap());
+        let registry = crate::openapi_schema::registry(doc).unwrap();
         let params = doc["parameters"]
             .as_array()
             .unwrap()
@@ -713,7 +722,7 @@ mod tests {
                     location: In::Query,
                     required: false,
                     form: form_of(doc, p, name).unwrap(),
-                    validator: compile_schema(&defs, &p["schema"], name).unwrap(),
+                    validator: compile_schema(&registry, &p["schema"], name).unwrap(),
                 }
             })
             .collect();
