@@ -446,3 +446,60 @@ mod tests {
         );
     }
 }
+
+/// `acquire` itself, on tokio's real clock: only lower bounds on the time taken (a sleep never
+/// ends early), and a generous deadline that only a hang would reach.
+#[cfg(test)]
+mod acquire_tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// A limiter whose bucket is on, empty, and refills at `rate` tokens a second.
+    fn empty_bucket(rate: f64) -> AdaptiveLimiter {
+        let limiter = AdaptiveLimiter::new();
+        {
+            let mut s = limiter.state.lock().unwrap();
+            s.enabled = true;
+            s.fill_rate = rate;
+            s.max_capacity = 1.0;
+            s.capacity = 0.0;
+            s.last_refill = Instant::now();
+        }
+        limiter
+    }
+
+    #[tokio::test]
+    async fn a_dormant_bucket_never_waits() {
+        let limiter = AdaptiveLimiter::new();
+        for _ in 0..1000 {
+            limiter.acquire().await;
+        }
+        assert_eq!(limiter.rate(), None);
+    }
+
+    /// 20 tasks queue on an empty bucket refilled at 200 tokens a second: each gets its token
+    /// (none is left waiting), and all 20 together take at least the 100 ms those tokens need.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_tasks_each_get_a_token_at_the_rate() {
+        let limiter = Arc::new(empty_bucket(200.0));
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let limiter = Arc::clone(&limiter);
+                tokio::spawn(async move { limiter.acquire().await })
+            })
+            .collect();
+        let all = futures::future::join_all(tasks);
+        let done = tokio::time::timeout(Duration::from_secs(30), all)
+            .await
+            .expect("every queued task gets its token");
+        assert!(done.iter().all(Result::is_ok));
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(95),
+            "20 tokens at 200/s came in {took:?}"
+        );
+    }
+}
