@@ -10,17 +10,7 @@ use crate::path_encoding::encode_path;
 #[allow(clippy::all)]
 pub mod types {
     ///`AddAuditAgentInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddAuditAgentInstanceId(::std::string::String);
     impl ::std::ops::Deref for AddAuditAgentInstanceId {
@@ -77,17 +67,7 @@ pub mod types {
         }
     }
     ///`AddAuditAgentNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddAuditAgentNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for AddAuditAgentNewInstanceId {
@@ -144,17 +124,7 @@ pub mod types {
         }
     }
     ///`AddAuditAgentNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddAuditAgentNewProjectId(::std::string::String);
     impl ::std::ops::Deref for AddAuditAgentNewProjectId {
@@ -211,17 +181,7 @@ pub mod types {
         }
     }
     ///`AddAuditAgentProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddAuditAgentProjectId(::std::string::String);
     impl ::std::ops::Deref for AddAuditAgentProjectId {
@@ -278,17 +238,7 @@ pub mod types {
         }
     }
     ///`AddAuditDatabaseInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddAuditDatabaseInstanceId(::std::string::String);
     impl ::std::ops::Deref for AddAuditDatabaseInstanceId {
@@ -345,17 +295,7 @@ pub mod types {
         }
     }
     ///`AddAuditDatabaseNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddAuditDatabaseNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for AddAuditDatabaseNewInstanceId {
@@ -413,17 +353,7 @@ pub mod types {
         }
     }
     ///`AddAuditDatabaseNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddAuditDatabaseNewProjectId(::std::string::String);
     impl ::std::ops::Deref for AddAuditDatabaseNewProjectId {
@@ -481,17 +411,7 @@ pub mod types {
         }
     }
     ///`AddAuditDatabaseProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddAuditDatabaseProjectId(::std::string::String);
     impl ::std::ops::Deref for AddAuditDatabaseProjectId {
@@ -548,17 +468,7 @@ pub mod types {
         }
     }
     ///`AddDatabaseSslKeyDbId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddDatabaseSslKeyDbId(::std::string::String);
     impl ::std::ops::Deref for AddDatabaseSslKeyDbId {
@@ -615,17 +525,7 @@ pub mod types {
         }
     }
     ///`AddDatabaseSslKeyInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddDatabaseSslKeyInstanceId(::std::string::String);
     impl ::std::ops::Deref for AddDatabaseSslKeyInstanceId {
@@ -682,17 +582,7 @@ pub mod types {
         }
     }
     ///`AddDatabaseSslKeyProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddDatabaseSslKeyProjectId(::std::string::String);
     impl ::std::ops::Deref for AddDatabaseSslKeyProjectId {
@@ -749,17 +639,7 @@ pub mod types {
         }
     }
     ///`AddRdsDatabaseInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddRdsDatabaseInstanceId(::std::string::String);
     impl ::std::ops::Deref for AddRdsDatabaseInstanceId {
@@ -816,17 +696,7 @@ pub mod types {
         }
     }
     ///`AddRdsDatabaseNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddRdsDatabaseNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for AddRdsDatabaseNewInstanceId {
@@ -883,17 +753,7 @@ pub mod types {
         }
     }
     ///`AddRdsDatabaseNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddRdsDatabaseNewProjectId(::std::string::String);
     impl ::std::ops::Deref for AddRdsDatabaseNewProjectId {
@@ -950,17 +810,7 @@ pub mod types {
         }
     }
     ///`AddRdsDatabaseProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddRdsDatabaseProjectId(::std::string::String);
     impl ::std::ops::Deref for AddRdsDatabaseProjectId {
@@ -1017,17 +867,7 @@ pub mod types {
         }
     }
     ///`AddRdsNoAgentDatabaseInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddRdsNoAgentDatabaseInstanceId(::std::string::String);
     impl ::std::ops::Deref for AddRdsNoAgentDatabaseInstanceId {
@@ -1086,17 +926,7 @@ pub mod types {
         }
     }
     ///`AddRdsNoAgentDatabaseProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddRdsNoAgentDatabaseProjectId(::std::string::String);
     impl ::std::ops::Deref for AddRdsNoAgentDatabaseProjectId {
@@ -1154,17 +984,7 @@ pub mod types {
         }
     }
     ///`BatchAddAuditWhitelistInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchAddAuditWhitelistInstanceId(::std::string::String);
     impl ::std::ops::Deref for BatchAddAuditWhitelistInstanceId {
@@ -1223,17 +1043,7 @@ pub mod types {
         }
     }
     ///`BatchAddAuditWhitelistProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchAddAuditWhitelistProjectId(::std::string::String);
     impl ::std::ops::Deref for BatchAddAuditWhitelistProjectId {
@@ -1292,17 +1102,7 @@ pub mod types {
         }
     }
     ///`BatchAddResourceTagProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchAddResourceTagProjectId(::std::string::String);
     impl ::std::ops::Deref for BatchAddResourceTagProjectId {
@@ -1360,17 +1160,7 @@ pub mod types {
         }
     }
     ///`BatchAddResourceTagResourceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchAddResourceTagResourceId(::std::string::String);
     impl ::std::ops::Deref for BatchAddResourceTagResourceId {
@@ -1438,8 +1228,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum BatchAddResourceTagResourceType {
         #[serde(rename = "auditInstance")]
@@ -1481,17 +1270,7 @@ pub mod types {
         }
     }
     ///`BatchDeleteAuditScopeInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchDeleteAuditScopeInstanceId(::std::string::String);
     impl ::std::ops::Deref for BatchDeleteAuditScopeInstanceId {
@@ -1550,17 +1329,7 @@ pub mod types {
         }
     }
     ///`BatchDeleteAuditScopeProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchDeleteAuditScopeProjectId(::std::string::String);
     impl ::std::ops::Deref for BatchDeleteAuditScopeProjectId {
@@ -1618,17 +1387,7 @@ pub mod types {
         }
     }
     ///`BatchDeleteResourceTagProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchDeleteResourceTagProjectId(::std::string::String);
     impl ::std::ops::Deref for BatchDeleteResourceTagProjectId {
@@ -1687,17 +1446,7 @@ pub mod types {
         }
     }
     ///`BatchDeleteResourceTagResourceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchDeleteResourceTagResourceId(::std::string::String);
     impl ::std::ops::Deref for BatchDeleteResourceTagResourceId {
@@ -1766,8 +1515,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum BatchDeleteResourceTagResourceType {
         #[serde(rename = "auditInstance")]
@@ -1809,17 +1557,7 @@ pub mod types {
         }
     }
     ///`BatchSetAuditAlarmLogStatusInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchSetAuditAlarmLogStatusInstanceId(::std::string::String);
     impl ::std::ops::Deref for BatchSetAuditAlarmLogStatusInstanceId {
@@ -1878,17 +1616,7 @@ pub mod types {
         }
     }
     ///`BatchSetAuditAlarmLogStatusProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BatchSetAuditAlarmLogStatusProjectId(::std::string::String);
     impl ::std::ops::Deref for BatchSetAuditAlarmLogStatusProjectId {
@@ -1947,17 +1675,7 @@ pub mod types {
         }
     }
     ///`BindDbEncryptEipInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BindDbEncryptEipInstanceId(::std::string::String);
     impl ::std::ops::Deref for BindDbEncryptEipInstanceId {
@@ -2014,17 +1732,7 @@ pub mod types {
         }
     }
     ///`BindDbEncryptEipProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BindDbEncryptEipProjectId(::std::string::String);
     impl ::std::ops::Deref for BindDbEncryptEipProjectId {
@@ -2081,17 +1789,7 @@ pub mod types {
         }
     }
     ///`BindDbOmEipInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BindDbOmEipInstanceId(::std::string::String);
     impl ::std::ops::Deref for BindDbOmEipInstanceId {
@@ -2148,17 +1846,7 @@ pub mod types {
         }
     }
     ///`BindDbOmEipProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BindDbOmEipProjectId(::std::string::String);
     impl ::std::ops::Deref for BindDbOmEipProjectId {
@@ -2215,17 +1903,7 @@ pub mod types {
         }
     }
     ///`ChangeDbEncryptSecurityGroupInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ChangeDbEncryptSecurityGroupInstanceId(::std::string::String);
     impl ::std::ops::Deref for ChangeDbEncryptSecurityGroupInstanceId {
@@ -2284,17 +1962,7 @@ pub mod types {
         }
     }
     ///`ChangeDbEncryptSecurityGroupProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ChangeDbEncryptSecurityGroupProjectId(::std::string::String);
     impl ::std::ops::Deref for ChangeDbEncryptSecurityGroupProjectId {
@@ -2353,17 +2021,7 @@ pub mod types {
         }
     }
     ///`ChangeDbOmSecurityGroupInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ChangeDbOmSecurityGroupInstanceId(::std::string::String);
     impl ::std::ops::Deref for ChangeDbOmSecurityGroupInstanceId {
@@ -2422,17 +2080,7 @@ pub mod types {
         }
     }
     ///`ChangeDbOmSecurityGroupProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ChangeDbOmSecurityGroupProjectId(::std::string::String);
     impl ::std::ops::Deref for ChangeDbOmSecurityGroupProjectId {
@@ -2491,17 +2139,7 @@ pub mod types {
         }
     }
     ///`ConfirmUpgradeAuditProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ConfirmUpgradeAuditProjectId(::std::string::String);
     impl ::std::ops::Deref for ConfirmUpgradeAuditProjectId {
@@ -2559,17 +2197,7 @@ pub mod types {
         }
     }
     ///`ConfirmUpgradeAuditResourceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ConfirmUpgradeAuditResourceId(::std::string::String);
     impl ::std::ops::Deref for ConfirmUpgradeAuditResourceId {
@@ -2627,17 +2255,7 @@ pub mod types {
         }
     }
     ///`CountDbAccountSessionInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountDbAccountSessionInstanceId(::std::string::String);
     impl ::std::ops::Deref for CountDbAccountSessionInstanceId {
@@ -2696,17 +2314,7 @@ pub mod types {
         }
     }
     ///`CountDbAccountSessionProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountDbAccountSessionProjectId(::std::string::String);
     impl ::std::ops::Deref for CountDbAccountSessionProjectId {
@@ -2764,17 +2372,7 @@ pub mod types {
         }
     }
     ///`CountDbClientSessionInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountDbClientSessionInstanceId(::std::string::String);
     impl ::std::ops::Deref for CountDbClientSessionInstanceId {
@@ -2832,17 +2430,7 @@ pub mod types {
         }
     }
     ///`CountDbClientSessionProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountDbClientSessionProjectId(::std::string::String);
     impl ::std::ops::Deref for CountDbClientSessionProjectId {
@@ -2900,17 +2488,7 @@ pub mod types {
         }
     }
     ///`CountInjectionStatisticsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountInjectionStatisticsInstanceId(::std::string::String);
     impl ::std::ops::Deref for CountInjectionStatisticsInstanceId {
@@ -2969,17 +2547,7 @@ pub mod types {
         }
     }
     ///`CountInjectionStatisticsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountInjectionStatisticsProjectId(::std::string::String);
     impl ::std::ops::Deref for CountInjectionStatisticsProjectId {
@@ -3038,17 +2606,7 @@ pub mod types {
         }
     }
     ///`CountOperationStatisticsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountOperationStatisticsInstanceId(::std::string::String);
     impl ::std::ops::Deref for CountOperationStatisticsInstanceId {
@@ -3107,17 +2665,7 @@ pub mod types {
         }
     }
     ///`CountOperationStatisticsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountOperationStatisticsProjectId(::std::string::String);
     impl ::std::ops::Deref for CountOperationStatisticsProjectId {
@@ -3176,17 +2724,7 @@ pub mod types {
         }
     }
     ///`CountResourceInstanceByTagProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountResourceInstanceByTagProjectId(::std::string::String);
     impl ::std::ops::Deref for CountResourceInstanceByTagProjectId {
@@ -3255,8 +2793,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum CountResourceInstanceByTagResourceType {
         #[serde(rename = "auditInstance")]
@@ -3298,17 +2835,7 @@ pub mod types {
         }
     }
     ///`CountRiskTrendStatisticsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountRiskTrendStatisticsInstanceId(::std::string::String);
     impl ::std::ops::Deref for CountRiskTrendStatisticsInstanceId {
@@ -3367,17 +2894,7 @@ pub mod types {
         }
     }
     ///`CountRiskTrendStatisticsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountRiskTrendStatisticsProjectId(::std::string::String);
     impl ::std::ops::Deref for CountRiskTrendStatisticsProjectId {
@@ -3436,17 +2953,7 @@ pub mod types {
         }
     }
     ///`CountSessionStatisticsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountSessionStatisticsInstanceId(::std::string::String);
     impl ::std::ops::Deref for CountSessionStatisticsInstanceId {
@@ -3505,17 +3012,7 @@ pub mod types {
         }
     }
     ///`CountSessionStatisticsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountSessionStatisticsProjectId(::std::string::String);
     impl ::std::ops::Deref for CountSessionStatisticsProjectId {
@@ -3574,17 +3071,7 @@ pub mod types {
         }
     }
     ///`CountSqlStatisticsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountSqlStatisticsInstanceId(::std::string::String);
     impl ::std::ops::Deref for CountSqlStatisticsInstanceId {
@@ -3642,17 +3129,7 @@ pub mod types {
         }
     }
     ///`CountSqlStatisticsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountSqlStatisticsProjectId(::std::string::String);
     impl ::std::ops::Deref for CountSqlStatisticsProjectId {
@@ -3709,17 +3186,7 @@ pub mod types {
         }
     }
     ///`CountSqlTrendStatisticsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountSqlTrendStatisticsInstanceId(::std::string::String);
     impl ::std::ops::Deref for CountSqlTrendStatisticsInstanceId {
@@ -3778,17 +3245,7 @@ pub mod types {
         }
     }
     ///`CountSqlTrendStatisticsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CountSqlTrendStatisticsProjectId(::std::string::String);
     impl ::std::ops::Deref for CountSqlTrendStatisticsProjectId {
@@ -3847,17 +3304,7 @@ pub mod types {
         }
     }
     ///`CreateAuditDbAgentAgentId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditDbAgentAgentId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditDbAgentAgentId {
@@ -3914,17 +3361,7 @@ pub mod types {
         }
     }
     ///`CreateAuditDbAgentInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditDbAgentInstanceId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditDbAgentInstanceId {
@@ -3982,17 +3419,7 @@ pub mod types {
         }
     }
     ///`CreateAuditDbAgentProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditDbAgentProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditDbAgentProjectId {
@@ -4049,17 +3476,7 @@ pub mod types {
         }
     }
     ///`CreateAuditRiskRuleInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditRiskRuleInstanceId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditRiskRuleInstanceId {
@@ -4117,17 +3534,7 @@ pub mod types {
         }
     }
     ///`CreateAuditRiskRuleProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditRiskRuleProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditRiskRuleProjectId {
@@ -4185,17 +3592,7 @@ pub mod types {
         }
     }
     ///`CreateAuditScopeRuleInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditScopeRuleInstanceId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditScopeRuleInstanceId {
@@ -4253,17 +3650,7 @@ pub mod types {
         }
     }
     ///`CreateAuditScopeRuleProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditScopeRuleProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditScopeRuleProjectId {
@@ -4321,17 +3708,7 @@ pub mod types {
         }
     }
     ///`CreateAuditSqlRuleInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditSqlRuleInstanceId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditSqlRuleInstanceId {
@@ -4389,17 +3766,7 @@ pub mod types {
         }
     }
     ///`CreateAuditSqlRuleProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateAuditSqlRuleProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateAuditSqlRuleProjectId {
@@ -4456,17 +3823,7 @@ pub mod types {
         }
     }
     ///`CreateDbEncryptInstancePeriodProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateDbEncryptInstancePeriodProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateDbEncryptInstancePeriodProjectId {
@@ -4525,17 +3882,7 @@ pub mod types {
         }
     }
     ///`CreateDbOmInstancePeriodProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateDbOmInstancePeriodProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateDbOmInstancePeriodProjectId {
@@ -4594,17 +3941,7 @@ pub mod types {
         }
     }
     ///`CreateInstancesPeriodOrderNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateInstancesPeriodOrderNewProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateInstancesPeriodOrderNewProjectId {
@@ -4663,17 +4000,7 @@ pub mod types {
         }
     }
     ///`CreateInstancesPeriodOrderProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateInstancesPeriodOrderProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateInstancesPeriodOrderProjectId {
@@ -4732,17 +4059,7 @@ pub mod types {
         }
     }
     ///`CreateReportInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateReportInstanceId(::std::string::String);
     impl ::std::ops::Deref for CreateReportInstanceId {
@@ -4799,17 +4116,7 @@ pub mod types {
         }
     }
     ///`CreateReportProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateReportProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateReportProjectId {
@@ -4866,17 +4173,7 @@ pub mod types {
         }
     }
     ///`CreateSensitiveMaskRuleInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateSensitiveMaskRuleInstanceId(::std::string::String);
     impl ::std::ops::Deref for CreateSensitiveMaskRuleInstanceId {
@@ -4935,17 +4232,7 @@ pub mod types {
         }
     }
     ///`CreateSensitiveMaskRuleProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CreateSensitiveMaskRuleProjectId(::std::string::String);
     impl ::std::ops::Deref for CreateSensitiveMaskRuleProjectId {
@@ -5004,17 +4291,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAgentInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAgentInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAgentInstanceId {
@@ -5071,17 +4348,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAgentNewAgentId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAgentNewAgentId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAgentNewAgentId {
@@ -5138,17 +4405,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAgentNewDbId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAgentNewDbId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAgentNewDbId {
@@ -5205,17 +4462,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAgentNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAgentNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAgentNewInstanceId {
@@ -5273,17 +4520,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAgentNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAgentNewProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAgentNewProjectId {
@@ -5341,17 +4578,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAgentProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAgentProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAgentProjectId {
@@ -5408,17 +4635,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAlarmLogId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAlarmLogId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAlarmLogId {
@@ -5475,17 +4692,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAlarmLogInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAlarmLogInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAlarmLogInstanceId {
@@ -5543,17 +4750,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditAlarmLogProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditAlarmLogProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditAlarmLogProjectId {
@@ -5611,17 +4808,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditBackupTaskId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditBackupTaskId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditBackupTaskId {
@@ -5678,17 +4865,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditBackupTaskInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditBackupTaskInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditBackupTaskInstanceId {
@@ -5747,17 +4924,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditBackupTaskProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditBackupTaskProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditBackupTaskProjectId {
@@ -5815,17 +4982,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditDatabaseInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditDatabaseInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditDatabaseInstanceId {
@@ -5883,17 +5040,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditDatabaseNewId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditDatabaseNewId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditDatabaseNewId {
@@ -5950,17 +5097,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditDatabaseNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditDatabaseNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditDatabaseNewInstanceId {
@@ -6019,17 +5156,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditDatabaseNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditDatabaseNewProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditDatabaseNewProjectId {
@@ -6088,17 +5215,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditDatabaseProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditDatabaseProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditDatabaseProjectId {
@@ -6156,17 +5273,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditReportId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditReportId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditReportId {
@@ -6223,17 +5330,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditReportInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditReportInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditReportInstanceId {
@@ -6290,17 +5387,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditReportProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditReportProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditReportProjectId {
@@ -6357,17 +5444,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditRuleRiskId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditRuleRiskId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditRuleRiskId {
@@ -6424,17 +5501,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditRuleRiskInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditRuleRiskInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditRuleRiskInstanceId {
@@ -6492,17 +5559,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditRuleRiskProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditRuleRiskProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditRuleRiskProjectId {
@@ -6560,17 +5617,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditRuleSqlId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditRuleSqlId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditRuleSqlId {
@@ -6627,17 +5674,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditRuleSqlInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditRuleSqlInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditRuleSqlInstanceId {
@@ -6695,17 +5732,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditRuleSqlProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditRuleSqlProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditRuleSqlProjectId {
@@ -6762,17 +5789,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditScopeId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditScopeId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditScopeId {
@@ -6829,17 +5846,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditScopeInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditScopeInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditScopeInstanceId {
@@ -6896,17 +5903,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditScopeProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditScopeProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditScopeProjectId {
@@ -6963,17 +5960,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditWhitelistInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditWhitelistInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditWhitelistInstanceId {
@@ -7031,17 +6018,7 @@ pub mod types {
         }
     }
     ///`DeleteAuditWhitelistProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteAuditWhitelistProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteAuditWhitelistProjectId {
@@ -7099,17 +6076,7 @@ pub mod types {
         }
     }
     ///`DeleteDbEncryptInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteDbEncryptInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteDbEncryptInstanceInstanceId {
@@ -7168,17 +6135,7 @@ pub mod types {
         }
     }
     ///`DeleteDbEncryptInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteDbEncryptInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteDbEncryptInstanceProjectId {
@@ -7237,17 +6194,7 @@ pub mod types {
         }
     }
     ///`DeleteDbOmInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteDbOmInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteDbOmInstanceInstanceId {
@@ -7305,17 +6252,7 @@ pub mod types {
         }
     }
     ///`DeleteDbOmInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteDbOmInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteDbOmInstanceProjectId {
@@ -7372,17 +6309,7 @@ pub mod types {
         }
     }
     ///`DeleteInstancesNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteInstancesNewProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteInstancesNewProjectId {
@@ -7439,17 +6366,7 @@ pub mod types {
         }
     }
     ///`DeleteInstancesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteInstancesProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteInstancesProjectId {
@@ -7506,17 +6423,7 @@ pub mod types {
         }
     }
     ///`DeleteSensitiveRulesId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteSensitiveRulesId(::std::string::String);
     impl ::std::ops::Deref for DeleteSensitiveRulesId {
@@ -7573,17 +6480,7 @@ pub mod types {
         }
     }
     ///`DeleteSensitiveRulesInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteSensitiveRulesInstanceId(::std::string::String);
     impl ::std::ops::Deref for DeleteSensitiveRulesInstanceId {
@@ -7641,17 +6538,7 @@ pub mod types {
         }
     }
     ///`DeleteSensitiveRulesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DeleteSensitiveRulesProjectId(::std::string::String);
     impl ::std::ops::Deref for DeleteSensitiveRulesProjectId {
@@ -7709,17 +6596,7 @@ pub mod types {
         }
     }
     ///`DownloadAuditAgentInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DownloadAuditAgentInstanceId(::std::string::String);
     impl ::std::ops::Deref for DownloadAuditAgentInstanceId {
@@ -7777,17 +6654,7 @@ pub mod types {
         }
     }
     ///`DownloadAuditAgentNewAgentId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DownloadAuditAgentNewAgentId(::std::string::String);
     impl ::std::ops::Deref for DownloadAuditAgentNewAgentId {
@@ -7845,17 +6712,7 @@ pub mod types {
         }
     }
     ///`DownloadAuditAgentNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DownloadAuditAgentNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for DownloadAuditAgentNewInstanceId {
@@ -7914,17 +6771,7 @@ pub mod types {
         }
     }
     ///`DownloadAuditAgentNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DownloadAuditAgentNewProjectId(::std::string::String);
     impl ::std::ops::Deref for DownloadAuditAgentNewProjectId {
@@ -7982,17 +6829,7 @@ pub mod types {
         }
     }
     ///`DownloadAuditAgentProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DownloadAuditAgentProjectId(::std::string::String);
     impl ::std::ops::Deref for DownloadAuditAgentProjectId {
@@ -8049,17 +6886,7 @@ pub mod types {
         }
     }
     ///`DownloadAuditReportId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DownloadAuditReportId(::std::string::String);
     impl ::std::ops::Deref for DownloadAuditReportId {
@@ -8116,17 +6943,7 @@ pub mod types {
         }
     }
     ///`DownloadAuditReportInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DownloadAuditReportInstanceId(::std::string::String);
     impl ::std::ops::Deref for DownloadAuditReportInstanceId {
@@ -8184,17 +7001,7 @@ pub mod types {
         }
     }
     ///`DownloadAuditReportProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct DownloadAuditReportProjectId(::std::string::String);
     impl ::std::ops::Deref for DownloadAuditReportProjectId {
@@ -8252,17 +7059,7 @@ pub mod types {
         }
     }
     ///`ListAlarmTopicConfigInfoInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAlarmTopicConfigInfoInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAlarmTopicConfigInfoInstanceId {
@@ -8321,17 +7118,7 @@ pub mod types {
         }
     }
     ///`ListAlarmTopicConfigInfoNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAlarmTopicConfigInfoNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAlarmTopicConfigInfoNewInstanceId {
@@ -8390,17 +7177,7 @@ pub mod types {
         }
     }
     ///`ListAlarmTopicConfigInfoNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAlarmTopicConfigInfoNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAlarmTopicConfigInfoNewProjectId {
@@ -8459,17 +7236,7 @@ pub mod types {
         }
     }
     ///`ListAlarmTopicConfigInfoProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAlarmTopicConfigInfoProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAlarmTopicConfigInfoProjectId {
@@ -8528,17 +7295,7 @@ pub mod types {
         }
     }
     ///`ListAuditAgentInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAgentInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAgentInstanceId {
@@ -8595,17 +7352,7 @@ pub mod types {
         }
     }
     ///`ListAuditAgentLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAgentLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditAgentLimit {
@@ -8666,17 +7413,7 @@ pub mod types {
         }
     }
     ///`ListAuditAgentNewDbId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAgentNewDbId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAgentNewDbId {
@@ -8733,17 +7470,7 @@ pub mod types {
         }
     }
     ///`ListAuditAgentNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAgentNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAgentNewInstanceId {
@@ -8800,17 +7527,7 @@ pub mod types {
         }
     }
     ///`ListAuditAgentNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAgentNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAgentNewProjectId {
@@ -8867,17 +7584,7 @@ pub mod types {
         }
     }
     ///`ListAuditAgentOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAgentOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditAgentOffset {
@@ -8938,17 +7645,7 @@ pub mod types {
         }
     }
     ///`ListAuditAgentProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAgentProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAgentProjectId {
@@ -9005,17 +7702,7 @@ pub mod types {
         }
     }
     ///`ListAuditAlarmLogInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAlarmLogInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAlarmLogInstanceId {
@@ -9072,17 +7759,7 @@ pub mod types {
         }
     }
     ///`ListAuditAlarmLogNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAlarmLogNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAlarmLogNewInstanceId {
@@ -9140,17 +7817,7 @@ pub mod types {
         }
     }
     ///`ListAuditAlarmLogNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAlarmLogNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAlarmLogNewProjectId {
@@ -9208,17 +7875,7 @@ pub mod types {
         }
     }
     ///`ListAuditAlarmLogProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditAlarmLogProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditAlarmLogProjectId {
@@ -9275,17 +7932,7 @@ pub mod types {
         }
     }
     ///`ListAuditBackupInfoInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditBackupInfoInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditBackupInfoInstanceId {
@@ -9343,17 +7990,7 @@ pub mod types {
         }
     }
     ///`ListAuditBackupInfoProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditBackupInfoProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditBackupInfoProjectId {
@@ -9411,17 +8048,7 @@ pub mod types {
         }
     }
     ///`ListAuditBackupRiskTemplatesInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditBackupRiskTemplatesInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditBackupRiskTemplatesInstanceId {
@@ -9480,17 +8107,7 @@ pub mod types {
         }
     }
     ///`ListAuditBackupRiskTemplatesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditBackupRiskTemplatesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditBackupRiskTemplatesProjectId {
@@ -9549,17 +8166,7 @@ pub mod types {
         }
     }
     ///`ListAuditDatabasesInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditDatabasesInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditDatabasesInstanceId {
@@ -9617,17 +8224,7 @@ pub mod types {
         }
     }
     ///`ListAuditDatabasesLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditDatabasesLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditDatabasesLimit {
@@ -9688,17 +8285,7 @@ pub mod types {
         }
     }
     ///`ListAuditDatabasesNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditDatabasesNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditDatabasesNewInstanceId {
@@ -9757,17 +8344,7 @@ pub mod types {
         }
     }
     ///`ListAuditDatabasesNewLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditDatabasesNewLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditDatabasesNewLimit {
@@ -9828,17 +8405,7 @@ pub mod types {
         }
     }
     ///`ListAuditDatabasesNewOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditDatabasesNewOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditDatabasesNewOffset {
@@ -9899,17 +8466,7 @@ pub mod types {
         }
     }
     ///`ListAuditDatabasesNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditDatabasesNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditDatabasesNewProjectId {
@@ -9977,8 +8534,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListAuditDatabasesNewStatus {
         #[serde(rename = "ON")]
@@ -10023,17 +8579,7 @@ pub mod types {
         }
     }
     ///`ListAuditDatabasesOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditDatabasesOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditDatabasesOffset {
@@ -10094,17 +8640,7 @@ pub mod types {
         }
     }
     ///`ListAuditDatabasesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditDatabasesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditDatabasesProjectId {
@@ -10171,8 +8707,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListAuditDatabasesStatus {
         #[serde(rename = "ON")]
@@ -10217,17 +8752,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstanceJobsNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstanceJobsNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstanceJobsNewProjectId {
@@ -10286,17 +8811,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstanceJobsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstanceJobsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstanceJobsProjectId {
@@ -10354,17 +8869,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesLastLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesLastLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesLastLimit {
@@ -10425,17 +8930,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesLastOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesLastOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesLastOffset {
@@ -10497,17 +8992,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesLastProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesLastProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesLastProjectId {
@@ -10566,17 +9051,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesLimit {
@@ -10637,17 +9112,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesNewLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesNewLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesNewLimit {
@@ -10708,17 +9173,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesNewOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesNewOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesNewOffset {
@@ -10779,17 +9234,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesNewProjectId {
@@ -10847,17 +9292,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesOffset {
@@ -10918,17 +9353,7 @@ pub mod types {
         }
     }
     ///`ListAuditInstancesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditInstancesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditInstancesProjectId {
@@ -10985,17 +9410,7 @@ pub mod types {
         }
     }
     ///`ListAuditObsBucketsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditObsBucketsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditObsBucketsProjectId {
@@ -11053,17 +9468,7 @@ pub mod types {
         }
     }
     ///`ListAuditOperateLogsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditOperateLogsInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditOperateLogsInstanceId {
@@ -11121,17 +9526,7 @@ pub mod types {
         }
     }
     ///`ListAuditOperateLogsNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditOperateLogsNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditOperateLogsNewInstanceId {
@@ -11190,17 +9585,7 @@ pub mod types {
         }
     }
     ///`ListAuditOperateLogsNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditOperateLogsNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditOperateLogsNewProjectId {
@@ -11259,17 +9644,7 @@ pub mod types {
         }
     }
     ///`ListAuditOperateLogsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditOperateLogsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditOperateLogsProjectId {
@@ -11327,17 +9702,7 @@ pub mod types {
         }
     }
     ///`ListAuditReportTemplatesInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditReportTemplatesInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditReportTemplatesInstanceId {
@@ -11396,17 +9761,7 @@ pub mod types {
         }
     }
     ///`ListAuditReportTemplatesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditReportTemplatesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditReportTemplatesProjectId {
@@ -11465,17 +9820,7 @@ pub mod types {
         }
     }
     ///`ListAuditReportsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditReportsInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditReportsInstanceId {
@@ -11532,17 +9877,7 @@ pub mod types {
         }
     }
     ///`ListAuditReportsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditReportsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditReportsProjectId {
@@ -11599,17 +9934,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleRisksInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleRisksInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleRisksInstanceId {
@@ -11667,17 +9992,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleRisksNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleRisksNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleRisksNewInstanceId {
@@ -11736,17 +10051,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleRisksNewLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleRisksNewLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleRisksNewLimit {
@@ -11807,17 +10112,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleRisksNewOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleRisksNewOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleRisksNewOffset {
@@ -11878,17 +10173,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleRisksNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleRisksNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleRisksNewProjectId {
@@ -11956,8 +10241,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListAuditRuleRisksNewRiskLevels {
         #[serde(rename = "LOW")]
@@ -12011,17 +10295,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleRisksProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleRisksProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleRisksProjectId {
@@ -12088,8 +10362,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListAuditRuleRisksRiskLevels {
         #[serde(rename = "LOW")]
@@ -12143,17 +10416,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleScopesInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleScopesInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleScopesInstanceId {
@@ -12211,17 +10474,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleScopesLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleScopesLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleScopesLimit {
@@ -12282,17 +10535,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleScopesNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleScopesNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleScopesNewInstanceId {
@@ -12351,17 +10594,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleScopesNewLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleScopesNewLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleScopesNewLimit {
@@ -12422,17 +10655,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleScopesNewOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleScopesNewOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleScopesNewOffset {
@@ -12494,17 +10717,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleScopesNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleScopesNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleScopesNewProjectId {
@@ -12563,17 +10776,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleScopesOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleScopesOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleScopesOffset {
@@ -12634,17 +10837,7 @@ pub mod types {
         }
     }
     ///`ListAuditRuleScopesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditRuleScopesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditRuleScopesProjectId {
@@ -12702,17 +10895,7 @@ pub mod types {
         }
     }
     ///`ListAuditSensitiveMasksInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSensitiveMasksInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSensitiveMasksInstanceId {
@@ -12771,17 +10954,7 @@ pub mod types {
         }
     }
     ///`ListAuditSensitiveMasksLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSensitiveMasksLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditSensitiveMasksLimit {
@@ -12843,17 +11016,7 @@ pub mod types {
         }
     }
     ///`ListAuditSensitiveMasksNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSensitiveMasksNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSensitiveMasksNewInstanceId {
@@ -12912,17 +11075,7 @@ pub mod types {
         }
     }
     ///`ListAuditSensitiveMasksNewLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSensitiveMasksNewLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditSensitiveMasksNewLimit {
@@ -12985,17 +11138,7 @@ pub mod types {
         }
     }
     ///`ListAuditSensitiveMasksNewOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSensitiveMasksNewOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditSensitiveMasksNewOffset {
@@ -13058,17 +11201,7 @@ pub mod types {
         }
     }
     ///`ListAuditSensitiveMasksNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSensitiveMasksNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSensitiveMasksNewProjectId {
@@ -13127,17 +11260,7 @@ pub mod types {
         }
     }
     ///`ListAuditSensitiveMasksOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSensitiveMasksOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditSensitiveMasksOffset {
@@ -13199,17 +11322,7 @@ pub mod types {
         }
     }
     ///`ListAuditSensitiveMasksProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSensitiveMasksProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSensitiveMasksProjectId {
@@ -13268,17 +11381,7 @@ pub mod types {
         }
     }
     ///`ListAuditSqlsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSqlsInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSqlsInstanceId {
@@ -13335,17 +11438,7 @@ pub mod types {
         }
     }
     ///`ListAuditSqlsNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSqlsNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSqlsNewInstanceId {
@@ -13402,17 +11495,7 @@ pub mod types {
         }
     }
     ///`ListAuditSqlsNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSqlsNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSqlsNewProjectId {
@@ -13469,17 +11552,7 @@ pub mod types {
         }
     }
     ///`ListAuditSqlsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSqlsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSqlsProjectId {
@@ -13536,17 +11609,7 @@ pub mod types {
         }
     }
     ///`ListAuditSummaryInfosLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSummaryInfosLimit(::std::string::String);
     impl ::std::ops::Deref for ListAuditSummaryInfosLimit {
@@ -13607,17 +11670,7 @@ pub mod types {
         }
     }
     ///`ListAuditSummaryInfosOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSummaryInfosOffset(::std::string::String);
     impl ::std::ops::Deref for ListAuditSummaryInfosOffset {
@@ -13678,17 +11731,7 @@ pub mod types {
         }
     }
     ///`ListAuditSummaryInfosProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditSummaryInfosProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditSummaryInfosProjectId {
@@ -13746,17 +11789,7 @@ pub mod types {
         }
     }
     ///`ListAuditTagsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditTagsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditTagsProjectId {
@@ -13813,17 +11846,7 @@ pub mod types {
         }
     }
     ///`ListAuditTagsResourceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditTagsResourceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditTagsResourceId {
@@ -13890,8 +11913,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListAuditTagsResourceType {
         #[serde(rename = "auditInstance")]
@@ -13932,17 +11954,7 @@ pub mod types {
         }
     }
     ///`ListAuditTrendHistoryInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditTrendHistoryInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListAuditTrendHistoryInstanceId {
@@ -14001,17 +12013,7 @@ pub mod types {
         }
     }
     ///`ListAuditTrendHistoryProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAuditTrendHistoryProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAuditTrendHistoryProjectId {
@@ -14069,17 +12071,7 @@ pub mod types {
         }
     }
     ///`ListAvailabilityZoneInfosNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAvailabilityZoneInfosNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAvailabilityZoneInfosNewProjectId {
@@ -14138,17 +12130,7 @@ pub mod types {
         }
     }
     ///`ListAvailabilityZoneInfosProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListAvailabilityZoneInfosProjectId(::std::string::String);
     impl ::std::ops::Deref for ListAvailabilityZoneInfosProjectId {
@@ -14207,17 +12189,7 @@ pub mod types {
         }
     }
     ///`ListDbEncryptInstancesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListDbEncryptInstancesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListDbEncryptInstancesProjectId {
@@ -14286,8 +12258,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListDomainAllResourceResourceType {
         #[serde(rename = "cloudservers")]
@@ -14337,17 +12308,7 @@ pub mod types {
         }
     }
     ///`ListEcsSpecificationNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListEcsSpecificationNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListEcsSpecificationNewProjectId {
@@ -14406,17 +12367,7 @@ pub mod types {
         }
     }
     ///`ListEcsSpecificationProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListEcsSpecificationProjectId(::std::string::String);
     impl ::std::ops::Deref for ListEcsSpecificationProjectId {
@@ -14474,17 +12425,7 @@ pub mod types {
         }
     }
     ///`ListInstancesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListInstancesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListInstancesProjectId {
@@ -14541,17 +12482,7 @@ pub mod types {
         }
     }
     ///`ListProjectResourceTagsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListProjectResourceTagsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListProjectResourceTagsProjectId {
@@ -14620,8 +12551,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListProjectResourceTagsResourceType {
         #[serde(rename = "auditInstance")]
@@ -14673,8 +12603,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListRdsDatabasesDbType {
         #[serde(rename = "MYSQL")]
@@ -14751,17 +12680,7 @@ pub mod types {
         }
     }
     ///`ListRdsDatabasesLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListRdsDatabasesLimit(::std::string::String);
     impl ::std::ops::Deref for ListRdsDatabasesLimit {
@@ -14822,17 +12741,7 @@ pub mod types {
         }
     }
     ///`ListRdsDatabasesOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListRdsDatabasesOffset(::std::string::String);
     impl ::std::ops::Deref for ListRdsDatabasesOffset {
@@ -14893,17 +12802,7 @@ pub mod types {
         }
     }
     ///`ListRdsDatabasesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListRdsDatabasesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListRdsDatabasesProjectId {
@@ -14960,17 +12859,7 @@ pub mod types {
         }
     }
     ///`ListResourceInstanceByTagLimit`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListResourceInstanceByTagLimit(::std::string::String);
     impl ::std::ops::Deref for ListResourceInstanceByTagLimit {
@@ -15032,17 +12921,7 @@ pub mod types {
         }
     }
     ///`ListResourceInstanceByTagOffset`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListResourceInstanceByTagOffset(::std::string::String);
     impl ::std::ops::Deref for ListResourceInstanceByTagOffset {
@@ -15105,17 +12984,7 @@ pub mod types {
         }
     }
     ///`ListResourceInstanceByTagProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListResourceInstanceByTagProjectId(::std::string::String);
     impl ::std::ops::Deref for ListResourceInstanceByTagProjectId {
@@ -15184,8 +13053,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ListResourceInstanceByTagResourceType {
         #[serde(rename = "auditInstance")]
@@ -15227,17 +13095,7 @@ pub mod types {
         }
     }
     ///`ListSqlInjectionRulesInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListSqlInjectionRulesInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListSqlInjectionRulesInstanceId {
@@ -15296,17 +13154,7 @@ pub mod types {
         }
     }
     ///`ListSqlInjectionRulesNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListSqlInjectionRulesNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListSqlInjectionRulesNewInstanceId {
@@ -15365,17 +13213,7 @@ pub mod types {
         }
     }
     ///`ListSqlInjectionRulesNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListSqlInjectionRulesNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ListSqlInjectionRulesNewProjectId {
@@ -15434,17 +13272,7 @@ pub mod types {
         }
     }
     ///`ListSqlInjectionRulesProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListSqlInjectionRulesProjectId(::std::string::String);
     impl ::std::ops::Deref for ListSqlInjectionRulesProjectId {
@@ -15502,17 +13330,7 @@ pub mod types {
         }
     }
     ///`ListWhitelistsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListWhitelistsInstanceId(::std::string::String);
     impl ::std::ops::Deref for ListWhitelistsInstanceId {
@@ -15569,17 +13387,7 @@ pub mod types {
         }
     }
     ///`ListWhitelistsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ListWhitelistsProjectId(::std::string::String);
     impl ::std::ops::Deref for ListWhitelistsProjectId {
@@ -15636,17 +13444,7 @@ pub mod types {
         }
     }
     ///`RebootAuditInstanceNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RebootAuditInstanceNewProjectId(::std::string::String);
     impl ::std::ops::Deref for RebootAuditInstanceNewProjectId {
@@ -15705,17 +13503,7 @@ pub mod types {
         }
     }
     ///`RebootAuditInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RebootAuditInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for RebootAuditInstanceProjectId {
@@ -15773,17 +13561,7 @@ pub mod types {
         }
     }
     ///`RebootDbEncryptInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RebootDbEncryptInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for RebootDbEncryptInstanceInstanceId {
@@ -15842,17 +13620,7 @@ pub mod types {
         }
     }
     ///`RebootDbEncryptInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RebootDbEncryptInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for RebootDbEncryptInstanceProjectId {
@@ -15911,17 +13679,7 @@ pub mod types {
         }
     }
     ///`RebootDbOmInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RebootDbOmInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for RebootDbOmInstanceInstanceId {
@@ -15979,17 +13737,7 @@ pub mod types {
         }
     }
     ///`RebootDbOmInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RebootDbOmInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for RebootDbOmInstanceProjectId {
@@ -16046,17 +13794,7 @@ pub mod types {
         }
     }
     ///`ResetDbEncryptPasswordInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ResetDbEncryptPasswordInstanceId(::std::string::String);
     impl ::std::ops::Deref for ResetDbEncryptPasswordInstanceId {
@@ -16115,17 +13853,7 @@ pub mod types {
         }
     }
     ///`ResetDbEncryptPasswordProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ResetDbEncryptPasswordProjectId(::std::string::String);
     impl ::std::ops::Deref for ResetDbEncryptPasswordProjectId {
@@ -16184,17 +13912,7 @@ pub mod types {
         }
     }
     ///`ResetDbOmPasswordInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ResetDbOmPasswordInstanceId(::std::string::String);
     impl ::std::ops::Deref for ResetDbOmPasswordInstanceId {
@@ -16251,17 +13969,7 @@ pub mod types {
         }
     }
     ///`ResetDbOmPasswordProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ResetDbOmPasswordProjectId(::std::string::String);
     impl ::std::ops::Deref for ResetDbOmPasswordProjectId {
@@ -16318,17 +14026,7 @@ pub mod types {
         }
     }
     ///`RestoreAuditBackupId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RestoreAuditBackupId(::std::string::String);
     impl ::std::ops::Deref for RestoreAuditBackupId {
@@ -16385,17 +14083,7 @@ pub mod types {
         }
     }
     ///`RestoreAuditBackupInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RestoreAuditBackupInstanceId(::std::string::String);
     impl ::std::ops::Deref for RestoreAuditBackupInstanceId {
@@ -16453,17 +14141,7 @@ pub mod types {
         }
     }
     ///`RestoreAuditBackupProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RestoreAuditBackupProjectId(::std::string::String);
     impl ::std::ops::Deref for RestoreAuditBackupProjectId {
@@ -16520,17 +14198,7 @@ pub mod types {
         }
     }
     ///`RetryAuditBackupTaskId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RetryAuditBackupTaskId(::std::string::String);
     impl ::std::ops::Deref for RetryAuditBackupTaskId {
@@ -16587,17 +14255,7 @@ pub mod types {
         }
     }
     ///`RetryAuditBackupTaskInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RetryAuditBackupTaskInstanceId(::std::string::String);
     impl ::std::ops::Deref for RetryAuditBackupTaskInstanceId {
@@ -16655,17 +14313,7 @@ pub mod types {
         }
     }
     ///`RetryAuditBackupTaskProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RetryAuditBackupTaskProjectId(::std::string::String);
     impl ::std::ops::Deref for RetryAuditBackupTaskProjectId {
@@ -16723,17 +14371,7 @@ pub mod types {
         }
     }
     ///`SetAlarmTopicConfigInfoInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAlarmTopicConfigInfoInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAlarmTopicConfigInfoInstanceId {
@@ -16792,17 +14430,7 @@ pub mod types {
         }
     }
     ///`SetAlarmTopicConfigInfoNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAlarmTopicConfigInfoNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAlarmTopicConfigInfoNewInstanceId {
@@ -16861,17 +14489,7 @@ pub mod types {
         }
     }
     ///`SetAlarmTopicConfigInfoNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAlarmTopicConfigInfoNewProjectId(::std::string::String);
     impl ::std::ops::Deref for SetAlarmTopicConfigInfoNewProjectId {
@@ -16930,17 +14548,7 @@ pub mod types {
         }
     }
     ///`SetAlarmTopicConfigInfoProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAlarmTopicConfigInfoProjectId(::std::string::String);
     impl ::std::ops::Deref for SetAlarmTopicConfigInfoProjectId {
@@ -16999,17 +14607,7 @@ pub mod types {
         }
     }
     ///`SetAuditAlarmLogStatusId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditAlarmLogStatusId(::std::string::String);
     impl ::std::ops::Deref for SetAuditAlarmLogStatusId {
@@ -17066,17 +14664,7 @@ pub mod types {
         }
     }
     ///`SetAuditAlarmLogStatusInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditAlarmLogStatusInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAuditAlarmLogStatusInstanceId {
@@ -17135,17 +14723,7 @@ pub mod types {
         }
     }
     ///`SetAuditAlarmLogStatusProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditAlarmLogStatusProjectId(::std::string::String);
     impl ::std::ops::Deref for SetAuditAlarmLogStatusProjectId {
@@ -17204,17 +14782,7 @@ pub mod types {
         }
     }
     ///`SetAuditAutoBackupTemplateInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditAutoBackupTemplateInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAuditAutoBackupTemplateInstanceId {
@@ -17273,17 +14841,7 @@ pub mod types {
         }
     }
     ///`SetAuditAutoBackupTemplateProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditAutoBackupTemplateProjectId(::std::string::String);
     impl ::std::ops::Deref for SetAuditAutoBackupTemplateProjectId {
@@ -17342,17 +14900,7 @@ pub mod types {
         }
     }
     ///`SetAuditBackupRiskSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditBackupRiskSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAuditBackupRiskSwitchInstanceId {
@@ -17411,17 +14959,7 @@ pub mod types {
         }
     }
     ///`SetAuditBackupSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditBackupSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAuditBackupSwitchInstanceId {
@@ -17479,17 +15017,7 @@ pub mod types {
         }
     }
     ///`SetAuditInstanceTimeZoneInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditInstanceTimeZoneInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAuditInstanceTimeZoneInstanceId {
@@ -17548,17 +15076,7 @@ pub mod types {
         }
     }
     ///`SetAuditInstanceTimeZoneProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditInstanceTimeZoneProjectId(::std::string::String);
     impl ::std::ops::Deref for SetAuditInstanceTimeZoneProjectId {
@@ -17617,17 +15135,7 @@ pub mod types {
         }
     }
     ///`SetAuditScopeRuleSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditScopeRuleSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAuditScopeRuleSwitchInstanceId {
@@ -17686,17 +15194,7 @@ pub mod types {
         }
     }
     ///`SetAuditScopeRuleSwitchProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditScopeRuleSwitchProjectId(::std::string::String);
     impl ::std::ops::Deref for SetAuditScopeRuleSwitchProjectId {
@@ -17755,17 +15253,7 @@ pub mod types {
         }
     }
     ///`SetAuditSqlRuleSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditSqlRuleSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetAuditSqlRuleSwitchInstanceId {
@@ -17824,17 +15312,7 @@ pub mod types {
         }
     }
     ///`SetAuditSqlRuleSwitchProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetAuditSqlRuleSwitchProjectId(::std::string::String);
     impl ::std::ops::Deref for SetAuditSqlRuleSwitchProjectId {
@@ -17892,17 +15370,7 @@ pub mod types {
         }
     }
     ///`SetRiskOperationPolicyId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetRiskOperationPolicyId(::std::string::String);
     impl ::std::ops::Deref for SetRiskOperationPolicyId {
@@ -17959,17 +15427,7 @@ pub mod types {
         }
     }
     ///`SetRiskOperationPolicyInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetRiskOperationPolicyInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetRiskOperationPolicyInstanceId {
@@ -18028,17 +15486,7 @@ pub mod types {
         }
     }
     ///`SetRiskOperationPolicyProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetRiskOperationPolicyProjectId(::std::string::String);
     impl ::std::ops::Deref for SetRiskOperationPolicyProjectId {
@@ -18097,17 +15545,7 @@ pub mod types {
         }
     }
     ///`SetRiskRuleRankInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetRiskRuleRankInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetRiskRuleRankInstanceId {
@@ -18164,17 +15602,7 @@ pub mod types {
         }
     }
     ///`SetRiskRuleRankProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetRiskRuleRankProjectId(::std::string::String);
     impl ::std::ops::Deref for SetRiskRuleRankProjectId {
@@ -18231,17 +15659,7 @@ pub mod types {
         }
     }
     ///`SetSensitiveMaskRuleSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetSensitiveMaskRuleSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetSensitiveMaskRuleSwitchInstanceId {
@@ -18300,17 +15718,7 @@ pub mod types {
         }
     }
     ///`SetSensitiveMaskRuleSwitchProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetSensitiveMaskRuleSwitchProjectId(::std::string::String);
     impl ::std::ops::Deref for SetSensitiveMaskRuleSwitchProjectId {
@@ -18369,17 +15777,7 @@ pub mod types {
         }
     }
     ///`SetSensitiveResultSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetSensitiveResultSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetSensitiveResultSwitchInstanceId {
@@ -18438,17 +15836,7 @@ pub mod types {
         }
     }
     ///`SetSensitiveResultSwitchProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetSensitiveResultSwitchProjectId(::std::string::String);
     impl ::std::ops::Deref for SetSensitiveResultSwitchProjectId {
@@ -18507,17 +15895,7 @@ pub mod types {
         }
     }
     ///`SetSensitiveSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetSensitiveSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetSensitiveSwitchInstanceId {
@@ -18575,17 +15953,7 @@ pub mod types {
         }
     }
     ///`SetSensitiveSwitchProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetSensitiveSwitchProjectId(::std::string::String);
     impl ::std::ops::Deref for SetSensitiveSwitchProjectId {
@@ -18642,17 +16010,7 @@ pub mod types {
         }
     }
     ///`SetSqlRuleRankInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetSqlRuleRankInstanceId(::std::string::String);
     impl ::std::ops::Deref for SetSqlRuleRankInstanceId {
@@ -18709,17 +16067,7 @@ pub mod types {
         }
     }
     ///`SetSqlRuleRankProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SetSqlRuleRankProjectId(::std::string::String);
     impl ::std::ops::Deref for SetSqlRuleRankProjectId {
@@ -18776,17 +16124,7 @@ pub mod types {
         }
     }
     ///`ShowAuditBackRiskTemplateDbId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditBackRiskTemplateDbId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditBackRiskTemplateDbId {
@@ -18844,17 +16182,7 @@ pub mod types {
         }
     }
     ///`ShowAuditBackRiskTemplateInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditBackRiskTemplateInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditBackRiskTemplateInstanceId {
@@ -18913,17 +16241,7 @@ pub mod types {
         }
     }
     ///`ShowAuditBackRiskTemplateProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditBackRiskTemplateProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditBackRiskTemplateProjectId {
@@ -18982,17 +16300,7 @@ pub mod types {
         }
     }
     ///`ShowAuditBackupStatusInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditBackupStatusInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditBackupStatusInstanceId {
@@ -19051,17 +16359,7 @@ pub mod types {
         }
     }
     ///`ShowAuditBackupStatusProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditBackupStatusProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditBackupStatusProjectId {
@@ -19119,17 +16417,7 @@ pub mod types {
         }
     }
     ///`ShowAuditQuotaNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditQuotaNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditQuotaNewProjectId {
@@ -19186,17 +16474,7 @@ pub mod types {
         }
     }
     ///`ShowAuditQuotaProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditQuotaProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditQuotaProjectId {
@@ -19253,17 +16531,7 @@ pub mod types {
         }
     }
     ///`ShowAuditRuleRiskInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditRuleRiskInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditRuleRiskInstanceId {
@@ -19320,17 +16588,7 @@ pub mod types {
         }
     }
     ///`ShowAuditRuleRiskNewId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditRuleRiskNewId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditRuleRiskNewId {
@@ -19387,17 +16645,7 @@ pub mod types {
         }
     }
     ///`ShowAuditRuleRiskNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditRuleRiskNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditRuleRiskNewInstanceId {
@@ -19455,17 +16703,7 @@ pub mod types {
         }
     }
     ///`ShowAuditRuleRiskNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditRuleRiskNewProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditRuleRiskNewProjectId {
@@ -19523,17 +16761,7 @@ pub mod types {
         }
     }
     ///`ShowAuditRuleRiskProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditRuleRiskProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditRuleRiskProjectId {
@@ -19590,17 +16818,7 @@ pub mod types {
         }
     }
     ///`ShowAuditStatisticsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditStatisticsProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditStatisticsProjectId {
@@ -19668,8 +16886,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ShowAuditTaskStatusBusiType {
         #[serde(rename = "audit")]
@@ -19714,17 +16931,7 @@ pub mod types {
         }
     }
     ///`ShowAuditTaskStatusProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditTaskStatusProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditTaskStatusProjectId {
@@ -19782,17 +16989,7 @@ pub mod types {
         }
     }
     ///`ShowAuditTopicReportSchedulerConfigId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditTopicReportSchedulerConfigId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditTopicReportSchedulerConfigId {
@@ -19851,17 +17048,7 @@ pub mod types {
         }
     }
     ///`ShowAuditTopicReportSchedulerConfigInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditTopicReportSchedulerConfigInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditTopicReportSchedulerConfigInstanceId {
@@ -19922,17 +17109,7 @@ pub mod types {
         }
     }
     ///`ShowAuditTopicReportSchedulerConfigProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditTopicReportSchedulerConfigProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditTopicReportSchedulerConfigProjectId {
@@ -19992,17 +17169,7 @@ pub mod types {
         }
     }
     ///`ShowAuditUpgradeStatusProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowAuditUpgradeStatusProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowAuditUpgradeStatusProjectId {
@@ -20061,17 +17228,7 @@ pub mod types {
         }
     }
     ///`ShowBackupRiskBucketPathInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowBackupRiskBucketPathInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowBackupRiskBucketPathInstanceId {
@@ -20130,17 +17287,7 @@ pub mod types {
         }
     }
     ///`ShowBackupRiskBucketPathProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowBackupRiskBucketPathProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowBackupRiskBucketPathProjectId {
@@ -20209,8 +17356,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum ShowDomainAllResourceCountResourceType {
         #[serde(rename = "cloudservers")]
@@ -20260,17 +17406,7 @@ pub mod types {
         }
     }
     ///`ShowInstanceMonitorInfoInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowInstanceMonitorInfoInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowInstanceMonitorInfoInstanceId {
@@ -20329,17 +17465,7 @@ pub mod types {
         }
     }
     ///`ShowInstanceMonitorInfoProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowInstanceMonitorInfoProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowInstanceMonitorInfoProjectId {
@@ -20398,17 +17524,7 @@ pub mod types {
         }
     }
     ///`ShowInstanceQuotaProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowInstanceQuotaProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowInstanceQuotaProjectId {
@@ -20465,17 +17581,7 @@ pub mod types {
         }
     }
     ///`ShowLogRetentionCommonSettingsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowLogRetentionCommonSettingsInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowLogRetentionCommonSettingsInstanceId {
@@ -20534,17 +17640,7 @@ pub mod types {
         }
     }
     ///`ShowLogRetentionCommonSettingsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowLogRetentionCommonSettingsProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowLogRetentionCommonSettingsProjectId {
@@ -20603,17 +17699,7 @@ pub mod types {
         }
     }
     ///`ShowSensitiveMaskSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowSensitiveMaskSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowSensitiveMaskSwitchInstanceId {
@@ -20672,17 +17758,7 @@ pub mod types {
         }
     }
     ///`ShowSensitiveMaskSwitchProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowSensitiveMaskSwitchProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowSensitiveMaskSwitchProjectId {
@@ -20741,17 +17817,7 @@ pub mod types {
         }
     }
     ///`ShowSensitiveResultSwitchInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowSensitiveResultSwitchInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowSensitiveResultSwitchInstanceId {
@@ -20810,17 +17876,7 @@ pub mod types {
         }
     }
     ///`ShowSensitiveResultSwitchProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowSensitiveResultSwitchProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowSensitiveResultSwitchProjectId {
@@ -20879,17 +17935,7 @@ pub mod types {
         }
     }
     ///`ShowServerVersionProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowServerVersionProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowServerVersionProjectId {
@@ -20946,17 +17992,7 @@ pub mod types {
         }
     }
     ///`ShowSqlDetailInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowSqlDetailInstanceId(::std::string::String);
     impl ::std::ops::Deref for ShowSqlDetailInstanceId {
@@ -21013,17 +18049,7 @@ pub mod types {
         }
     }
     ///`ShowSqlDetailProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ShowSqlDetailProjectId(::std::string::String);
     impl ::std::ops::Deref for ShowSqlDetailProjectId {
@@ -21080,17 +18106,7 @@ pub mod types {
         }
     }
     ///`StartAuditInstanceNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartAuditInstanceNewProjectId(::std::string::String);
     impl ::std::ops::Deref for StartAuditInstanceNewProjectId {
@@ -21148,17 +18164,7 @@ pub mod types {
         }
     }
     ///`StartAuditInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartAuditInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for StartAuditInstanceProjectId {
@@ -21215,17 +18221,7 @@ pub mod types {
         }
     }
     ///`StartDbEncryptInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartDbEncryptInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for StartDbEncryptInstanceInstanceId {
@@ -21284,17 +18280,7 @@ pub mod types {
         }
     }
     ///`StartDbEncryptInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartDbEncryptInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for StartDbEncryptInstanceProjectId {
@@ -21353,17 +18339,7 @@ pub mod types {
         }
     }
     ///`StartDbOmInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartDbOmInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for StartDbOmInstanceInstanceId {
@@ -21420,17 +18396,7 @@ pub mod types {
         }
     }
     ///`StartDbOmInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartDbOmInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for StartDbOmInstanceProjectId {
@@ -21487,17 +18453,7 @@ pub mod types {
         }
     }
     ///`StopAuditInstanceNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StopAuditInstanceNewProjectId(::std::string::String);
     impl ::std::ops::Deref for StopAuditInstanceNewProjectId {
@@ -21555,17 +18511,7 @@ pub mod types {
         }
     }
     ///`StopAuditInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StopAuditInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for StopAuditInstanceProjectId {
@@ -21622,17 +18568,7 @@ pub mod types {
         }
     }
     ///`StopDbEncryptInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StopDbEncryptInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for StopDbEncryptInstanceInstanceId {
@@ -21691,17 +18627,7 @@ pub mod types {
         }
     }
     ///`StopDbEncryptInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StopDbEncryptInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for StopDbEncryptInstanceProjectId {
@@ -21759,17 +18685,7 @@ pub mod types {
         }
     }
     ///`StopDbOmInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StopDbOmInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for StopDbOmInstanceInstanceId {
@@ -21826,17 +18742,7 @@ pub mod types {
         }
     }
     ///`StopDbOmInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StopDbOmInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for StopDbOmInstanceProjectId {
@@ -21893,17 +18799,7 @@ pub mod types {
         }
     }
     ///`SwitchAgentInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchAgentInstanceId(::std::string::String);
     impl ::std::ops::Deref for SwitchAgentInstanceId {
@@ -21960,17 +18856,7 @@ pub mod types {
         }
     }
     ///`SwitchAgentNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchAgentNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for SwitchAgentNewInstanceId {
@@ -22027,17 +18913,7 @@ pub mod types {
         }
     }
     ///`SwitchAgentNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchAgentNewProjectId(::std::string::String);
     impl ::std::ops::Deref for SwitchAgentNewProjectId {
@@ -22094,17 +18970,7 @@ pub mod types {
         }
     }
     ///`SwitchAgentProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchAgentProjectId(::std::string::String);
     impl ::std::ops::Deref for SwitchAgentProjectId {
@@ -22161,17 +19027,7 @@ pub mod types {
         }
     }
     ///`SwitchAuditDatabaseInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchAuditDatabaseInstanceId(::std::string::String);
     impl ::std::ops::Deref for SwitchAuditDatabaseInstanceId {
@@ -22229,17 +19085,7 @@ pub mod types {
         }
     }
     ///`SwitchAuditDatabaseNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchAuditDatabaseNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for SwitchAuditDatabaseNewInstanceId {
@@ -22298,17 +19144,7 @@ pub mod types {
         }
     }
     ///`SwitchAuditDatabaseNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchAuditDatabaseNewProjectId(::std::string::String);
     impl ::std::ops::Deref for SwitchAuditDatabaseNewProjectId {
@@ -22367,17 +19203,7 @@ pub mod types {
         }
     }
     ///`SwitchAuditDatabaseProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchAuditDatabaseProjectId(::std::string::String);
     impl ::std::ops::Deref for SwitchAuditDatabaseProjectId {
@@ -22435,17 +19261,7 @@ pub mod types {
         }
     }
     ///`SwitchRiskRuleInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchRiskRuleInstanceId(::std::string::String);
     impl ::std::ops::Deref for SwitchRiskRuleInstanceId {
@@ -22502,17 +19318,7 @@ pub mod types {
         }
     }
     ///`SwitchRiskRuleNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchRiskRuleNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for SwitchRiskRuleNewInstanceId {
@@ -22569,17 +19375,7 @@ pub mod types {
         }
     }
     ///`SwitchRiskRuleNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchRiskRuleNewProjectId(::std::string::String);
     impl ::std::ops::Deref for SwitchRiskRuleNewProjectId {
@@ -22636,17 +19432,7 @@ pub mod types {
         }
     }
     ///`SwitchRiskRuleProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SwitchRiskRuleProjectId(::std::string::String);
     impl ::std::ops::Deref for SwitchRiskRuleProjectId {
@@ -22703,17 +19489,7 @@ pub mod types {
         }
     }
     ///`UnbindDbEncryptEipInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UnbindDbEncryptEipInstanceId(::std::string::String);
     impl ::std::ops::Deref for UnbindDbEncryptEipInstanceId {
@@ -22771,17 +19547,7 @@ pub mod types {
         }
     }
     ///`UnbindDbEncryptEipProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UnbindDbEncryptEipProjectId(::std::string::String);
     impl ::std::ops::Deref for UnbindDbEncryptEipProjectId {
@@ -22838,17 +19604,7 @@ pub mod types {
         }
     }
     ///`UnbindDbOmEipInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UnbindDbOmEipInstanceId(::std::string::String);
     impl ::std::ops::Deref for UnbindDbOmEipInstanceId {
@@ -22905,17 +19661,7 @@ pub mod types {
         }
     }
     ///`UnbindDbOmEipProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UnbindDbOmEipProjectId(::std::string::String);
     impl ::std::ops::Deref for UnbindDbOmEipProjectId {
@@ -22972,17 +19718,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditInstanceInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditInstanceInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditInstanceInstanceId {
@@ -23040,17 +19776,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditInstanceNewInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditInstanceNewInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditInstanceNewInstanceId {
@@ -23109,17 +19835,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditInstanceNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditInstanceNewProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditInstanceNewProjectId {
@@ -23178,17 +19894,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditInstanceProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditInstanceProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditInstanceProjectId {
@@ -23246,17 +19952,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditRiskBucketPathInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditRiskBucketPathInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditRiskBucketPathInstanceId {
@@ -23315,17 +20011,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditScopeRuleId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditScopeRuleId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditScopeRuleId {
@@ -23382,17 +20068,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditScopeRuleInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditScopeRuleInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditScopeRuleInstanceId {
@@ -23450,17 +20126,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditScopeRuleProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditScopeRuleProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditScopeRuleProjectId {
@@ -23518,17 +20184,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditSecurityGroupNewProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditSecurityGroupNewProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditSecurityGroupNewProjectId {
@@ -23587,17 +20243,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditSecurityGroupProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditSecurityGroupProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditSecurityGroupProjectId {
@@ -23656,17 +20302,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditSqlRuleId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditSqlRuleId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditSqlRuleId {
@@ -23723,17 +20359,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditSqlRuleInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditSqlRuleInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditSqlRuleInstanceId {
@@ -23791,17 +20417,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditSqlRuleProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditSqlRuleProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditSqlRuleProjectId {
@@ -23868,8 +20484,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
     pub enum UpdateAuditTaskStatusBusiType {
         #[serde(rename = "risk")]
@@ -23915,17 +20530,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditTaskStatusProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditTaskStatusProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditTaskStatusProjectId {
@@ -23983,17 +20588,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditTopicReportSchedulerConfigInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditTopicReportSchedulerConfigInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditTopicReportSchedulerConfigInstanceId {
@@ -24054,17 +20649,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditTopicReportSchedulerConfigProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditTopicReportSchedulerConfigProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditTopicReportSchedulerConfigProjectId {
@@ -24125,17 +20710,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditWhitelistId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditWhitelistId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditWhitelistId {
@@ -24192,17 +20767,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditWhitelistInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditWhitelistInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditWhitelistInstanceId {
@@ -24260,17 +20825,7 @@ pub mod types {
         }
     }
     ///`UpdateAuditWhitelistProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateAuditWhitelistProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateAuditWhitelistProjectId {
@@ -24328,17 +20883,7 @@ pub mod types {
         }
     }
     ///`UpdateDbEncryptInstanceNameInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateDbEncryptInstanceNameInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateDbEncryptInstanceNameInstanceId {
@@ -24397,17 +20942,7 @@ pub mod types {
         }
     }
     ///`UpdateDbEncryptInstanceNameProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateDbEncryptInstanceNameProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateDbEncryptInstanceNameProjectId {
@@ -24466,17 +21001,7 @@ pub mod types {
         }
     }
     ///`UpdateDbOmInstanceNameInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateDbOmInstanceNameInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateDbOmInstanceNameInstanceId {
@@ -24535,17 +21060,7 @@ pub mod types {
         }
     }
     ///`UpdateDbOmInstanceNameProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateDbOmInstanceNameProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateDbOmInstanceNameProjectId {
@@ -24604,17 +21119,7 @@ pub mod types {
         }
     }
     ///`UpdateLogRetentionCommonSettingsInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateLogRetentionCommonSettingsInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateLogRetentionCommonSettingsInstanceId {
@@ -24673,17 +21178,7 @@ pub mod types {
         }
     }
     ///`UpdateLogRetentionCommonSettingsProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateLogRetentionCommonSettingsProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateLogRetentionCommonSettingsProjectId {
@@ -24742,17 +21237,7 @@ pub mod types {
         }
     }
     ///`UpdateSensitiveMaskRuleId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateSensitiveMaskRuleId(::std::string::String);
     impl ::std::ops::Deref for UpdateSensitiveMaskRuleId {
@@ -24809,17 +21294,7 @@ pub mod types {
         }
     }
     ///`UpdateSensitiveMaskRuleInstanceId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateSensitiveMaskRuleInstanceId(::std::string::String);
     impl ::std::ops::Deref for UpdateSensitiveMaskRuleInstanceId {
@@ -24878,17 +21353,7 @@ pub mod types {
         }
     }
     ///`UpdateSensitiveMaskRuleProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateSensitiveMaskRuleProjectId(::std::string::String);
     impl ::std::ops::Deref for UpdateSensitiveMaskRuleProjectId {
@@ -24947,17 +21412,7 @@ pub mod types {
         }
     }
     ///`UploadAuditDbConfigProjectId`
-    #[derive(
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UploadAuditDbConfigProjectId(::std::string::String);
     impl ::std::ops::Deref for UploadAuditDbConfigProjectId {
