@@ -299,6 +299,30 @@ pub enum ScheduleCommand {
     Set(Box<ScheduleSetArgs>),
 }
 
+/// The instances a fleet command takes besides the global --instance (`reports create`,
+/// `reports schedule`).
+#[derive(Debug, Args)]
+pub struct InstanceSelectArgs {
+    /// Every instance the credentials see, in each --region.
+    #[arg(long)]
+    pub all_instances: bool,
+
+    /// The instances whose name matches this glob (`prod-*`), in each --region.
+    #[arg(long, value_name = "GLOB")]
+    pub name_pattern: Option<String>,
+
+    /// The instances with this tag, in each --region (repeat: every key, any of a key's values).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+}
+
+impl InstanceSelectArgs {
+    /// Whether any of these flags was given.
+    pub fn any(&self) -> bool {
+        self.all_instances || self.name_pattern.is_some() || !self.tags.is_empty()
+    }
+}
+
 /// The template and instances of `dbss reports schedule`.
 #[derive(Debug, Args)]
 pub struct ScheduleSelectArgs {
@@ -306,17 +330,9 @@ pub struct ScheduleSelectArgs {
     #[arg(long, value_name = "ID|NAME")]
     pub template: String,
 
-    /// Every instance the credentials see, in each --region.
-    #[arg(long)]
-    pub all_instances: bool,
-
-    /// The instances whose name matches this glob, in each --region.
-    #[arg(long, value_name = "GLOB")]
-    pub name_pattern: Option<String>,
-
-    /// The instances with this tag, in each --region (repeat: every key, any of a key's values).
-    #[arg(long = "tag", value_name = "KEY=VALUE")]
-    pub tags: Vec<String>,
+    /// Which instances besides --instance.
+    #[command(flatten)]
+    pub instances: InstanceSelectArgs,
 
     /// Instances handled at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
@@ -405,17 +421,9 @@ pub struct CreateArgs {
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     pub api_timezone: String,
 
-    /// Every instance the credentials see, in each --region.
-    #[arg(long)]
-    pub all_instances: bool,
-
-    /// The instances whose name matches this glob (`prod-*`), in each --region.
-    #[arg(long, value_name = "GLOB")]
-    pub name_pattern: Option<String>,
-
-    /// The instances with this tag, in each --region (repeat: every key, any of a key's values).
-    #[arg(long = "tag", value_name = "KEY=VALUE")]
-    pub tags: Vec<String>,
+    /// Which instances besides --instance.
+    #[command(flatten)]
+    pub instances: InstanceSelectArgs,
 
     /// Reports created, waited for and downloaded at once, over a fleet.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]

@@ -10,7 +10,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::tz::TimeZone;
 use serde_json::json;
 
-use crate::args::CreateArgs;
+use crate::args::{CreateArgs, InstanceSelectArgs};
 use crate::commands::{Context, build_client_in, credentials_from_flags};
 use crate::exit::Failure;
 use crate::output::{Table, cell};
@@ -21,9 +21,7 @@ pub fn is_fleet(context: &Context, args: &CreateArgs) -> bool {
     g.instance.len() > 1
         || g.region.len() > 1
         || g.project_id.len() > 1
-        || args.all_instances
-        || args.name_pattern.is_some()
-        || !args.tags.is_empty()
+        || args.instances.any()
         || args.last.is_some()
         || args.previous.is_some()
         || args.out_dir.is_some()
@@ -65,12 +63,7 @@ fn job(context: &Context, args: &CreateArgs) -> Result<(Job, PathBuf), Failure> 
     let api_zone = zone("--api-timezone", &args.api_timezone)?;
     let scopes = scopes(context)?;
 
-    let selection = selection(
-        context,
-        args.all_instances,
-        args.name_pattern.as_deref(),
-        &args.tags,
-    )?;
+    let selection = selection(context, &args.instances)?;
     let out_dir = args.out_dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let manifest = args
         .manifest
@@ -134,12 +127,7 @@ pub fn scopes(context: &Context) -> Result<Vec<Scope>, Failure> {
 
 /// The instances of the command line: --instance (repeated), --all-instances, --name-pattern,
 /// --tag KEY=VALUE (repeated).
-pub fn selection(
-    context: &Context,
-    all: bool,
-    pattern: Option<&str>,
-    tags: &[String],
-) -> Result<Selection, Failure> {
+pub fn selection(context: &Context, args: &InstanceSelectArgs) -> Result<Selection, Failure> {
     let mut selection = Selection::instances(
         context
             .global
@@ -148,11 +136,11 @@ pub fn selection(
             .filter(|i| !i.trim().is_empty())
             .cloned(),
     );
-    selection.all = all;
-    if let Some(pattern) = pattern {
+    selection.all = args.all_instances;
+    if let Some(pattern) = &args.name_pattern {
         selection = selection.name_pattern(pattern);
     }
-    for tag in tags {
+    for tag in &args.tags {
         let Some((key, value)) = tag.split_once('=') else {
             return Err(Failure::Usage(format!(
                 "--tag {tag:?}: give it as KEY=VALUE"

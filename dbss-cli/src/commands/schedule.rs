@@ -101,12 +101,7 @@ async fn collect(
     args: &ScheduleSelectArgs,
     changes: Option<&(ScheduleChange, NotificationChange)>,
 ) -> Result<Vec<Row>, Failure> {
-    let selection = selection(
-        context,
-        args.all_instances,
-        args.name_pattern.as_deref(),
-        &args.tags,
-    )?;
+    let selection = selection(context, &args.instances)?;
     if selection.instances.is_empty() && !selection.lists() {
         return Err(Failure::Usage(
             "no audit instance: pass --instance ID (repeat for several), --all-instances, \

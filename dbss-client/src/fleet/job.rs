@@ -1063,6 +1063,29 @@ impl Runner<'_> {
             .map_err(|e| e.to_string())
     }
 
+    /// Notes in the manifest that `report_id` is about to be downloaded into `part` and then
+    /// renamed to `path`, and returns that stage.
+    async fn start_download(
+        &self,
+        task: &Task,
+        report_id: String,
+        part: String,
+        path: String,
+    ) -> Result<Stage, String> {
+        self.record(Record::Downloading {
+            key: task.key.clone(),
+            report_id: report_id.clone(),
+            part: part.clone(),
+            path: path.clone(),
+        })
+        .await?;
+        Ok(Stage::Downloading {
+            report_id,
+            part,
+            path,
+        })
+    }
+
     /// The task from `stage` to its file.
     async fn drive(
         &self,
@@ -1184,18 +1207,7 @@ impl Runner<'_> {
                         .unwrap_or_else(|| "pdf".into());
                     let path = format!("{}.{ext}", task.stem);
                     let part = part_of(&path);
-                    self.record(Record::Downloading {
-                        key: task.key.clone(),
-                        report_id: report_id.clone(),
-                        part: part.clone(),
-                        path: path.clone(),
-                    })
-                    .await?;
-                    Stage::Downloading {
-                        report_id,
-                        part,
-                        path,
-                    }
+                    self.start_download(task, report_id, part, path).await?
                 }
                 Stage::Downloading {
                     report_id,
@@ -1266,18 +1278,7 @@ impl Runner<'_> {
                         _ => {
                             // The file was removed or changed since: fetch it again.
                             earlier = false;
-                            self.record(Record::Downloading {
-                                key: task.key.clone(),
-                                report_id: report_id.clone(),
-                                part: part.clone(),
-                                path: path.clone(),
-                            })
-                            .await?;
-                            Stage::Downloading {
-                                report_id,
-                                part,
-                                path,
-                            }
+                            self.start_download(task, report_id, part, path).await?
                         }
                     }
                 }
