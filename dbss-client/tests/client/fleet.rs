@@ -6,25 +6,16 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::support::mock_client;
 use dbss_client::fleet::{
     CalendarUnit, Event, FleetError, Job, Manifest, ManifestState, Period, Scope, Selection, Stage,
     Step,
 };
-use dbss_client::{Credentials, DbssClient};
 use dbss_mock::{Fault, MockServer, Operation, ResetPoint};
 use dbss_types::ReportLocale;
 use sha2::Digest;
 
 const TEMPLATE_NAME: &str = "Database security compliance report";
-
-fn client(mock: &MockServer) -> DbssClient {
-    DbssClient::builder()
-        .endpoint(mock.base_url())
-        .project_id(mock.project_id())
-        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
-        .build()
-        .unwrap()
-}
 
 async fn mock(instances: usize) -> MockServer {
     MockServer::builder()
@@ -38,7 +29,7 @@ async fn mock(instances: usize) -> MockServer {
 
 fn job(mock: &MockServer, out: &std::path::Path) -> Job {
     Job::new(
-        vec![Scope::new("cn-north-4", client(mock))],
+        vec![Scope::new("cn-north-4", mock_client(mock))],
         Period::Previous(CalendarUnit::Month),
         [TEMPLATE_NAME],
     )
@@ -61,7 +52,7 @@ fn sha256_of(mock: &MockServer, id: &str) -> String {
 /// The reports of `instance` for October 2025 (UTC).
 async fn october_reports(mock: &MockServer, instance: &str) -> Vec<String> {
     use futures::TryStreamExt;
-    client(mock)
+    mock_client(mock)
         .list_reports(instance)
         .stream()
         .try_filter(|r| std::future::ready(r.start_time.as_deref() == Some("2025-10-01 00:00:00")))
@@ -188,7 +179,7 @@ async fn templates_resolve_per_instance_by_id_or_name_and_a_missing_one_is_named
     let mock = mock(2).await;
     let dir = tempfile::tempdir().unwrap();
     let summary = Job::new(
-        vec![Scope::new("r1", client(&mock))],
+        vec![Scope::new("r1", mock_client(&mock))],
         Period::Previous(CalendarUnit::Day),
         [mock.template_id(), "No such template"],
     )
@@ -218,7 +209,7 @@ async fn a_manifest_of_another_job_is_refused_before_anything_is_sent() {
     job(&mock, dir.path()).run(&manifest, |_| {}).await.unwrap();
     let creates = mock.requests(Operation::CreateReport);
     let other = Job::new(
-        vec![Scope::new("cn-north-4", client(&mock))],
+        vec![Scope::new("cn-north-4", mock_client(&mock))],
         Period::Previous(CalendarUnit::Week),
         [TEMPLATE_NAME],
     )
@@ -247,7 +238,7 @@ async fn bad_jobs_are_refused_naming_the_field() {
     let mock = mock(1).await;
     let dir = tempfile::tempdir().unwrap();
     let e = Job::new(
-        vec![Scope::new("r1", client(&mock))],
+        vec![Scope::new("r1", mock_client(&mock))],
         Period::Previous(CalendarUnit::Day),
         [TEMPLATE_NAME],
     )
@@ -256,7 +247,7 @@ async fn bad_jobs_are_refused_naming_the_field() {
     .unwrap_err();
     assert!(e.to_string().contains("invalid instance"), "{e}");
     let e = Job::new(
-        vec![Scope::new("r1", client(&mock))],
+        vec![Scope::new("r1", mock_client(&mock))],
         Period::Previous(CalendarUnit::Day),
         [TEMPLATE_NAME],
     )

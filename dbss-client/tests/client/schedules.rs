@@ -4,24 +4,14 @@
 //! configuration sent.
 #![allow(clippy::unwrap_used)]
 
-use dbss_client::{
-    Credentials, DbssClient, FileFormat, Frequency, NotificationChange, ScheduleChange,
-};
+use crate::support::mock_client;
+use dbss_client::{FileFormat, Frequency, NotificationChange, ScheduleChange};
 use dbss_mock::{Fault, MockServer, Operation};
-
-fn client(mock: &MockServer) -> DbssClient {
-    DbssClient::builder()
-        .endpoint(mock.base_url())
-        .project_id(mock.project_id())
-        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn a_schedule_is_shown_then_changed_and_sent_whole() {
     let mock = MockServer::start().await.unwrap();
-    let c = client(&mock);
+    let c = mock_client(&mock);
     let shown = c
         .report_schedule(mock.instance_id(), mock.template_id())
         .await
@@ -64,7 +54,7 @@ async fn alarm_notifications_are_shown_then_switched() {
         .only(Operation::ListAlarmTopicConfigInfoNew)
         .times(2),
     );
-    let c = client(&mock);
+    let c = mock_client(&mock);
     let shown = c.alarm_notifications(mock.instance_id()).await.unwrap();
     let mut change = NotificationChange::default();
     change.notify = Some(None);
@@ -93,7 +83,7 @@ async fn alarm_notifications_are_shown_then_switched() {
 #[tokio::test]
 async fn a_bad_change_is_refused_by_name_and_not_sent() {
     let mock = MockServer::start().await.unwrap();
-    let c = client(&mock);
+    let c = mock_client(&mock);
     let mut change = ScheduleChange::default();
     change.notify = Some(Some(String::new()));
     let e = c

@@ -5,23 +5,15 @@
 
 use std::time::Duration;
 
-use dbss_client::{Credentials, DbssClient, Error, TimeoutPhase};
+use dbss_client::{Error, TimeoutPhase};
 use dbss_mock::MockServer;
 use dbss_types::ReportLocale;
 
 use crate::support;
+use crate::support::mock_client;
 
 const START: &str = "2025-08-20 16:00:00";
 const END: &str = "2025-08-21 07:03:31";
-
-fn client(mock: &MockServer) -> DbssClient {
-    DbssClient::builder()
-        .endpoint(mock.base_url())
-        .project_id(mock.project_id())
-        .credentials(Credentials::ak_sk(mock.ak(), mock.sk()))
-        .build()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn create_and_wait_finds_the_new_report_and_downloads_it() {
@@ -30,7 +22,7 @@ async fn create_and_wait_finds_the_new_report_and_downloads_it() {
         .start()
         .await
         .unwrap();
-    let c = client(&mock);
+    let c = mock_client(&mock);
     let instance = mock.instance_id().to_owned();
     // A report with the same window exists before: it must not be mistaken for the new one.
     c.create_report(&instance)
@@ -92,7 +84,7 @@ async fn the_wait_has_a_deadline() {
         .start()
         .await
         .unwrap();
-    let c = client(&mock);
+    let c = mock_client(&mock);
     let err = c
         .create_report(mock.instance_id())
         .template(mock.template_id())
@@ -118,7 +110,7 @@ async fn the_wait_has_a_deadline() {
 #[tokio::test]
 async fn a_failed_download_leaves_no_file() {
     let mock = MockServer::builder().start().await.unwrap();
-    let c = client(&mock);
+    let c = mock_client(&mock);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing.pdf");
     let err = c
@@ -168,7 +160,7 @@ fn memory_child(size: u64) {
             .start()
             .await
             .unwrap();
-        let c = client(&mock);
+        let c = mock_client(&mock);
         let dir = tempfile::tempdir().unwrap();
         let report = mock.reports().into_iter().find_map(|r| r.id).unwrap();
         // Warm up: a small download allocates whatever a download allocates once.

@@ -246,6 +246,16 @@ pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 pub const INSTANCE: &str = "3f2a9c6e1b7d4e8fa0c5b2d9e6f1a3c7";
 pub const TEMPLATE: &str = "t8g7LJgBTpKZyZbbeTgS";
 
+/// A client of `mock` with its AK/SK and the default retry policy.
+pub fn mock_client(mock: &dbss_mock::MockServer) -> dbss_client::DbssClient {
+    dbss_client::DbssClient::builder()
+        .endpoint(mock.base_url())
+        .project_id(mock.project_id())
+        .credentials(dbss_client::Credentials::ak_sk(mock.ak(), mock.sk()))
+        .build()
+        .unwrap()
+}
+
 /// A client for `url` with fast retries and short timeouts, so fault tests finish quickly.
 pub fn client(url: &str) -> dbss_client::DbssClient {
     client_with(
